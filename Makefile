@@ -1,0 +1,178 @@
+# libcsro: works on a fresh clone without configure (like htslib);
+# ./configure (autoreconf -i) optionally writes config.mk.
+-include config.mk
+
+PREFIX     ?= /usr/local
+prefix     ?= $(PREFIX)
+bindir     ?= $(prefix)/bin
+libdir     ?= $(prefix)/lib
+includedir ?= $(prefix)/include
+mandir     ?= $(prefix)/share/man
+pkgconfigdir ?= $(libdir)/pkgconfig
+DESTDIR    ?=
+
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+OPTFLAGS   ?= -O2 -g
+BUILD      ?= build
+SAN        ?=
+VERSION    := 1.0.0
+SOMAJOR    := 1
+
+# Interpreter with NumPy for cross-checks (Debian's python3-numpy lives
+# under /usr/bin/python3; the first python3 on PATH may lack it).
+PYTHON ?= $(shell for p in /usr/bin/python3 python3; do $$p -c 'import numpy' >/dev/null 2>&1 && { echo $$p; break; }; done)
+
+DEP_PKGS   := libtiff-4 zlib openblas
+DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEP_PKGS) 2>/dev/null)
+DEP_LIBS   := $(shell $(PKG_CONFIG) --libs $(DEP_PKGS) 2>/dev/null) -lm -pthread
+CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+# Optional Keras HDF5 import (csro-net-import): libhdf5 + jansson.
+HAVE_HDF5 ?= $(shell $(PKG_CONFIG) --exists hdf5 jansson 2>/dev/null && echo 1 || echo 0)
+HDF5_CFLAGS := $(shell $(PKG_CONFIG) --cflags hdf5 jansson 2>/dev/null)
+HDF5_LIBS   := $(shell $(PKG_CONFIG) --libs hdf5 jansson 2>/dev/null)
+
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPTFLAGS) $(WARN) $(SANFLAGS) -pthread \
+              -Iinclude $(DEP_CFLAGS) $(CFLAGS) $(CPPFLAGS)
+LIB_CFLAGS := $(ALL_CFLAGS) -fPIC -fvisibility=hidden -Ilib
+ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
+
+LIB_SRC  := $(sort $(wildcard lib/*.c))
+LIB_OBJ  := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
+TOOL_SRC := $(filter-out tools/common.c,$(sort $(wildcard tools/*.c)))
+ifneq ($(HAVE_HDF5),1)
+TOOL_SRC := $(filter-out tools/csro-net-import.c,$(TOOL_SRC))
+endif
+TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/bin/%)
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_UTIL := $(BUILD)/tests/testutil.o
+SHLIB    := $(BUILD)/libcsro.so.$(VERSION)
+STLIB    := $(BUILD)/libcsro.a
+MAN1     := $(wildcard man/man1/*.1)
+MAN3     := $(wildcard man/man3/*.3)
+MAN5     := $(wildcard man/man5/*.5)
+
+.PHONY: all lib tools tests check check-unit check-tools check-abi check-asan \
+        check-valgrind check-install demo bench install uninstall dist clean distclean
+
+all: lib tools
+
+lib: $(SHLIB) $(STLIB)
+tools: $(TOOLS)
+tests: $(TESTS)
+
+$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) $(wildcard include/*.h include/csro/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+$(SHLIB): $(LIB_OBJ) lib/libcsro.map
+	$(CC) -shared -Wl,-soname,libcsro.so.$(SOMAJOR) -Wl,--version-script=lib/libcsro.map \
+	  -Wl,--no-undefined $(ALL_LDFLAGS) -o $@ $(LIB_OBJ) $(DEP_LIBS)
+	ln -sf libcsro.so.$(VERSION) $(BUILD)/libcsro.so.$(SOMAJOR)
+	ln -sf libcsro.so.$(SOMAJOR) $(BUILD)/libcsro.so
+
+$(STLIB): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+$(BUILD)/tools/common.o: tools/common.c tools/common.h $(wildcard include/*.h include/csro/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/bin/csro-net-import: tools/csro-net-import.c $(BUILD)/tools/common.o $(STLIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(HDF5_CFLAGS) -o $@ $< $(BUILD)/tools/common.o $(STLIB) $(ALL_LDFLAGS) $(HDF5_LIBS) $(DEP_LIBS)
+
+$(BUILD)/bin/%: tools/%.c $(BUILD)/tools/common.o $(STLIB) tools/common.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/tools/common.o $(STLIB) $(ALL_LDFLAGS) $(DEP_LIBS)
+
+$(TEST_UTIL): tests/testutil.c tests/testutil.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ilib -c $< -o $@
+
+# Unit tests link the static library and may include lib/ private headers.
+$(BUILD)/tests/%: tests/%.c $(TEST_UTIL) $(STLIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ilib -o $@ $< $(TEST_UTIL) $(STLIB) $(ALL_LDFLAGS) $(CHECK_LIBS) $(DEP_LIBS)
+
+TEST_ENV = CSRO_SRCDIR=$(CURDIR) CSRO_BIN=$(CURDIR)/$(BUILD)/bin CSRO_BUILD=$(CURDIR)/$(BUILD) \
+           CSRO_TESTDATA=$(CURDIR)/tests/data PYTHON="$(PYTHON)" HAVE_HDF5=$(HAVE_HDF5) \
+           OPENBLAS_NUM_THREADS=1
+
+check: check-unit check-tools check-abi
+
+check-unit: $(TESTS)
+	@set -e; for t in $(TESTS); do echo "== $$t"; $(TEST_ENV) $$t; done
+
+check-tools: $(TOOLS) $(TESTS)
+	@$(TEST_ENV) sh tests/tools/run.sh
+
+check-abi: $(SHLIB)
+	@$(TEST_ENV) sh tests/abi.sh
+
+check-asan:
+	$(MAKE) BUILD=build-asan SAN=1 OPTFLAGS="-O1 -g" check-unit check-tools
+
+check-valgrind: $(TESTS)
+	@set -e; for t in $(TESTS); do echo "== valgrind $$t"; \
+	  $(TEST_ENV) CK_FORK=no CSRO_SLOW_TESTS=0 valgrind -q --error-exitcode=99 --leak-check=full \
+	  --errors-for-leak-kinds=definite $$t; done
+
+# Install into a temporary prefix and build examples/ with pkg-config.
+check-install: all
+	@$(TEST_ENV) sh tests/install.sh
+
+demo: all
+	@$(TEST_ENV) sh scripts/demo.sh
+
+bench: all
+	@$(TEST_ENV) sh bench/run.sh
+
+csro.pc: csro.pc.in Makefile
+	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
+	    -e 's|@VERSION@|$(VERSION)|' csro.pc.in > $@
+
+install: all csro.pc
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir) $(DESTDIR)$(includedir)/csro \
+	  $(DESTDIR)$(pkgconfigdir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3 $(DESTDIR)$(mandir)/man5
+	install -m 755 $(TOOLS) $(DESTDIR)$(bindir)
+	install -m 755 $(SHLIB) $(DESTDIR)$(libdir)
+	ln -sf libcsro.so.$(VERSION) $(DESTDIR)$(libdir)/libcsro.so.$(SOMAJOR)
+	ln -sf libcsro.so.$(SOMAJOR) $(DESTDIR)$(libdir)/libcsro.so
+	install -m 644 $(STLIB) $(DESTDIR)$(libdir)
+	install -m 644 include/csro.h $(DESTDIR)$(includedir)
+	install -m 644 include/csro/*.h $(DESTDIR)$(includedir)/csro
+	install -m 644 csro.pc $(DESTDIR)$(pkgconfigdir)
+	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(mandir)/man1)
+	$(if $(MAN3),install -m 644 $(MAN3) $(DESTDIR)$(mandir)/man3)
+	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(mandir)/man5)
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(bindir)/,$(notdir $(TOOLS)))
+	rm -f $(DESTDIR)$(libdir)/libcsro.so* $(DESTDIR)$(libdir)/libcsro.a
+	rm -rf $(DESTDIR)$(includedir)/csro $(DESTDIR)$(includedir)/csro.h
+	rm -f $(DESTDIR)$(pkgconfigdir)/csro.pc
+	rm -f $(addprefix $(DESTDIR)$(mandir)/man1/,$(notdir $(MAN1)))
+	rm -f $(addprefix $(DESTDIR)$(mandir)/man3/,$(notdir $(MAN3)))
+	rm -f $(addprefix $(DESTDIR)$(mandir)/man5/,$(notdir $(MAN5)))
+
+dist:
+	rm -rf libcsro-$(VERSION) libcsro-$(VERSION).tar.gz
+	git archive --format=tar.gz --prefix=libcsro-$(VERSION)/ -o libcsro-$(VERSION).tar.gz HEAD
+	@echo "wrote libcsro-$(VERSION).tar.gz"
+
+clean:
+	rm -rf build build-asan csro.pc libcsro-*.tar.gz
+
+distclean: clean
+	rm -f config.mk config.log config.status configure
+	rm -rf autom4te.cache
