@@ -14,6 +14,8 @@
 #include "csro/sim.h"
 #include "csro/net.h"
 #include "csro/probmap.h"
+#include "csro/prob.h"
 #include "csro/mc.h"
+#include "csro/aptsim.h"
 
 #endif
