@@ -154,6 +154,7 @@ install: all csro.pc
 	install -m 644 csro.pc $(DESTDIR)$(pkgconfigdir)
 	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(mandir)/man1)
 	$(if $(MAN3),install -m 644 $(MAN3) $(DESTDIR)$(mandir)/man3)
+	$(if $(MAN3),sh scripts/man-links.sh install $(DESTDIR)$(mandir)/man3 $(MAN3))
 	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(mandir)/man5)
 
 uninstall:
@@ -162,6 +163,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(includedir)/csro $(DESTDIR)$(includedir)/csro.h
 	rm -f $(DESTDIR)$(pkgconfigdir)/csro.pc
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man1/,$(notdir $(MAN1)))
+	$(if $(MAN3),sh scripts/man-links.sh uninstall $(DESTDIR)$(mandir)/man3 $(MAN3))
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man3/,$(notdir $(MAN3)))
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man5/,$(notdir $(MAN5)))
 
