@@ -101,7 +101,11 @@ static int get_arch(cs_cur *c, csro_net **out, const char *path, size_t im)
         case CSRO_LAYER_SOFTMAX: rc = csro_net_add_softmax(n); break;
         default: rc = cs_err(CSRO_EFORMAT, "%s: member %zu layer %u: unknown type %u", path, im, i, type);
         }
-        if (rc) rc = cs_err(CSRO_EFORMAT, "%s: member %zu layer %u: %s", path, im, i, csro_last_error());
+        if (rc) {
+            char why[512];
+            snprintf(why, sizeof why, "%s", csro_last_error());
+            rc = cs_err(CSRO_EFORMAT, "%s: member %zu layer %u: %s", path, im, i, why);
+        }
     }
     uint64_t np = cs_cur_u64(c);
     if (!rc && c->bad) rc = cs_err(CSRO_EFORMAT, "%s: truncated header (member %zu)", path, im);

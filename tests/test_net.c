@@ -363,13 +363,13 @@ START_TEST(test_ensemble_mean_std)
 }
 END_TEST
 
-static csro_ensemble *random_ensemble(size_t members)
+static csro_ensemble *random_ensemble(size_t members, size_t nbins)
 {
     csro_ensemble *e;
     ck_assert_int_eq(csro_ensemble_new(&e, 2), 0);
     for (size_t i = 0; i < members; i++) {
         csro_net *n;
-        ck_assert_int_eq(csro_net_new_default(&n, 93, 2), 0);
+        ck_assert_int_eq(csro_net_new_default(&n, nbins, 2), 0);
         ck_assert_int_eq(csro_net_init(n, 100 + i), 0);
         float *p = csro_net_params(n);
         for (size_t k = 0; k < csro_net_nparams(n); k += 7) p[k] += 0.01f; /* non-zero biases too */
@@ -386,12 +386,12 @@ static csro_ensemble *random_ensemble(size_t members)
 
 START_TEST(test_ensemble_matches_members)
 {
-    csro_ensemble *e = random_ensemble(3);
-    size_t n = 700;
-    float *x = malloc(n * 93 * sizeof *x), *m = malloc(n * 2 * sizeof *m), *y = malloc(n * 2 * sizeof *y);
+    csro_ensemble *e = random_ensemble(3, 40);
+    size_t n = 100;
+    float *x = malloc(n * 40 * sizeof *x), *m = malloc(n * 2 * sizeof *m), *y = malloc(n * 2 * sizeof *y);
     cs_rng r;
     cs_rng_init(&r, 3, 0);
-    for (size_t i = 0; i < n * 93; i++) x[i] = (float)cs_rng_uniform(&r);
+    for (size_t i = 0; i < n * 40; i++) x[i] = (float)cs_rng_uniform(&r);
     ck_assert_int_eq(csro_ensemble_predict(e, n, x, m, NULL, 0), 0);
     double *acc = calloc(n * 2, sizeof *acc);
     for (size_t k = 0; k < 3; k++) {
@@ -407,7 +407,7 @@ END_TEST
 
 START_TEST(test_csronet_roundtrip)
 {
-    csro_ensemble *e = random_ensemble(3), *f;
+    csro_ensemble *e = random_ensemble(3, 40), *f;
     char *path = tu_tmp("m.csronet");
     ck_assert_int_eq(csro_ensemble_save(e, path), 0);
     ck_assert_int_eq(csro_ensemble_load(&f, path), 0);
@@ -473,7 +473,7 @@ static csro_zsdm_meta *meta_for(double width, const char *a, const char *b, int 
 
 START_TEST(test_contract)
 {
-    csro_ensemble *e = random_ensemble(2), *f;
+    csro_ensemble *e = random_ensemble(2, 93), *f;
     csro_zsdm_meta *m = meta_for(0.015, "Co", "Co", CSRO_PRE_MINMAX);
     ck_assert_uint_eq(csro_zsdm_meta_nbins(m), 93);
     ck_assert_ptr_null(csro_ensemble_contract(e));
@@ -513,6 +513,48 @@ START_TEST(test_contract)
 }
 END_TEST
 
+/* A checksum-valid file whose header describes an impossible network. */
+static int load_crafted(uint64_t len, uint32_t type, uint64_t a, uint64_t k, uint64_t nparams)
+{
+    static const char magic[8] = { 'C', 'S', 'R', 'O', 'N', 'E', 'T', 0 };
+    cs_buf b = { 0 };
+    cs_buf_u32(&b, 2); cs_buf_str(&b, "a"); cs_buf_str(&b, "b");
+    cs_buf_u32(&b, 1);                                   /* one member */
+    cs_buf_u64(&b, len); cs_buf_u64(&b, 1); cs_buf_u32(&b, 1);
+    cs_buf_u32(&b, type); cs_buf_u32(&b, 0); cs_buf_u64(&b, a); cs_buf_u64(&b, k); cs_buf_f64(&b, 0);
+    cs_buf_u64(&b, nparams);
+    cs_buf_u32(&b, 0);                                   /* texts */
+    cs_buf_u32(&b, 0);                                   /* no contract */
+    char *path = tu_tmp("crafted.csronet");
+    cs_cw *w;
+    ck_assert_int_eq(cs_cw_open(&w, path, magic, 1, b.p, (uint32_t)b.n), 0);
+    float zero[64] = { 0 };
+    ck_assert_int_eq(cs_cw_write(w, zero, sizeof zero), 0);
+    ck_assert_int_eq(cs_cw_close(w), 0);
+    csro_ensemble *e;
+    int rc = csro_ensemble_load(&e, path);
+    if (!rc) csro_ensemble_free(e);
+    free(b.p);
+    free(path);
+    return rc;
+}
+
+START_TEST(test_csronet_bad_headers)
+{
+    ck_assert_int_eq(load_crafted(8, 99, 0, 0, 0), CSRO_EFORMAT);
+    ck_assert_msg(strstr(csro_last_error(), "unknown type 99"), "%s", csro_last_error());
+    ck_assert_int_eq(load_crafted(8, CSRO_LAYER_CONV1D, 2, 9, 20), CSRO_EFORMAT); /* kernel 9 > 8 */
+    ck_assert_msg(strstr(csro_last_error(), "longer than the input"), "%s", csro_last_error());
+    ck_assert_int_eq(load_crafted(8, CSRO_LAYER_CONV1D, (uint64_t)1 << 40, 3, 0), CSRO_EFORMAT);
+    /* right layer, wrong parameter count */
+    ck_assert_int_eq(load_crafted(1, CSRO_LAYER_DENSE, 2, 0, 5), CSRO_EFORMAT);
+    ck_assert_msg(strstr(csro_last_error(), "parameters"), "%s", csro_last_error());
+    /* dense 1 -> 2 outputs: 2 params + 2 biases = 4 floats, but 64 stored */
+    ck_assert_int_eq(load_crafted(1, CSRO_LAYER_DENSE, 2, 0, 4), CSRO_EFORMAT);
+    ck_assert_msg(strstr(csro_last_error(), "after the last"), "%s", csro_last_error());
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("net");
@@ -534,6 +576,7 @@ int main(void)
     tcase_add_test(tc, test_ensemble_matches_members);
     tcase_add_test(tc, test_csronet_roundtrip);
     tcase_add_test(tc, test_contract);
+    tcase_add_test(tc, test_csronet_bad_headers);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
