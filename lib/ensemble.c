@@ -110,7 +110,7 @@ const char *csro_ensemble_text(const csro_ensemble *e, const char *key)
 }
 
 /* ---- prediction ---- */
-#define CS_PRED_CHUNK 512
+#define CS_PRED_CHUNK 256
 
 typedef struct {
     const csro_ensemble *e;

@@ -59,6 +59,11 @@ static void relu_fwd(size_t n, const float *restrict in, float *restrict out)
     for (size_t k = 0; k < n; k++) out[k] = in[k] > 0.0f ? in[k] : 0.0f;
 }
 
+static void relu_inplace(size_t n, float *restrict p)
+{
+    for (size_t k = 0; k < n; k++) p[k] = p[k] > 0.0f ? p[k] : 0.0f;
+}
+
 static void relu_bwd(size_t n, const float *restrict out, const float *restrict dout, float *restrict din)
 {
     for (size_t k = 0; k < n; k++) /* branch-free select (vectorises) */
@@ -307,11 +312,17 @@ const float *cs_net_fwd(const csro_net *n, cs_ws *w, size_t B, const float *in,
 {
     cs_rng rng;
     cs_rng_init(&rng, seed, stream);
+    int tr = train && w->train;
     const float *x = in;
     for (size_t i = 0; i < n->nlayers; i++) {
         const cs_layer *L = &n->layers[i];
-        cs_layer_fwd(L, n->params, B, x, w->act[i + 1], w->col[i], w->mask[i], w->idx[i],
-                     train && w->train, &rng);
+        if (!tr && (L->type == CSRO_LAYER_DROPOUT || L->type == CSRO_LAYER_FLATTEN))
+            continue; /* identities in inference: no copy */
+        if (!tr && L->type == CSRO_LAYER_RELU && x != in) {
+            relu_inplace(B * L->in_len * L->in_ch, (float *)(uintptr_t)x); /* our own buffer */
+            continue;
+        }
+        cs_layer_fwd(L, n->params, B, x, w->act[i + 1], w->col[i], w->mask[i], w->idx[i], tr, &rng);
         x = w->act[i + 1];
     }
     w->act[0] = (float *)(uintptr_t)in;
