@@ -387,7 +387,8 @@ static inline uint32_t ld_bits(const float *p, size_t i) { uint32_t u; memcpy(&u
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((optimize("tree-vectorize")))
 #endif
-static void scan_values(const float *X, const float *Y, const float *Z, const float *M, size_t n,
+static void scan_values(const float *X, const float *Y, const float *Z, const float *M,
+                        const int32_t *pslep, const int32_t *ipp, size_t n,
                         size_t *bad_out, size_t *nonfin_out)
 {
     uint32_t bad = 0, nonfin = 0;
@@ -402,6 +403,8 @@ static void scan_values(const float *X, const float *Y, const float *Z, const fl
             uint32_t b = (ax > BITS_1E5) | (ay > BITS_1E5) | (az > BITS_1E5) |
                          (ax - 1u < BITS_1EM30 - 1u) | (ay - 1u < BITS_1EM30 - 1u) | (az - 1u < BITS_1EM30 - 1u) |
                          (um > 0x80000000u) | (am > BITS_1E4) | (am - 1u < BITS_1EM30 - 1u);
+            if (ipp) /* EPOS: pulses since last event >= 0, 0 <= ions per pulse <= 65535 */
+                b |= (uint32_t)(pslep[i] < 0) | ((uint32_t)ipp[i] > 65535u);
             nonfin += nf;
             bad += b;
         }
@@ -423,10 +426,15 @@ int cs_recon_finish(csro_recon *r, const char *path, const csro_load_opts *o)
     size_t n = r->n, bad = 0, nonfin = 0;
     const float *X = r->x, *Y = r->y, *Z = r->z, *M = r->m;
     int sniff = o->sniff && r->fmt != CSRO_FMT_CSV;
-    scan_values(X, Y, Z, M, n, &bad, &nonfin);
+    const int32_t *pslep = NULL, *ipp = NULL;
+    if (r->fmt == CSRO_FMT_EPOS && r->nf == 7) {
+        pslep = r->f[5].data;
+        ipp = r->f[6].data;
+    }
+    scan_values(X, Y, Z, M, pslep, ipp, n, &bad, &nonfin);
     if (sniff && bad > n / 2)
-        return cs_err(CSRO_EFORMAT, "%s: does not look like a %s file: %zu of %zu records hold NaN, infinite or absurd values "
-                      "(wrong format or byte order?)", path, r->fmt == CSRO_FMT_EPOS ? "EPOS" : r->fmt == CSRO_FMT_APT ? "APT" : "POS", bad, n);
+        return cs_err(CSRO_EFORMAT, "%s: does not look like %s file: %zu of %zu records hold NaN, infinite or absurd values "
+                      "(wrong format or byte order?)", path, r->fmt == CSRO_FMT_EPOS ? "an EPOS" : r->fmt == CSRO_FMT_APT ? "an APT" : "a POS", bad, n);
     size_t first = 0;
     while (nonfin && first < n && !(nonfinite(X[first]) | nonfinite(Y[first]) | nonfinite(Z[first]) | nonfinite(M[first]))) first++;
     if (!nonfin) return 0;
