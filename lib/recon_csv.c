@@ -37,21 +37,23 @@ size_t cs_parse_float(const char *s, const char *end, float *out)
     int neg = 0;
     if (p < end && (*p == '-' || *p == '+')) { neg = *p == '-'; p++; }
     uint64_t mant = 0;
-    int nd = 0, frac = 0, digits = 0;
-    const char *d0 = p;
-    while (p < end && *p >= '0' && *p <= '9') {
-        if (mant || *p != '0') { if (nd < 19) mant = mant * 10 + (uint64_t)(*p - '0'); else goto slow; nd++; }
-        p++; digits++;
+    int frac = 0, digits = 0;
+    for (; p < end; p++, digits++) {
+        unsigned dgt = (unsigned)(*p - '0');
+        if (dgt > 9) break;
+        mant = mant * 10 + dgt;
     }
     if (p < end && *p == '.') {
-        p++;
-        while (p < end && *p >= '0' && *p <= '9') {
-            if (mant || *p != '0') { if (nd < 19) mant = mant * 10 + (uint64_t)(*p - '0'); else goto slow; nd++; }
-            frac++; p++; digits++;
+        const char *f0 = ++p;
+        for (; p < end; p++) {
+            unsigned dgt = (unsigned)(*p - '0');
+            if (dgt > 9) break;
+            mant = mant * 10 + dgt;
         }
+        frac = (int)(p - f0);
+        digits += frac;
     }
-    if (!digits) goto slow; /* nan, inf, ".", junk */
-    (void)d0;
+    if (!digits || digits > 19) goto slow; /* nan, inf, ".", junk, or too long for u64 */
     int ex = 0;
     if (p < end && (*p == 'e' || *p == 'E')) {
         const char *q = p + 1;
