@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <fcntl.h>
+#include <pthread.h>
 
 /* ---- helpers ---- */
 
@@ -799,6 +800,73 @@ START_TEST(test_stdout)
 }
 END_TEST
 
+/* Multi-block paths: files larger than the 4 MiB read block (POS, APT),
+ * several 1 MiB CSV blocks with lines straddling block ends, and a big pipe
+ * (unknown size: the arrays grow) fed by a writer thread. */
+typedef struct { int fd; const unsigned char *d; size_t n; int ok; } pipe_job;
+
+static void *pipe_writer(void *arg)
+{
+    pipe_job *j = arg;
+    size_t off = 0;
+    while (off < j->n) {
+        ssize_t w = write(j->fd, j->d + off, j->n - off);
+        if (w <= 0) break;
+        off += (size_t)w;
+    }
+    j->ok = off == j->n;
+    close(j->fd);
+    return NULL;
+}
+
+START_TEST(test_large)
+{
+    size_t n = 400000;
+    csro_recon *r = random_recon(n, 17, 0), *small;
+    uint8_t *keep = calloc(n, 1);
+    for (size_t i = 0; i < 60000; i++) keep[i * 6] = 1; /* 60000 ions, ~2.4 MB of CSV */
+    ck_assert_int_eq(csro_recon_subset(&small, r, keep), 0);
+    free(keep);
+    const char *names[] = {"recon_big.pos", "recon_big.apt", "recon_big.csv"};
+    for (size_t i = 0; i < 3; i++) {
+        const csro_recon *src = i == 2 ? small : r;
+        char *p = tu_tmp(names[i]);
+        ck_assert_int_eq(csro_recon_save(src, p, CSRO_FMT_AUTO), 0);
+        csro_recon *s = load_ok(p, NULL);
+        same_recon(src, s);
+        csro_recon_free(s);
+        if (i == 0) {
+            size_t len;
+            unsigned char *d = tu_read(p, &len);
+            int fd[2];
+            ck_assert_int_eq(pipe(fd), 0);
+            pipe_job job = {fd[1], d, len, 0};
+            pthread_t th;
+            ck_assert_int_eq(pthread_create(&th, NULL, pipe_writer, &job), 0);
+            int saved = dup(0);
+            dup2(fd[0], 0);
+            close(fd[0]);
+            clearerr(stdin);
+            csro_load_opts *o = csro_load_opts_new();
+            csro_load_opts_set_format(o, CSRO_FMT_POS);
+            s = load_ok("-", o);
+            pthread_join(th, NULL);
+            ck_assert(job.ok);
+            same_recon(r, s);
+            csro_recon_free(s);
+            csro_load_opts_free(o);
+            dup2(saved, 0);
+            close(saved);
+            clearerr(stdin);
+            free(d);
+        }
+        free(p);
+    }
+    csro_recon_free(small);
+    csro_recon_free(r);
+}
+END_TEST
+
 static int cancel_cb(double f, void *user) { (void)f; ++*(int *)user; return 1; }
 
 START_TEST(test_progress_cancel)
@@ -822,7 +890,9 @@ START_TEST(test_parse_float)
     cs_rng_init(&g, 99, 0);
     char s[64];
     const char *fmts[] = {"%.9g", "%.6g", "%.3f", "%.8e", "%.12g", "%.17g", "%g"};
-    for (int it = 0; it < 300000; it++) {
+    const char *slow = getenv("CSRO_SLOW_TESTS");
+    int iters = slow && !strcmp(slow, "0") ? 20000 : 300000;
+    for (int it = 0; it < iters; it++) {
         float v;
         if (it % 3 == 0) {
             uint32_t u = (uint32_t)cs_rng_next(&g);
@@ -876,6 +946,7 @@ int main(void)
     tcase_add_test(tc, test_stdin_csv);
     tcase_add_test(tc, test_stdout);
     tcase_add_test(tc, test_progress_cancel);
+    tcase_add_test(tc, test_large);
     tcase_add_test(tc, test_parse_float);
     suite_add_tcase(s, tc);
     return tu_run(s);
