@@ -323,6 +323,28 @@ START_TEST(test_apt_hand)
 }
 END_TEST
 
+/* The hand-built files in tests/data (made with Python's struct module for
+ * other tests and tools) hold exactly the bytes built here. */
+START_TEST(test_data_files)
+{
+    size_t n;
+    unsigned char *d = tu_read(tu_data("recon_tiny.pos"), &n);
+    ck_assert(d && n == sizeof pos2 && !memcmp(d, pos2, n));
+    free(d);
+    d = tu_read(tu_data("recon_tiny.epos"), &n);
+    ck_assert(d && n == sizeof epos2 && !memcmp(d, epos2, n));
+    free(d);
+    bytes b = build_apt(1, 1, 2);
+    d = tu_read(tu_data("recon_tiny.apt"), &n);
+    ck_assert(d && n == b.n && !memcmp(d, b.p, n));
+    free(d);
+    free(b.p);
+    csro_recon *r = load_ok(tu_data("recon_tiny.apt"), NULL);
+    ck_assert_uint_eq(csro_recon_count(r), 3);
+    csro_recon_free(r);
+}
+END_TEST
+
 START_TEST(test_apt_errors)
 {
     char *p = tu_tmp("recon_bad.apt");
@@ -930,6 +952,7 @@ int main(void)
     tcase_add_test(tc, test_epos_hand);
     tcase_add_test(tc, test_apt_hand);
     tcase_add_test(tc, test_apt_errors);
+    tcase_add_test(tc, test_data_files);
     tcase_add_test(tc, test_csv_hand);
     tcase_add_test(tc, test_roundtrip);
     tcase_add_test(tc, test_cocrni);
