@@ -861,7 +861,8 @@ START_TEST(test_mutations)
                     size_t bytes_ = c * csro_recon_field_width(s, f) * csro_field_type_size(csro_recon_field_type(s, f));
                     for (size_t i = 0; i < bytes_; i++) acc += fd[i];
                 }
-                ck_assert(acc || !acc);
+                volatile uint64_t sink = acc;
+                (void)sink;
             } else {
                 ck_assert_ptr_null(s);
                 ck_assert(strchr(csro_last_error(), '\n') == NULL);
