@@ -114,7 +114,7 @@ static int parse_line(const char *p, const char *e, float v[4], const char **why
 
 int cs_recon_read_csv(csro_recon *r, cs_rin *in, const csro_load_opts *o)
 {
-    (void)o;
+    (void)o; /* text is always read in full, even meta-only */
     size_t cap = 0, n = 0;
     if (in->size_known) cap = (size_t)(in->size / 24) + 16; /* ~24+ bytes per line */
     if (!cap) cap = 1u << 14;
@@ -187,9 +187,5 @@ int cs_recon_read_csv(csro_recon *r, cs_rin *in, const csro_load_opts *o)
     }
     r->n = n;
     r->x = c[0]; r->y = c[1]; r->z = c[2]; r->m = c[3];
-    if (o->meta_only) {
-        /* meta-only still reports the count; keep the data (cheap for text) */
-        r->meta_only = 0;
-    }
     return 0;
 }

@@ -194,6 +194,20 @@ START_TEST(test_pos_hand)
     ck_assert_int_eq(csro_recon_bounds(r, lo, hi), 0);
     ck_assert(lo[0] == 0.5 && hi[0] == 1 && lo[1] == -0.25 && hi[1] == 2 && lo[2] == -3.5 && hi[2] == 100);
     csro_recon_free(r);
+    /* meta-only: the count from the size, no data */
+    csro_load_opts *o = csro_load_opts_new();
+    csro_load_opts_set_meta_only(o, 1);
+    r = load_ok(p, o);
+    ck_assert_uint_eq(csro_recon_count(r), 2);
+    ck_assert_ptr_null(csro_recon_x(r));
+    ck_assert_int_eq(csro_recon_bounds(r, lo, hi), CSRO_EINVAL);
+    csro_recon_free(r);
+    /* CSV is read in full even meta-only */
+    r = load_ok(tu_data("cocrni_2000.csv"), o);
+    ck_assert_uint_eq(csro_recon_count(r), 2000);
+    ck_assert_ptr_nonnull(csro_recon_x(r));
+    csro_recon_free(r);
+    csro_load_opts_free(o);
     free(p);
 }
 END_TEST
