@@ -1,7 +1,8 @@
 /* recon_csv.c: text reconstructions: one ion per line, x, y, z, m
  * separated by a comma (optionally with blanks) or by blanks/tabs; an
  * optional header line (first data line whose first field is not a
- * number); blank lines and lines starting with '#' are skipped; CRLF ok.
+ * number); blank lines and lines starting with '#' are skipped; CRLF and
+ * a leading UTF-8 byte order mark are accepted.
  * Numbers are converted exactly (correctly rounded to float32). */
 #include "recon_impl.h"
 #include <stdlib.h>
@@ -125,7 +126,7 @@ int cs_recon_read_csv(csro_recon *r, cs_rin *in, const csro_load_opts *o)
         if (!(c[a] = cs_recon_alloc(cap * sizeof(float)))) rc = cs_err(CSRO_ENOMEM, "%s: out of memory", in->path);
     if (!buf && !rc) rc = cs_err(CSRO_ENOMEM, "%s: out of memory", in->path);
     size_t have = 0, line = 0;
-    int seen_data = 0, eof = 0;
+    int seen_data = 0, eof = 0, first_block = 1;
     while (!rc && !eof) {
         size_t got = cs_rin_read(in, buf + have, CSV_BLOCK - have);
         if (in->ioerr) { rc = cs_rin_short(in, "line"); break; }
@@ -137,6 +138,8 @@ int cs_recon_read_csv(csro_recon *r, cs_rin *in, const csro_load_opts *o)
             break;
         }
         const char *p = buf, *bend = buf + len;
+        if (first_block && len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3)) p += 3; /* UTF-8 BOM */
+        first_block = 0;
         for (;;) {
             const char *nl = memchr(p, '\n', (size_t)(bend - p));
             if (!nl) break;

@@ -402,6 +402,12 @@ START_TEST(test_csv_hand)
     ck_assert(x[1] == strtof("0.1", NULL) && y[1] == strtof("0.2", NULL) && z[1] == strtof("0.3", NULL) && m[1] == 58.5f);
     ck_assert(x[2] == 0 && signbit(x[2]) && y[2] == strtof("1e-3", NULL) && z[2] == 0.5f && m[2] == 7.0f);
     csro_recon_free(r);
+    /* a UTF-8 byte order mark (spreadsheet exports) before the first ion */
+    tu_write(p, "\xef\xbb\xbf" "1,2,3,4\r\n5,6,7,8\r\n", 21);
+    r = load_ok(p, NULL);
+    ck_assert_uint_eq(csro_recon_count(r), 2);
+    ck_assert(csro_recon_x(r)[0] == 1 && csro_recon_mass(r)[1] == 8);
+    csro_recon_free(r);
     /* errors name the line */
     const char *bad[][2] = {
         {"1,2,3,4\n5,6,7\n", "line 2"},
