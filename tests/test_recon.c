@@ -851,12 +851,14 @@ START_TEST(test_mutations)
     const char *names[] = {"recon_mut.pos", "recon_mut.epos", "recon_mut.apt", "recon_mut.csv"};
     cs_rng g;
     cs_rng_init(&g, 5, 1);
+    const char *slow = getenv("CSRO_SLOW_TESTS");
+    int iters = slow && !strcmp(slow, "0") ? 100 : 400;
     for (size_t j = 0; j < 4; j++) {
         char *p = tu_tmp(names[j]);
         ck_assert_int_eq(csro_recon_save(r, p, CSRO_FMT_AUTO), 0);
         size_t n;
         unsigned char *d = tu_read(p, &n), *m = malloc(n);
-        for (int it = 0; it < 400; it++) {
+        for (int it = 0; it < iters; it++) {
             memcpy(m, d, n);
             int k = 1 + (int)cs_rng_below(&g, 4);
             for (int q = 0; q < k; q++) {
