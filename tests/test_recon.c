@@ -982,6 +982,49 @@ START_TEST(test_progress_cancel)
 }
 END_TEST
 
+/* The printf-free CSV number formatter must equal snprintf("%.9g")
+ * character for character: all float bit patterns sampled, plausible
+ * values, and the rounding / notation boundaries. */
+START_TEST(test_fmt_float)
+{
+    cs_rng g;
+    cs_rng_init(&g, 123, 0);
+    const char *slow = getenv("CSRO_SLOW_TESTS");
+    int iters = slow && !strcmp(slow, "0") ? 50000 : 1000000;
+    char a[64], b[64];
+    for (int it = 0; it < iters; it++) {
+        float v;
+        if (it & 1) v = cs_u2f((uint32_t)cs_rng_next(&g));
+        else v = (float)((cs_rng_uniform(&g) - 0.5) * pow(10, (int)cs_rng_below(&g, 14) - 5));
+        snprintf(a, sizeof a, "%.9g", (double)v);
+        int n = cs_fmt_float9(b, v);
+        ck_assert_msg(!strcmp(a, b) && n == (int)strlen(a), "%a: printf '%s' vs '%s'", (double)v, a, b);
+    }
+    const float edge[] = {0.0f, -0.0f, 1.0f, -1.0f, 1e-4f, 9.99999975e-05f, 1e-5f, 999999999.0f, 1e9f, 99999999.5f,
+                          999999936.0f, 1e10f, 123456789.0f, 0.1f, 0.5f, 1.5f, 2.5f, 1e38f, 3.40282347e38f,
+                          1.17549435e-38f, 1.4e-45f, 5e-7f, 4.76837158e-07f, 16777216.0f, 16777217.0f, 0x1.fffffep+12f};
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+        for (int sgn = 0; sgn < 2; sgn++) {
+            float v = sgn ? -edge[i] : edge[i];
+            snprintf(a, sizeof a, "%.9g", (double)v);
+            cs_fmt_float9(b, v);
+            ck_assert_msg(!strcmp(a, b), "%a: printf '%s' vs '%s'", (double)v, a, b);
+        }
+    }
+    /* every float in two binades, around the fixed/exponential switch */
+    for (uint32_t u = cs_f2u(5e-5f); u < cs_f2u(5e-5f) + 200000; u++) {
+        snprintf(a, sizeof a, "%.9g", (double)cs_u2f(u));
+        cs_fmt_float9(b, cs_u2f(u));
+        ck_assert_msg(!strcmp(a, b), "%a: printf '%s' vs '%s'", (double)cs_u2f(u), a, b);
+    }
+    for (uint32_t u = cs_f2u(999999000.0f); u < cs_f2u(1000001000.0f); u++) {
+        snprintf(a, sizeof a, "%.9g", (double)cs_u2f(u));
+        cs_fmt_float9(b, cs_u2f(u));
+        ck_assert_msg(!strcmp(a, b), "%a: printf '%s' vs '%s'", (double)cs_u2f(u), a, b);
+    }
+}
+END_TEST
+
 /* The fast decimal path must agree bit for bit with strtof. */
 START_TEST(test_parse_float)
 {
@@ -1049,6 +1092,7 @@ int main(void)
     tcase_add_test(tc, test_large);
     tcase_add_test(tc, test_mutations);
     tcase_add_test(tc, test_parse_float);
+    tcase_add_test(tc, test_fmt_float);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
