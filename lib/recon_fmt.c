@@ -6,6 +6,13 @@
  * about 5e-7 or above about 2e37) and non-finite values go to snprintf. */
 #include "recon_impl.h"
 
+#if !defined(__SIZEOF_INT128__)
+/* no 128-bit integers: printf only */
+int cs_fmt_float9(char *buf, float v)
+{
+    return snprintf(buf, 32, "%.9g", (double)v);
+}
+#else
 typedef unsigned __int128 u128;
 
 /* 10^0 .. 10^38 */
@@ -160,3 +167,4 @@ int cs_fmt_float9(char *buf, float v)
     *p = 0;
     return (int)(p - buf);
 }
+#endif
