@@ -369,8 +369,12 @@ START_TEST(test_cocrni_real)
     ck_assert_uint_eq(csro_ranges_nelements(r), 4);
     ck_assert_int_eq(count(r, "H2", "H"), 2);
     size_t len;
-    char *csv = tu_read(tu_data("cocrni_2000.csv"), &len);
-    ck_assert_ptr_nonnull(csv);
+    char *raw = tu_read(tu_data("cocrni_2000.csv"), &len);
+    ck_assert_ptr_nonnull(raw);
+    char *csv = malloc(len + 1); /* tu_read does not terminate the text */
+    memcpy(csv, raw, len);
+    csv[len] = 0;
+    free(raw);
     float *m = malloc(2000 * sizeof *m);
     double *md = malloc(2000 * sizeof *md);
     size_t n = 0;
