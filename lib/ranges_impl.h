@@ -7,6 +7,7 @@
 
 #define CS_NELEMENTS 118
 #define CS_MAXCOMP 16 /* distinct elements in one ion */
+#define CS_MAXATOMS 100000 /* atoms of one element in one ion */
 
 /* Periodic table (lib/elements.c). cs_element_find returns the atomic
  * number of the symbol s[0..len) or 0; icase compares case-insensitively. */
@@ -22,8 +23,9 @@ typedef struct { int z, n; } cs_comp;
 int cs_formula_parse(const char *s, size_t len, cs_comp *comp);
 /* Same composition (order-insensitive)? */
 int cs_comp_equal(const cs_comp *a, int na, const cs_comp *b, int nb);
-/* Add n atoms of element z to comp (count *nc); -1 if CS_MAXCOMP exceeded. */
-int cs_comp_add(cs_comp *comp, int *nc, int z, int n);
+/* Add n atoms of element z to comp (count *nc); -1 if CS_MAXCOMP elements
+ * or CS_MAXATOMS atoms of one element would be exceeded. */
+int cs_comp_add(cs_comp *comp, int *nc, int z, long long n);
 /* Name built from a composition: "CrO2". Writes at most cap bytes. */
 void cs_comp_name(const cs_comp *comp, int nc, char *buf, size_t cap);
 

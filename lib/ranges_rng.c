@@ -201,8 +201,8 @@ static int main_row_ion(csro_ranges *r, const block_head *h, const int *cnt, int
         if (n1 == 0)
             known = 0;
         for (int j = 0; j < n1 && known; j++)
-            if (cs_comp_add(comp, &nc, c1[j].z, c1[j].n * cnt[k]))
-                return cs_err(CSRO_EFORMAT, "%s: line %d: too many elements in one ion", path,
+            if (cs_comp_add(comp, &nc, c1[j].z, (long long)c1[j].n * cnt[k]))
+                return cs_err(CSRO_EFORMAT, "%s: line %d: too many atoms or elements in one ion", path,
                               line);
         int w = cnt[k] > 1 ? snprintf(name + o, sizeof name - o, "%s%d", h->col[k], cnt[k])
                            : snprintf(name + o, sizeof name - o, "%s", h->col[k]);

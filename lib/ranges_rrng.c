@@ -94,7 +94,7 @@ static int parse_range(csro_ranges *r, cs_text *t, int line, char *val)
             if (cs_text_num(t, v, &vol))
                 return cs_err(CSRO_EFORMAT, "%s: line %d: bad volume '%s'", path, line, v);
         } else if (!strcasecmp(k, "name")) {
-            name = v;
+            name = *v ? v : NULL;
         } else if (!strcasecmp(k, "color") || !strcasecmp(k, "colour")) {
             if (parse_color(v, rgb))
                 return cs_err(CSRO_EFORMAT, "%s: line %d: bad colour '%s' (want RRGGBB)",
@@ -105,13 +105,27 @@ static int parse_range(csro_ranges *r, cs_text *t, int line, char *val)
             if (cs_text_num(t, v, &cnt) || cnt < 0 || cnt != floor(cnt) || cnt > 100000)
                 return cs_err(CSRO_EFORMAT, "%s: line %d: bad atom count '%s:%s'", path, line,
                               k, v);
-            int z = cs_element_find(k, strlen(k), 0);
-            if (!z)
-                z = cs_element_find(k, strlen(k), 1);
+            /* an element ("Cr:1"), a formula as 3Depict writes for
+             * molecular ions ("CrO:1"), an element in another case
+             * ("cr:1"), else a label */
+            cs_comp kc[CS_MAXCOMP];
+            int nk = 0, z = cs_element_find(k, strlen(k), 0);
             if (z) {
-                if (cnt > 0 && cs_comp_add(comp, &nc, z, (int)cnt))
-                    return cs_err(CSRO_EFORMAT, "%s: line %d: too many elements in one ion",
-                                  path, line);
+                kc[0].z = z;
+                kc[0].n = 1;
+                nk = 1;
+            } else if (!(nk = cs_formula_parse(k, strlen(k), kc)) &&
+                       (z = cs_element_find(k, strlen(k), 1))) {
+                kc[0].z = z;
+                kc[0].n = 1;
+                nk = 1;
+            }
+            if (nk) {
+                for (int j = 0; j < nk && cnt > 0; j++)
+                    if (cs_comp_add(comp, &nc, kc[j].z, (long long)kc[j].n * (long long)cnt))
+                        return cs_err(CSRO_EFORMAT,
+                                      "%s: line %d: too many atoms or elements in one ion",
+                                      path, line);
             } else if (!label) {
                 label = k;
             } else {

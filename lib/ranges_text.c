@@ -142,17 +142,21 @@ int cs_split(char *s, char **tok, int max, int *more)
     return n;
 }
 
-int cs_comp_add(cs_comp *comp, int *nc, int z, int n)
+int cs_comp_add(cs_comp *comp, int *nc, int z, long long n)
 {
+    if (n < 0 || n > CS_MAXATOMS)
+        return -1;
     for (int i = 0; i < *nc; i++)
         if (comp[i].z == z) {
-            comp[i].n += n;
+            if (comp[i].n + n > CS_MAXATOMS)
+                return -1;
+            comp[i].n += (int)n;
             return 0;
         }
     if (*nc == CS_MAXCOMP)
         return -1;
     comp[*nc].z = z;
-    comp[*nc].n = n;
+    comp[*nc].n = (int)n;
     (*nc)++;
     return 0;
 }
@@ -183,7 +187,7 @@ int cs_formula_parse(const char *s, size_t len, cs_comp *comp)
         }
         if (i == d0)
             cnt = 1;
-        if (cnt < 1 || cs_comp_add(comp, &nc, z, (int)cnt))
+        if (cnt < 1 || cs_comp_add(comp, &nc, z, cnt))
             return 0;
     }
     return nc;

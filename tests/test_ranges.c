@@ -127,6 +127,41 @@ START_TEST(test_crlf_decimal_comma)
 }
 END_TEST
 
+START_TEST(test_rrng_variants)
+{
+    /* 3Depict writes molecular ions as "Name:CrO CrO:1"; "CO:1" is a
+     * formula (carbon monoxide), "ni:1" an element in another case, an
+     * empty "Name:" is no name, "Vol: 0.1" has a blank after the colon */
+    const char *text = "[Ions]\nNumber=0\n[Ranges]\nNumber=5\n"
+                       "Range1=33.9 34.1 Name:CrO CrO:1 Color:00FF00\n"
+                       "Range2=27.9 28.1 CO:1\n"
+                       "Range3=28.9 29.1 Vol: 0.1 ni:1 Name:\n"
+                       "Range4=49.9 50.1 Name:Cr2O3 Color:#0000ff\n"
+                       "Range5=101.9 102.1 CrO:2 H:1\n";
+    csro_ranges *r = NULL;
+    ck_assert_int_eq(load_text(&r, "var.rrng", text, NULL), 0);
+    ck_assert_uint_eq(csro_ranges_nions(r), 5);
+    ck_assert_int_eq(count(r, "CrO", "Cr"), 1);
+    ck_assert_int_eq(count(r, "CrO", "O"), 1);
+    ck_assert_int_eq(count(r, "CO", "C"), 1);
+    ck_assert_int_eq(count(r, "CO", "O"), 1);
+    ck_assert_int_eq(csro_ranges_find_element(r, "Co"), -1);
+    ck_assert_int_eq(count(r, "Ni", "Ni"), 1);
+    ck_assert(csro_ranges_range_volume(r, 2) == 0.1);
+    ck_assert_int_eq(count(r, "Cr2O3", "Cr"), 2); /* composition from the name */
+    ck_assert_int_eq(count(r, "Cr2O3", "O"), 3);
+    double rgb[3];
+    ck_assert_int_eq(csro_ranges_ion_color(r, (size_t)ion(r, "Cr2O3"), rgb), 0);
+    ck_assert(rgb[2] == 1.0 && rgb[0] == 0.0);
+    ck_assert_int_eq(count(r, "Cr2O2H", "O"), 2);  /* CrO:2 H:1 */
+    csro_ranges_free(r);
+    /* absurd atom counts are refused, not overflowed */
+    const char *big = "[Ions]\nNumber=0\n[Ranges]\nNumber=1\nRange1=1 2 H99999:99999\n";
+    ck_assert_int_eq(load_text(&r, "big.rrng", big, NULL), CSRO_EFORMAT);
+    ck_assert(strstr(csro_last_error(), "too many atoms") != NULL);
+}
+END_TEST
+
 START_TEST(test_rng_basic)
 {
     csro_ranges *r = load_ok(tu_data("ranges_basic.rng"), NULL);
@@ -416,6 +451,7 @@ int main(void)
     TCase *tc = tcase_create("ranges");
     tcase_add_test(tc, test_rrng_basic);
     tcase_add_test(tc, test_crlf_decimal_comma);
+    tcase_add_test(tc, test_rrng_variants);
     tcase_add_test(tc, test_rng_basic);
     tcase_add_test(tc, test_rng_polyatomic);
     tcase_add_test(tc, test_duplicates_merge);
