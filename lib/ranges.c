@@ -45,9 +45,11 @@ void csro_ranges_free(csro_ranges *r)
     free(r->lk_d.bp);
     free(r->lk_d.at);
     free(r->lk_d.after);
+    free(r->lk_d.start);
     free(r->lk_f.bp);
     free(r->lk_f.at);
     free(r->lk_f.after);
+    free(r->lk_f.start);
     free(r->path);
     free(r);
 }
@@ -190,6 +192,20 @@ static int build_lookup(csro_ranges *r, cs_lookup *lk, int rnd)
         return cs_err(CSRO_ENOMEM, "%s: out of memory", r->path);
     for (size_t j = 0; j < m; j++)
         lk->at[j] = lk->after[j] = -1;
+    /* buckets: about 4 per bound, at most 1 << 16 */
+    size_t nb = 4 * m < 64 ? 64 : 4 * m > 65536 ? 65536 : 4 * m;
+    double span = lk->bp[m - 1] - lk->bp[0];
+    lk->nbucket = nb;
+    lk->binv = span > 0 ? (double)nb / span : 0.0;
+    lk->start = malloc(nb * sizeof *lk->start);
+    if (!lk->start)
+        return cs_err(CSRO_ENOMEM, "%s: out of memory", r->path);
+    for (size_t b = 0, j = 0; b < nb; b++) {
+        double edge = lk->bp[0] + (double)b * (span / (double)nb);
+        while (j + 1 < m && lk->bp[j + 1] <= edge)
+            j++;
+        lk->start[b] = (uint32_t)j;
+    }
     /* paint from the last range to the first so the first listed wins */
     for (size_t k = n; k-- > 0;) {
         double lo = rnd ? (double)(float)r->ranges[k].lo : r->ranges[k].lo;
@@ -209,7 +225,14 @@ int cs_lookup_find(const cs_lookup *lk, double m)
 {
     if (!(m >= lk->bp[0] && m <= lk->bp[lk->nbp - 1]))
         return -1; /* also NaN */
-    size_t j = bp_index(lk->bp, lk->nbp, m);
+    size_t b = (size_t)((m - lk->bp[0]) * lk->binv);
+    if (b >= lk->nbucket)
+        b = lk->nbucket - 1;
+    size_t j = lk->start[b];
+    while (j > 0 && lk->bp[j] > m) /* rounding at a bucket edge */
+        j--;
+    while (j + 1 < lk->nbp && lk->bp[j + 1] <= m)
+        j++;
     return lk->bp[j] == m ? lk->at[j] : lk->after[j];
 }
 

@@ -50,6 +50,11 @@ typedef struct {
     double *bp;
     size_t nbp;
     int32_t *at, *after;
+    /* uniform buckets over [bp[0], bp[nbp-1]]: start[b] = a bound index
+     * at or below the first bound of bucket b (the search then walks) */
+    uint32_t *start;
+    size_t nbucket;
+    double binv;
 } cs_lookup;
 int cs_lookup_find(const cs_lookup *lk, double m);
 
