@@ -211,13 +211,26 @@ static void print_json(FILE *f, const info *in)
     fprintf(f, "\n}\n");
 }
 
+/* Bin of a single-precision mass: bin k holds [k*bin, (k+1)*bin) with the
+ * edges rounded to float, the rule csro_ranges_assign uses for bounds, so
+ * a mass written "29.47" falls in the bin whose left edge is 29.47. */
+static double bin_of(float m, double bin)
+{
+    double k = floor((double)m / bin);
+    if ((double)m < (double)(float)(k * bin))
+        k -= 1;
+    else if ((double)m >= (double)(float)((k + 1) * bin))
+        k += 1;
+    return k;
+}
+
 static void print_histogram(FILE *f, const csro_recon *rc, double bin)
 {
     size_t n = csro_recon_count(rc);
     const float *m = csro_recon_mass(rc);
     double kmin = INFINITY, kmax = -INFINITY;
     for (size_t i = 0; i < n; i++) {
-        double k = floor((double)m[i] / bin);
+        double k = bin_of(m[i], bin);
         if (k < kmin)
             kmin = k;
         if (k > kmax)
@@ -233,7 +246,7 @@ static void print_histogram(FILE *f, const csro_recon *rc, double bin)
     if (!h)
         tool_die(TOOL_EDATA, "out of memory for %zu bins", nb);
     for (size_t i = 0; i < n; i++)
-        h[(size_t)(floor((double)m[i] / bin) - kmin)]++;
+        h[(size_t)(bin_of(m[i], bin) - kmin)]++;
     for (size_t b = 0; b < nb; b++)
         fprintf(f, "%.10g\t%zu\n", (kmin + (double)b) * bin, h[b]);
     free(h);

@@ -97,6 +97,24 @@ awk -F, '{ k = int(($4 + 0) / 0.5); if (($4 + 0) < 0 && k * 0.5 != $4 + 0) k--; 
 sort -g "$T/h1" > "$T/h1s"
 cmp -s "$T/h1s" "$T/h2" || { diff "$T/h1s" "$T/h2" | head; die "histogram differs"; }
 [ "$(awk -F'\t' '{ s += $2 } END { print s }' "$T/h.tsv")" = 2000 ] || die "histogram total"
+# bins of 0.01 Da: edges are not exact in binary; compare with exact decimal
+# binning of the CSV text (Python's Decimal)
+"$B" --histogram 0.01 "$csv" > "$T/h01.tsv"
+"$PYTHON" - "$csv" "$T/h01.tsv" <<'PY'
+import sys
+from collections import Counter
+from decimal import Decimal
+want = Counter()
+for line in open(sys.argv[1]):
+    m = Decimal(line.strip().split(",")[3])
+    want[int((m / Decimal("0.01")).to_integral_value(rounding="ROUND_FLOOR"))] += 1
+got = {}
+for line in open(sys.argv[2]):
+    edge, n = line.split("\t")
+    if int(n):
+        got[int((Decimal(edge) / Decimal("0.01")).to_integral_value())] = int(n)
+assert got == dict(want), sorted(set(got.items()) ^ set(want.items()))[:10]
+PY
 
 # --- bad input: exit 1 with one line, usage: exit 2 ----------------------------
 one_line() { [ "$(wc -l < "$T/err.txt")" -eq 1 ] && grep -q '^apt-info: ' "$T/err.txt" \
