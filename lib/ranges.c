@@ -103,7 +103,7 @@ int cs_ranges_add_range(csro_ranges *r, const cs_text *t, int line, double lo, d
                         double vol, size_t ion)
 {
     if (!(lo < hi))
-        return cs_err(CSRO_EFORMAT, "%s: line %d: range low %g is not below high %g", t->path,
+        return cs_err(CSRO_EFORMAT, "%s: line %d: range low %.10g is not below high %.10g", t->path,
                       line, lo, hi);
     if (r->nranges == r->cap_ranges) {
         size_t cap = r->cap_ranges ? 2 * r->cap_ranges : 32;
@@ -290,8 +290,8 @@ int cs_ranges_finish(csro_ranges *r, int first_match)
         if (b->lo < a->hi && !first_match) {
             const cs_range *p = a->prio < b->prio ? a : b, *q = a->prio < b->prio ? b : a;
             return cs_err(CSRO_EFORMAT,
-                          "%s: ranges of different ions overlap: %s [%g, %g] (line %d) and "
-                          "%s [%g, %g] (line %d); enable first-match to let the first win",
+                          "%s: ranges of different ions overlap: %s [%.10g, %.10g] (line %d) and "
+                          "%s [%.10g, %.10g] (line %d); enable first-match to let the first win",
                           r->path, r->ions[p->ion].name, p->lo, p->hi, p->line,
                           r->ions[q->ion].name, q->lo, q->hi, q->line);
         }

@@ -73,6 +73,26 @@ grep -v '^recon	file' "$T/comp.tsv" > "$T/a"
 grep -v '^recon	file' "$T/pipe.tsv" > "$T/b"
 cmp -s "$T/a" "$T/b" || die "stdin output differs from file output"
 
+# --- a POS file (big-endian float32, written by NumPy) gives the same -------
+"$PYTHON" - "$csv" "$T/r.pos" <<'PY'
+import sys, numpy as np
+a = np.loadtxt(sys.argv[1], delimiter=",", dtype=np.float64)
+a.astype(">f4").tofile(sys.argv[2])
+PY
+"$B" -r "$rr" -f tsv "$T/r.pos" > "$T/pos.tsv"
+[ "$(get recon format "$T/pos.tsv")" = pos ] || die "POS format not reported"
+grep -v '^recon	f' "$T/comp.tsv" > "$T/a"
+grep -v '^recon	f' "$T/pos.tsv" > "$T/b"
+cmp -s "$T/a" "$T/b" || { diff "$T/a" "$T/b" | head; die "POS output differs from CSV output"; }
+cat "$T/r.pos" | "$B" -i pos -r "$rr" -f tsv - > "$T/pos2.tsv"
+grep -v '^recon	f' "$T/pos2.tsv" > "$T/b"
+cmp -s "$T/a" "$T/b" || die "POS through a pipe differs"
+# the range file may come from stdin too
+cat "$rr" | "$B" -r - -f tsv "$csv" | grep -v '^r[a-z]*	file' > "$T/b"
+grep -v '^r[a-z]*	file' "$T/comp.tsv" > "$T/a"
+cmp -s "$T/a" "$T/b" || die "range file through a pipe differs"
+expect_fail 2 "$B" -r - -
+
 # --- JSON agrees with TSV ----------------------------------------------------
 "$B" -r "$rr" -f json -o "$T/comp.json" "$csv"
 ni=$(get element_count Ni "$T/comp.tsv")
