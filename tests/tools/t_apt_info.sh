@@ -87,6 +87,22 @@ cmp -s "$T/a" "$T/b" || { diff "$T/a" "$T/b" | head; die "POS output differs fro
 cat "$T/r.pos" | "$B" -i pos -r "$rr" -f tsv - > "$T/pos2.tsv"
 grep -v '^recon	f' "$T/pos2.tsv" > "$T/b"
 cmp -s "$T/a" "$T/b" || die "POS through a pipe differs"
+# an EPOS file: 44-byte big-endian records, the extra fields are listed
+"$PYTHON" - "$csv" "$T/r.epos" <<'PY'
+import sys, numpy as np
+a = np.loadtxt(sys.argv[1], delimiter=",", dtype=np.float64)
+r = np.zeros(len(a), np.dtype([("f", ">f4", (9,)), ("i", ">i4", (2,))]))
+r["f"][:, :4] = a
+r["f"][:, 4] = 500.0
+r["i"][:, 1] = 1
+r.tofile(sys.argv[2])
+PY
+"$B" -r "$rr" -f tsv "$T/r.epos" > "$T/epos.tsv"
+[ "$(get recon format "$T/epos.tsv")" = epos ] || die "EPOS format not reported"
+[ "$(awk -F'\t' '$1 == "field" { printf "%s ", $3 }' "$T/epos.tsv")" = \
+  "tof vdc vpulse det_x det_y pslep ipp " ] || die "EPOS fields: $(grep field "$T/epos.tsv")"
+grep -v '^recon	f\|^field' "$T/epos.tsv" > "$T/b"
+cmp -s "$T/a" "$T/b" || die "EPOS composition differs from CSV"
 # the range file may come from stdin too
 cat "$rr" | "$B" -r - -f tsv "$csv" | grep -v '^r[a-z]*	file' > "$T/b"
 grep -v '^r[a-z]*	file' "$T/comp.tsv" > "$T/a"
