@@ -200,6 +200,46 @@ START_TEST(test_rng_polyatomic)
 }
 END_TEST
 
+START_TEST(test_rng_polyatomic_variants)
+{
+    /* the same IVAS file from a locale with decimal commas and CRLF */
+    size_t n;
+    char *raw = tu_read(tu_data("ranges_poly.rng"), &n);
+    ck_assert_ptr_nonnull(raw);
+    char *t = malloc(2 * n + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (raw[i] == '\n')
+            t[o++] = '\r';
+        t[o++] = raw[i] == '.' && i + 1 < n && raw[i + 1] >= '0' && raw[i + 1] <= '9' ? ',' : raw[i];
+    }
+    t[o] = 0;
+    free(raw);
+    ck_assert(strstr(t, "25,9000") != NULL && strstr(t, "\r\n") != NULL);
+    csro_ranges *r = NULL;
+    ck_assert_int_eq(load_text(&r, "polycomma.rng", t, NULL), 0);
+    free(t);
+    ck_assert_uint_eq(csro_ranges_nranges(r), 4);
+    ck_assert_int_eq(csro_ranges_ion_of(r, 42.1), ion(r, "CrO2"));
+    csro_ranges_free(r);
+    /* an extension row without a main-table twin adds a range; a row whose
+     * main ion is a composed name ("CrO") is renamed ("CrO+") */
+    const char *x = "2 2\nCr\nCr 1 0 1\nO\nO 1 0 0\n---- Cr O\n"
+                    ". 25.9 26.1 1 0\n. 33.9 34.1 1 1\n\n--- polyatomic extension\n"
+                    "2 2\nCrO+\nCrO+ 0 1 0\nCrO3\nCrO3 0 0 1\n---- CrO+ CrO3\n"
+                    ". 33.9 34.1 1 0\n. 49.9 50.1 0 1\n";
+    ck_assert_int_eq(load_text(&r, "polyx.rng", x, NULL), 0);
+    ck_assert_uint_eq(csro_ranges_nranges(r), 3);
+    ck_assert_uint_eq(csro_ranges_nions(r), 3); /* Cr, CrO+, CrO3 ("CrO" dropped) */
+    ck_assert_int_eq(csro_ranges_find_ion(r, "CrO"), -1);
+    ck_assert_int_eq(csro_ranges_ion_of(r, 34.0), ion(r, "CrO+"));
+    ck_assert_int_eq(count(r, "CrO+", "O"), 1);
+    ck_assert_int_eq(csro_ranges_ion_of(r, 50.0), ion(r, "CrO3"));
+    ck_assert_int_eq(count(r, "CrO3", "O"), 3);
+    csro_ranges_free(r);
+}
+END_TEST
+
 START_TEST(test_duplicates_merge)
 {
     /* AP Suite style: 300 copies of one Ni range plus overlapping and
@@ -454,6 +494,7 @@ int main(void)
     tcase_add_test(tc, test_rrng_variants);
     tcase_add_test(tc, test_rng_basic);
     tcase_add_test(tc, test_rng_polyatomic);
+    tcase_add_test(tc, test_rng_polyatomic_variants);
     tcase_add_test(tc, test_duplicates_merge);
     tcase_add_test(tc, test_overlap_rules);
     tcase_add_test(tc, test_float_assign);
