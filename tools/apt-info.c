@@ -256,7 +256,7 @@ int main(int argc, char **argv)
 {
     tool_init("apt-info");
     const char *rpath = NULL, *out = NULL;
-    int fmt = OUT_TEXT, first_match = 0, infmt = CSRO_FMT_AUTO;
+    int fmt = OUT_TEXT, fmt_set = 0, first_match = 0, infmt = CSRO_FMT_AUTO;
     double bin = 0;
     enum { O_FIRST = 256, O_HIST, O_HELP, O_VERSION };
     static const struct option lo[] = {
@@ -280,6 +280,7 @@ int main(int argc, char **argv)
             else if (!strcmp(optarg, "tsv")) fmt = OUT_TSV;
             else if (!strcmp(optarg, "json")) fmt = OUT_JSON;
             else tool_usage_error("--format: '%s' is not text, tsv or json", optarg);
+            fmt_set = 1;
             break;
         case O_HIST:
             bin = tool_double("--histogram", optarg);
@@ -303,6 +304,9 @@ int main(int argc, char **argv)
     const char *path = argv[optind];
     if (rpath && bin > 0)
         tool_usage_error("--histogram and --ranges do not combine");
+    if (bin > 0 && fmt_set && fmt != OUT_TSV)
+        tool_usage_error("--histogram writes TSV; --format %s does not apply",
+                         fmt == OUT_JSON ? "json" : "text");
     if (first_match && !rpath)
         tool_usage_error("--first-match needs --ranges");
     if (rpath && !strcmp(rpath, "-") && !strcmp(path, "-"))
