@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 /* ---- load options ---- */
 
@@ -373,31 +374,69 @@ int csro_recon_subset(csro_recon **out, const csro_recon *r, const uint8_t *keep
 /* ---- post-load validation ---- */
 
 /* A value no reconstruction holds: positions beyond 1e5 nm (0.1 mm) or
- * masses outside [0, 1e4] Da, or tiny non-zero magnitudes (< 1e-30) that
- * come from misread bytes. */
-static int implausible(float x, float y, float z, float m)
+ * masses outside [0, 1e4] Da (negative), or tiny non-zero magnitudes
+ * (< 1e-30) that come from misread bytes; NaN and infinities too. Tested
+ * on the IEEE bits with unsigned compares so the loop vectorizes. */
+#define BITS_1E5 0x47c35000u   /* 1e5f */
+#define BITS_1E4 0x461c4000u   /* 1e4f */
+#define BITS_1EM30 0x0da24260u /* 1e-30f */
+#define BITS_INF 0x7f800000u
+
+static inline uint32_t ld_bits(const float *p, size_t i) { uint32_t u; memcpy(&u, p + i, 4); return u; }
+
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("tree-vectorize")))
+#endif
+static void scan_values(const float *X, const float *Y, const float *Z, const float *M,
+                        const int32_t *pslep, const int32_t *ipp, size_t n,
+                        size_t *bad_out, size_t *nonfin_out)
 {
-    const float *v[3] = {&x, &y, &z};
-    for (int a = 0; a < 3; a++) {
-        float t = fabsf(*v[a]);
-        if (!(t <= 1e5f) || (t != 0 && t < 1e-30f)) return 1;
+    uint32_t bad = 0, nonfin = 0;
+    size_t tb = 0, tn = 0;
+    for (size_t i0 = 0; i0 < n; i0 += (1u << 20)) { /* per-chunk u32 sums cannot overflow */
+        size_t i1 = n - i0 < (1u << 20) ? n : i0 + (1u << 20);
+        bad = nonfin = 0;
+        for (size_t i = i0; i < i1; i++) {
+            uint32_t ax = ld_bits(X, i) & 0x7fffffffu, ay = ld_bits(Y, i) & 0x7fffffffu, az = ld_bits(Z, i) & 0x7fffffffu;
+            uint32_t um = ld_bits(M, i), am = um & 0x7fffffffu;
+            uint32_t nf = (ax >= BITS_INF) | (ay >= BITS_INF) | (az >= BITS_INF) | (am >= BITS_INF);
+            uint32_t b = (ax > BITS_1E5) | (ay > BITS_1E5) | (az > BITS_1E5) |
+                         (ax - 1u < BITS_1EM30 - 1u) | (ay - 1u < BITS_1EM30 - 1u) | (az - 1u < BITS_1EM30 - 1u) |
+                         (um > 0x80000000u) | (am > BITS_1E4) | (am - 1u < BITS_1EM30 - 1u);
+            if (ipp) /* EPOS: pulses since last event >= 0, 0 <= ions per pulse <= 65535 */
+                b |= (uint32_t)(pslep[i] < 0) | ((uint32_t)ipp[i] > 65535u);
+            nonfin += nf;
+            bad += b;
+        }
+        tb += bad;
+        tn += nonfin;
     }
-    if (!(m >= 0 && m <= 1e4f) || (m != 0 && m < 1e-30f)) return 1;
-    return 0;
+    *bad_out = tb;
+    *nonfin_out = tn;
+}
+
+static inline int nonfinite(float v)
+{
+    return (cs_f2u(v) & 0x7f800000u) == 0x7f800000u;
 }
 
 int cs_recon_finish(csro_recon *r, const char *path, const csro_load_opts *o)
 {
     if (r->meta_only || !r->n) return 0;
-    size_t n = r->n, bad = 0, nonfin = 0, first = SIZE_MAX;
-    for (size_t i = 0; i < n; i++) {
-        int fin = isfinite(r->x[i]) && isfinite(r->y[i]) && isfinite(r->z[i]) && isfinite(r->m[i]);
-        if (!fin) { nonfin++; if (first == SIZE_MAX) first = i; }
-        if (o->sniff && r->fmt != CSRO_FMT_CSV) bad += !fin || implausible(r->x[i], r->y[i], r->z[i], r->m[i]);
+    size_t n = r->n, bad = 0, nonfin = 0;
+    const float *X = r->x, *Y = r->y, *Z = r->z, *M = r->m;
+    int sniff = o->sniff && r->fmt != CSRO_FMT_CSV;
+    const int32_t *pslep = NULL, *ipp = NULL;
+    if (r->fmt == CSRO_FMT_EPOS && r->nf == 7) {
+        pslep = r->f[5].data;
+        ipp = r->f[6].data;
     }
-    if (o->sniff && r->fmt != CSRO_FMT_CSV && bad * 2 > n)
-        return cs_err(CSRO_EFORMAT, "%s: does not look like a %s file: %zu of %zu records hold NaN, infinite or absurd values "
-                      "(wrong format or byte order?)", path, r->fmt == CSRO_FMT_EPOS ? "EPOS" : r->fmt == CSRO_FMT_APT ? "APT" : "POS", bad, n);
+    scan_values(X, Y, Z, M, pslep, ipp, n, &bad, &nonfin);
+    if (sniff && bad > n / 2)
+        return cs_err(CSRO_EFORMAT, "%s: does not look like %s file: %zu of %zu records hold NaN, infinite or absurd values "
+                      "(wrong format or byte order?)", path, r->fmt == CSRO_FMT_EPOS ? "an EPOS" : r->fmt == CSRO_FMT_APT ? "an APT" : "a POS", bad, n);
+    size_t first = 0;
+    while (nonfin && first < n && !(nonfinite(X[first]) | nonfinite(Y[first]) | nonfinite(Z[first]) | nonfinite(M[first]))) first++;
     if (!nonfin) return 0;
     if (!o->drop) {
         size_t i = first;
@@ -424,6 +463,25 @@ int cs_recon_finish(csro_recon *r, const char *path, const csro_load_opts *o)
     r->dropped = nonfin;
     if (!k) return cs_err(CSRO_EFORMAT, "%s: all %zu ions have non-finite values", path, n);
     return 0;
+}
+
+void cs_advise_huge(void *p, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    const uintptr_t H = (uintptr_t)2 << 20;
+    if (!p || bytes < 4 * H) return;
+    uintptr_t a = ((uintptr_t)p + H - 1) & ~(H - 1), e = ((uintptr_t)p + bytes) & ~(H - 1);
+    if (e > a) madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+    (void)p; (void)bytes;
+#endif
+}
+
+void *cs_recon_alloc(size_t bytes)
+{
+    void *p = malloc(bytes ? bytes : 1);
+    cs_advise_huge(p, bytes);
+    return p;
 }
 
 int cs_looks_text(const unsigned char *p, size_t n)

@@ -211,11 +211,11 @@ int cs_recon_read_apt(csro_recon *r, cs_rin *in, const csro_load_opts *o)
             if ((rc = cs_recon_add_section(r, name, unit, p)) < 0) return rc;
             if (!o->meta_only) {
                 if (is_pos) {
-                    if (!(r->x = malloc(n * 4)) || !(r->y = malloc(n * 4)) || !(r->z = malloc(n * 4)))
+                    if (!(r->x = cs_recon_alloc(n * 4)) || !(r->y = cs_recon_alloc(n * 4)) || !(r->z = cs_recon_alloc(n * 4)))
                         return cs_err(CSRO_ENOMEM, "%s: out of memory for %zu ions", in->path, n);
                     if ((rc = read_positions(in, r))) return rc;
                 } else {
-                    if (!(r->m = malloc(n * 4))) return cs_err(CSRO_ENOMEM, "%s: out of memory for %zu ions", in->path, n);
+                    if (!(r->m = cs_recon_alloc(n * 4))) return cs_err(CSRO_ENOMEM, "%s: out of memory for %zu ions", in->path, n);
                     if ((rc = read_le(in, r->m, need, 4, name))) return rc;
                 }
                 if (bcount > need && cs_rin_skip(in, bcount - need)) return cs_rin_short(in, "APT section data");
@@ -230,7 +230,7 @@ int cs_recon_read_apt(csro_recon *r, cs_rin *in, const csro_load_opts *o)
         if (keep) {
             void *d = NULL;
             if (!o->meta_only) {
-                if (!(d = malloc(need ? (size_t)need : 1))) return cs_err(CSRO_ENOMEM, "%s: out of memory for section '%s'", in->path, name);
+                if (!(d = cs_recon_alloc((size_t)need))) return cs_err(CSRO_ENOMEM, "%s: out of memory for section '%s'", in->path, name);
                 if ((rc = read_le(in, d, need, es, name))) { free(d); return rc; }
                 if (bcount > need && cs_rin_skip(in, bcount - need)) { free(d); return cs_rin_short(in, "APT section data"); }
             } else if (cs_rin_skip(in, bcount)) return cs_rin_short(in, "APT section data");

@@ -120,7 +120,7 @@ int cs_recon_read_csv(csro_recon *r, cs_rin *in, const csro_load_opts *o)
     char *buf = malloc(CSV_BLOCK + 1);
     int rc = 0;
     for (int a = 0; a < 4; a++)
-        if (!(c[a] = malloc(cap * sizeof(float)))) rc = cs_err(CSRO_ENOMEM, "%s: out of memory", in->path);
+        if (!(c[a] = cs_recon_alloc(cap * sizeof(float)))) rc = cs_err(CSRO_ENOMEM, "%s: out of memory", in->path);
     if (!buf && !rc) rc = cs_err(CSRO_ENOMEM, "%s: out of memory", in->path);
     size_t have = 0, line = 0;
     int seen_data = 0, eof = 0;
@@ -163,7 +163,7 @@ int cs_recon_read_csv(csro_recon *r, cs_rin *in, const csro_load_opts *o)
                 for (int a = 0; a < 4 && !rc; a++) {
                     float *t = realloc(c[a], nc * sizeof(float));
                     if (!t) rc = cs_err(CSRO_ENOMEM, "%s: out of memory", in->path);
-                    else c[a] = t;
+                    else { c[a] = t; cs_advise_huge(t, nc * sizeof(float)); }
                 }
                 if (rc) break;
                 cap = nc;

@@ -107,6 +107,11 @@ int cs_recon_add_section(csro_recon *r, const char *name, const char *unit, cons
  * correctly rounded float (as strtof) via a fast exact path. */
 size_t cs_parse_float(const char *s, const char *end, float *out);
 
+/* malloc for a big per-ion array, advising transparent huge pages on its
+ * 2 MiB-aligned interior (far fewer page faults while it is filled). */
+void *cs_recon_alloc(size_t bytes);
+void cs_advise_huge(void *p, size_t bytes);
+
 /* True if the bytes look like text (printable ASCII, tab, CR, LF). */
 int cs_looks_text(const unsigned char *p, size_t n);
 

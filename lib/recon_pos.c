@@ -29,6 +29,7 @@ static int grow_cols(uint32_t **cols, unsigned k, size_t cap)
         uint32_t *p = realloc(cols[c], (cap ? cap : 1) * sizeof *p);
         if (!p) return -1;
         cols[c] = p;
+        cs_advise_huge(p, cap * sizeof *p);
     }
     return 0;
 }

@@ -568,6 +568,13 @@ START_TEST(test_bad_content)
     for (int i = 0; i < 32; i += 4) { le[i] = pos2[i + 3]; le[i + 1] = pos2[i + 2]; le[i + 2] = pos2[i + 1]; le[i + 3] = pos2[i]; }
     tu_write(p, le, 32);
     load_fails(p, NULL, "does not look like");
+    /* a POS of 11 plausible ions (176 bytes = 4 EPOS records) named .epos */
+    csro_recon *pr = random_recon(11, 21, 0);
+    char *pe = tu_tmp("recon_pos_as.epos");
+    ck_assert_int_eq(csro_recon_save(pr, pe, CSRO_FMT_POS), 0);
+    load_fails(pe, NULL, "does not look like an EPOS file");
+    csro_recon_free(pr);
+    free(pe);
     csro_load_opts *o = csro_load_opts_new();
     csro_load_opts_set_sniff(o, 0);
     csro_recon *r = load_ok(p, o); /* structurally fine */
