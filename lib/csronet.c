@@ -95,7 +95,7 @@ static int get_arch(cs_cur *c, csro_net **out, const char *path, size_t im)
         case CSRO_LAYER_CONV1D: rc = csro_net_add_conv1d(n, (size_t)a, (size_t)k, (int)pad); break;
         case CSRO_LAYER_RELU: rc = csro_net_add_relu(n); break;
         case CSRO_LAYER_DROPOUT: rc = csro_net_add_dropout(n, rate); break;
-        case CSRO_LAYER_MAXPOOL1D: rc = csro_net_add_maxpool1d(n, (size_t)a); break;
+        case CSRO_LAYER_MAXPOOL1D: rc = csro_net_add_maxpool1d_padded(n, (size_t)a, (int)pad); break;
         case CSRO_LAYER_FLATTEN: rc = csro_net_add_flatten(n); break;
         case CSRO_LAYER_DENSE: rc = csro_net_add_dense(n, (size_t)a); break;
         case CSRO_LAYER_SOFTMAX: rc = csro_net_add_softmax(n); break;

@@ -127,15 +127,28 @@ int csro_net_add_dropout(csro_net *n, double rate)
     return net_push(n, &L);
 }
 
-int csro_net_add_maxpool1d(csro_net *n, size_t pool)
+int csro_net_add_maxpool1d_padded(csro_net *n, size_t pool, int padding)
 {
     if (!n) return cs_err(CSRO_EINVAL, "maxpool1d: NULL network");
     cs_layer L = layer_begin(n, CSRO_LAYER_MAXPOOL1D);
-    if (!pool || pool > L.in_len)
+    if (padding != CSRO_PAD_VALID && padding != CSRO_PAD_SAME)
+        return cs_err(CSRO_EINVAL, "maxpool1d: unknown padding %d", padding);
+    if (!pool || (padding == CSRO_PAD_VALID && pool > L.in_len))
         return cs_err(CSRO_EINVAL, "maxpool1d: pool %zu does not fit the input length %zu", pool, L.in_len);
     L.pool = pool;
-    L.out_len = L.in_len / pool;
+    L.padding = padding;
+    if (padding == CSRO_PAD_SAME) {
+        L.out_len = (L.in_len + pool - 1) / pool;
+        L.pad_left = ((L.out_len - 1) * pool + pool - L.in_len) / 2;
+    } else {
+        L.out_len = L.in_len / pool;
+    }
     return net_push(n, &L);
+}
+
+int csro_net_add_maxpool1d(csro_net *n, size_t pool)
+{
+    return csro_net_add_maxpool1d_padded(n, pool, CSRO_PAD_VALID);
 }
 
 int csro_net_add_flatten(csro_net *n)

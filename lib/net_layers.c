@@ -100,21 +100,27 @@ static void dropout_mask(size_t n, double rate, float *restrict mask, cs_rng *rn
 #undef CS_KEEP
 }
 
-/* One sample; idx (may be NULL) gets base + the arg-max offsets. */
+/* One sample; idx (may be NULL) gets base + the arg-max offsets. Window l
+ * covers input positions [l p - pad_left, l p - pad_left + p) clipped to
+ * the input (only 'same' padding clips). */
 static void maxpool_fwd(const cs_layer *L, const float *restrict x, float *restrict y, uint32_t *restrict idx,
                         uint32_t base)
 {
     size_t C = L->in_ch, p = L->pool;
     for (size_t l = 0; l < L->out_len; l++) {
+        ptrdiff_t s0 = (ptrdiff_t)(l * p) - (ptrdiff_t)L->pad_left, s1 = s0 + (ptrdiff_t)p;
+        if (s0 < 0) s0 = 0;
+        if (s1 > (ptrdiff_t)L->in_len) s1 = (ptrdiff_t)L->in_len;
+        size_t a = (size_t)s0, np = (size_t)(s1 - s0);
         float *restrict yy = y + l * C;
-        const float *restrict x0 = x + l * p * C;
+        const float *restrict x0 = x + a * C;
         for (size_t c = 0; c < C; c++) yy[c] = x0[c];
         if (idx) {
             uint32_t *restrict ii = idx + l * C;
-            for (size_t c = 0; c < C; c++) ii[c] = base + (uint32_t)(l * p * C + c);
-            for (size_t j = 1; j < p; j++) {
+            for (size_t c = 0; c < C; c++) ii[c] = base + (uint32_t)(a * C + c);
+            for (size_t j = 1; j < np; j++) {
                 const float *restrict xj = x0 + j * C;
-                uint32_t off = base + (uint32_t)((l * p + j) * C);
+                uint32_t off = base + (uint32_t)((a + j) * C);
                 for (size_t c = 0; c < C; c++) { /* branch-free select */
                     uint32_t gt = 0u - (uint32_t)(xj[c] > yy[c]);
                     yy[c] = cs_u2f((cs_f2u(xj[c]) & gt) | (cs_f2u(yy[c]) & ~gt));
@@ -122,7 +128,7 @@ static void maxpool_fwd(const cs_layer *L, const float *restrict x, float *restr
                 }
             }
         } else {
-            for (size_t j = 1; j < p; j++) {
+            for (size_t j = 1; j < np; j++) {
                 const float *restrict xj = x0 + j * C;
                 for (size_t c = 0; c < C; c++) yy[c] = xj[c] > yy[c] ? xj[c] : yy[c];
             }

@@ -243,6 +243,38 @@ static csro_net *mk(size_t len, size_t ch)
     return n;
 }
 
+START_TEST(test_maxpool_same_by_hand)
+{
+    /* Keras MaxPooling1D(2, padding='same') on 5 samples: 3 windows
+     * [0,2) [2,4) [4,5): 1,3,2,0,7 -> 3, 2, 7. Pool 3 on 4 samples: total
+     * padding 2, left 1: windows {x0,x1} {x2,x3}: 1,5,7,0 -> 5, 7. */
+    csro_net *n;
+    ck_assert_int_eq(csro_net_new(&n, 5, 1), 0);
+    ck_assert_int_eq(csro_net_add_maxpool1d_padded(n, 2, CSRO_PAD_SAME), 0);
+    size_t l, c;
+    csro_net_layer_shape(n, 0, &l, &c);
+    ck_assert_uint_eq(l, 3);
+    float x[5] = { 1, 3, 2, 0, 7 }, y[3];
+    ck_assert_int_eq(csro_net_forward(n, 1, x, y), 0);
+    NEAR(y[0], 3, 0); NEAR(y[1], 2, 0); NEAR(y[2], 7, 0);
+    csro_net_free(n);
+    ck_assert_int_eq(csro_net_new(&n, 4, 1), 0);
+    ck_assert_int_eq(csro_net_add_maxpool1d_padded(n, 3, CSRO_PAD_SAME), 0);
+    float x2[4] = { 1, 5, 7, 0 }, y2[2];
+    ck_assert_int_eq(csro_net_forward(n, 1, x2, y2), 0);
+    NEAR(y2[0], 5, 0); NEAR(y2[1], 7, 0);
+    ck_assert_int_eq(csro_net_add_maxpool1d_padded(n, 2, 5), CSRO_EINVAL);
+    csro_net_free(n);
+    /* gradient through the clipped windows */
+    n = mk(11, 2);
+    ck_assert_int_eq(csro_net_add_maxpool1d_padded(n, 4, CSRO_PAD_SAME), 0);
+    ck_assert_int_eq(csro_net_add_flatten(n), 0);
+    ck_assert_int_eq(csro_net_add_dense(n, 3), 0);
+    ck_assert_uint_eq(gradcheck(n, 2, 1, 0, 1e-3, NULL), 0);
+    csro_net_free(n);
+}
+END_TEST
+
 START_TEST(test_grad_conv_valid)
 {
     csro_net *n = mk(12, 2);
@@ -555,6 +587,36 @@ START_TEST(test_csronet_bad_headers)
 }
 END_TEST
 
+START_TEST(test_csronet_roundtrip_padding)
+{
+    /* conv same + maxpool same survive save/load, outputs identical */
+    csro_net *n = mk(17, 2);
+    ck_assert_int_eq(csro_net_add_conv1d(n, 3, 4, CSRO_PAD_SAME), 0);
+    ck_assert_int_eq(csro_net_add_maxpool1d_padded(n, 2, CSRO_PAD_SAME), 0);
+    ck_assert_int_eq(csro_net_add_flatten(n), 0);
+    ck_assert_int_eq(csro_net_add_dense(n, 2), 0);
+    ck_assert_int_eq(csro_net_add_softmax(n), 0);
+    ck_assert_int_eq(csro_net_init(n, 3), 0);
+    csro_ensemble *e, *f;
+    ck_assert_int_eq(csro_ensemble_new(&e, 2), 0);
+    ck_assert_int_eq(csro_ensemble_add(e, n), 0);
+    char *path = tu_tmp("pad.csronet");
+    ck_assert_int_eq(csro_ensemble_save(e, path), 0);
+    ck_assert_int_eq(csro_ensemble_load(&f, path), 0);
+    const csro_net *g = csro_ensemble_member(f, 0);
+    size_t l, c;
+    csro_net_layer_shape(g, 1, &l, &c);
+    ck_assert_uint_eq(l, 9);
+    float x[34], a[2], b[2];
+    for (int i = 0; i < 34; i++) x[i] = (float)((i * 7) % 11) - 5;
+    ck_assert_int_eq(csro_net_forward(n, 1, x, a), 0);
+    ck_assert_int_eq(csro_net_forward(g, 1, x, b), 0);
+    ck_assert(a[0] == b[0] && a[1] == b[1]);
+    csro_ensemble_free(e); csro_ensemble_free(f); csro_net_free(n);
+    free(path);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("net");
@@ -564,6 +626,7 @@ int main(void)
     tcase_add_test(tc, test_conv_same_even_kernel);
     tcase_add_test(tc, test_conv_channels_layout);
     tcase_add_test(tc, test_pool_dense_softmax_by_hand);
+    tcase_add_test(tc, test_maxpool_same_by_hand);
     tcase_add_test(tc, test_default_shapes_and_errors);
     tcase_add_test(tc, test_glorot_init);
     tcase_add_test(tc, test_grad_conv_valid);
@@ -576,6 +639,7 @@ int main(void)
     tcase_add_test(tc, test_ensemble_matches_members);
     tcase_add_test(tc, test_csronet_roundtrip);
     tcase_add_test(tc, test_contract);
+    tcase_add_test(tc, test_csronet_roundtrip_padding);
     tcase_add_test(tc, test_csronet_bad_headers);
     suite_add_tcase(s, tc);
     return tu_run(s);
