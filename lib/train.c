@@ -408,6 +408,10 @@ int csro_train(csro_ensemble **out, csro_train_report **report, const csro_net *
     for (size_t i = 0; i < n; i++)
         if (y[i] < 0 || (size_t)y[i] >= nclasses)
             return cs_err(CSRO_EINVAL, "train: pattern %zu has label %d, not in [0, %zu)", i, (int)y[i], nclasses);
+    size_t isz0 = csro_net_input_size(arch);
+    for (size_t i = 0; i < n * isz0; i++)
+        if (!isfinite(x[i]))
+            return cs_err(CSRO_EINVAL, "train: pattern %zu value %zu is not finite", i / isz0, i % isz0);
     size_t ntrain = (size_t)floor((double)n * (1.0 - o->holdout) + 1e-9);
     if (ntrain < (size_t)o->folds)
         return cs_err(CSRO_EINVAL, "train: %zu patterns (%zu after the held-out part) for %d folds", n, ntrain, o->folds);

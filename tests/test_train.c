@@ -262,6 +262,10 @@ START_TEST(test_train_errors)
     ck_assert_int_eq(csro_train(&e, NULL, arch, x, y, n, 2, o, NULL, NULL), CSRO_EINVAL);
     ck_assert(strstr(csro_last_error(), "pattern 7") != NULL);
     y[7] = 1;
+    x[93 * 5 + 4] = NAN;
+    ck_assert_int_eq(csro_train(&e, NULL, arch, x, y, n, 2, o, NULL, NULL), CSRO_EINVAL);
+    ck_assert_msg(strstr(csro_last_error(), "pattern 5 value 4"), "%s", csro_last_error());
+    x[93 * 5 + 4] = 0;
     ck_assert_int_eq(csro_train(&e, NULL, arch, x, y, 1, 2, o, NULL, NULL), CSRO_EINVAL);
     ck_assert_int_eq(csro_train(&e, NULL, arch, x, y, n, 2, o, cancel_now, NULL), CSRO_ECANCELED);
     ck_assert_int_eq(csro_train_opts_set_folds(o, 1), CSRO_EINVAL);
