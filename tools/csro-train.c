@@ -28,6 +28,7 @@ static void usage(void)
            "      --log FILE     per-fold, per-epoch loss and accuracy (TSV)\n"
            "      --threads N    folds trained in parallel (0 = all cores, default)\n"
            "      --quiet        no progress bar, no report\n"
+           "The report goes to stderr when the model (-o -) or the log goes to stdout.\n"
            "      --help, --version\n\n"
            "Exit 0 ok, 1 bad data or I/O, 2 usage.\n");
     exit(0);
@@ -186,23 +187,25 @@ int main(int argc, char **argv)
     if (rc) tool_fail(rc);
 
     if (!tool_quiet()) {
+        /* the report goes to stdout unless the model or the log does */
+        FILE *fp = !strcmp(out, "-") || (logp && !strcmp(logp, "-")) ? stderr : stdout;
         uint64_t *cm = malloc(nclasses * nclasses * sizeof *cm);
         double *p = malloc(nclasses * sizeof *p), *r = malloc(nclasses * sizeof *r), *f = malloc(nclasses * sizeof *f);
         csro_train_report_confusion(rep, cm);
         csro_train_report_prf(rep, p, r, f);
-        printf("# held-out test of the %ld-model ensemble (rows: true class, columns: predicted)\n", folds);
-        printf("true\\pred");
-        for (size_t k = 0; k < nclasses; k++) printf("\t%s", csro_zsdm_meta_class(meta, k));
-        printf("\n");
+        fprintf(fp, "# held-out test of the %ld-model ensemble (rows: true class, columns: predicted)\n", folds);
+        fprintf(fp, "true\\pred");
+        for (size_t k = 0; k < nclasses; k++) fprintf(fp, "\t%s", csro_zsdm_meta_class(meta, k));
+        fprintf(fp, "\n");
         for (size_t i = 0; i < nclasses; i++) {
-            printf("%s", csro_zsdm_meta_class(meta, i));
-            for (size_t k = 0; k < nclasses; k++) printf("\t%llu", (unsigned long long)cm[i * nclasses + k]);
-            printf("\n");
+            fprintf(fp, "%s", csro_zsdm_meta_class(meta, i));
+            for (size_t k = 0; k < nclasses; k++) fprintf(fp, "\t%llu", (unsigned long long)cm[i * nclasses + k]);
+            fprintf(fp, "\n");
         }
-        printf("class\tprecision\trecall\tf1\n");
+        fprintf(fp, "class\tprecision\trecall\tf1\n");
         for (size_t k = 0; k < nclasses; k++)
-            printf("%s\t%.4f\t%.4f\t%.4f\n", csro_zsdm_meta_class(meta, k), p[k], r[k], f[k]);
-        printf("accuracy\t%.4f\n", csro_train_report_accuracy(rep));
+            fprintf(fp, "%s\t%.4f\t%.4f\t%.4f\n", csro_zsdm_meta_class(meta, k), p[k], r[k], f[k]);
+        fprintf(fp, "accuracy\t%.4f\n", csro_train_report_accuracy(rep));
         free(cm); free(p); free(r); free(f);
     }
     csro_train_report_free(rep);

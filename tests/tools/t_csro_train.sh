@@ -63,3 +63,8 @@ expect_fail 1 "$CSRO_BIN/csro-train" -o "$T/x.csronet" "$T/cut.zsdm"
 grep -q '^csro-train: ' "$T/err.txt" || die "error message does not start with the tool name"
 [ ! -e "$T/x.csronet" ] || die "partial output left behind"
 "$CSRO_BIN/csro-train" --help | grep -q 'Usage: csro-train'
+
+# model to stdout: the report moves to stderr, stdout holds exactly the model
+"$CSRO_BIN/csro-train" --epochs 3 --folds 3 --seed 7 -o - "$T/bank.zsdm" > "$T/m4.csronet" 2> "$T/rep4.txt"
+cmp "$T/m.csronet" "$T/m4.csronet" || die "model written to stdout differs"
+grep -q '^accuracy' "$T/rep4.txt" || die "report missing on stderr"
