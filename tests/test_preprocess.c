@@ -34,6 +34,12 @@ START_TEST(test_savgol_polynomial)
     ck_assert_int_eq(csro_preprocess_savgol(x, s, NB, 5, 2), 0);
     double w = (-3 * x[18] + 12 * x[19] + 17 * x[20] + 12 * x[21] - 3 * x[22]) / 35;
     ck_assert(fabs(s[20] - w) < 1e-12);
+    /* a profile symmetric about 45.5 (same-species z-SDMs are) is smoothed
+     * to a bit-for-bit symmetric interior, so exact ties stay ties */
+    for (int i = 0; i < NB; i++) x[i] = i == 92 ? 0.9 : sin(fabs(i - 45.5) * 0.7) * exp(-fabs(i - 45.5) / 30) + 0.1 * ((i * 7 % 5) == 0 || ((91 - i) * 7 % 5) == 0);
+    for (int i = 0; i < 92; i++) ck_assert(x[i] == x[91 - i]);
+    ck_assert_int_eq(csro_preprocess_savgol(x, s, NB, 15, 8), 0);
+    for (int i = 7; i <= 84; i++) ck_assert_msg(s[i] == s[91 - i], "s[%d] != s[%d]", i, 91 - i);
     /* bad arguments */
     ck_assert_int_eq(csro_preprocess_savgol(x, s, NB, 14, 8), CSRO_EINVAL);
     ck_assert_int_eq(csro_preprocess_savgol(x, s, NB, 15, 15), CSRO_EINVAL);
@@ -199,7 +205,7 @@ START_TEST(test_against_scipy)
     size_t len;
     double *R = tu_read(ref, &len);
     ck_assert_ptr_nonnull(R);
-    const size_t stride = 2 * NB + 1;
+    const size_t stride = 2 * NB + 2;
     ck_assert_uint_eq(len, n * stride * sizeof *R);
 
     uint32_t *fl = calloc(n, sizeof *fl);
@@ -207,7 +213,7 @@ START_TEST(test_against_scipy)
     ck_assert_int_eq(csro_preprocess_rows(NULL, CSRO_PRE_EXPERIMENTAL, p, out1, n, NB, NULL, 1), 0);
     ck_assert(memcmp(out, out1, n * NB * sizeof *out) == 0); /* thread count independent */
     double worst = 0, worst_s = 0;
-    int moody_rows = 0, capped = 0;
+    int moody_rows = 0, capped = 0, ambiguous = 0;
     for (size_t k = 0; k < n; k++) {
         const double *ro = R + k * stride, *rs = ro + NB;
         int ref_nodata = isnan(ro[0]);
@@ -233,6 +239,7 @@ START_TEST(test_against_scipy)
             worst_s = fmax(worst_s, fabs(s[i] - rs[i]));
             ck_assert_msg(fabs(s[i] - rs[i]) <= 1e-8, "row %zu bin %d: savgol %.17g vs scipy %.17g", k, i, s[i], rs[i]);
         }
+        if (ro[2 * NB + 1] != 0) { ambiguous++; continue; } /* decided by rounding noise */
         int passes;
         ck_assert_int_eq(csro_preprocess_moody(NULL, s, bg, NB, &passes), 0);
         ck_assert_msg(passes == (int)ro[2 * NB], "row %zu: %d Moody passes, reference %g", k, passes, ro[2 * NB]);
@@ -247,8 +254,9 @@ START_TEST(test_against_scipy)
     /* the profile set exercises both Moody branches */
     ck_assert_int_gt(moody_rows, 20);
     ck_assert_int_lt(moody_rows, (int)n - 20);
-    fprintf(stderr, "preprocess vs scipy: %zu rows, %d with Moody passes (%d capped), max |diff| %.3g (savgol %.3g)\n",
-            n, moody_rows, capped, worst, worst_s);
+    ck_assert_int_lt(ambiguous, 10);
+    fprintf(stderr, "preprocess vs scipy: %zu rows, %d with Moody passes (%d capped), %d ambiguous, max |diff| %.3g (savgol %.3g)\n",
+            n, moody_rows, capped, ambiguous, worst, worst_s);
     free(p); free(out); free(out1); free(fl); free(R); free(in); free(ref);
 }
 END_TEST
