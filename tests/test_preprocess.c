@@ -190,6 +190,41 @@ static void make_profiles(float *p, size_t nrows)
     for (int i = 0; i < NB; i++) p[7 * NB + i] = 4.0f; /* row 7: constant */
 }
 
+/* Options reach the batch path: window 21, order 4, 3 Moody passes give
+ * the composition of the single steps. */
+START_TEST(test_options)
+{
+    float p[10 * NB], out[10 * NB];
+    make_profiles(p, 10);
+    csro_preprocess_opts *o = csro_preprocess_opts_new();
+    ck_assert_int_eq(csro_preprocess_opts_set_savgol(o, 21, 4), 0);
+    ck_assert_int_eq(csro_preprocess_opts_set_savgol(o, 20, 4), CSRO_EINVAL);
+    ck_assert_int_eq(csro_preprocess_opts_set_savgol(o, 5, 5), CSRO_EINVAL);
+    ck_assert_int_eq(csro_preprocess_opts_set_moody_passes(o, 3), 0);
+    uint32_t fl[10] = {0};
+    ck_assert_int_eq(csro_preprocess_rows(o, CSRO_PRE_EXPERIMENTAL, p, out, 10, NB, fl, 2), 0);
+    for (int k = 0; k < 10; k++) {
+        if (k == 7) { ck_assert(fl[k] & CSRO_ROW_NODATA); continue; } /* the constant row */
+        double y[NB], s[NB], b[NB], d[NB];
+        float yf[NB];
+        double lo = INFINITY, hi = -INFINITY;
+        for (int i = 0; i < NB; i++) { lo = fmin(lo, p[k * NB + i]); hi = fmax(hi, p[k * NB + i]); }
+        for (int i = 0; i < NB; i++) y[i] = (p[k * NB + i] - lo) / (hi - lo);
+        ck_assert_int_eq(csro_preprocess_savgol(y, s, NB, 21, 4), 0);
+        int passes;
+        ck_assert_int_eq(csro_preprocess_moody(o, s, b, NB, &passes), 0);
+        ck_assert_int_le(passes, 3);
+        lo = INFINITY; hi = -INFINITY;
+        for (int i = 0; i < NB; i++) { d[i] = s[i] - b[i]; lo = fmin(lo, d[i]); hi = fmax(hi, d[i]); }
+        for (int i = 0; i < NB; i++) yf[i] = (float)((d[i] - lo) / (hi - lo));
+        ck_assert_msg(memcmp(yf, out + k * NB, sizeof yf) == 0, "row %d differs", k);
+        ck_assert_uint_eq(fl[k], 0);
+    }
+    csro_preprocess_opts_free(o);
+    csro_preprocess_opts_free(NULL);
+}
+END_TEST
+
 START_TEST(test_against_scipy)
 {
     const char *py = getenv("PYTHON"), *src = getenv("CSRO_SRCDIR");
@@ -270,6 +305,7 @@ int main(void)
     tcase_add_test(tc, test_moody_hand);
     tcase_add_test(tc, test_savgol_exact);
     tcase_add_test(tc, test_minmax);
+    tcase_add_test(tc, test_options);
     tcase_add_test(tc, test_against_scipy);
     suite_add_tcase(s, tc);
     return tu_run(s);
