@@ -17,6 +17,7 @@
 #define CSRO_SDM_H
 
 #include "csro/common.h"
+#include "csro/grid.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -60,6 +61,30 @@ CSRO_API int csro_sdm_points(const csro_sdm_opts *o,
                              const float *ax, const float *ay, const float *az, size_t na,
                              const float *bx, const float *by, const float *bz, size_t nb,
                              uint64_t *hist, size_t nbins);
+
+/* z-SDMs of voxels [first, first+nvox) of grid g (csro/grid.h): out is
+ * nvox*nbins float counts (exact integers; nbins = csro_sdm_opts_nbins(o)),
+ * natoms (may be NULL) receives the number of A atoms in each voxel, nodata
+ * (may be NULL) 1 where the voxel has too few atoms of the pair to form a
+ * pair (A == B: fewer than 2 atoms; A != B: no A or no B atom); such
+ * profiles are all zero. Voxel membership follows the reference's cKDTree
+ * ball query: sphere voxels hold the atoms with squared distance to the
+ * centre <= (1.5 v / 2)^2, cube voxels those with |p - centre| <= v/2 on
+ * every axis. A and B point sets are float arrays; pass the same pointers
+ * (and count) for A == B (each unordered pair is then evaluated once and
+ * counted both ways, giving the ordered-pair counts). Only atoms near the
+ * requested voxels matter: a call with just the atoms of a z-slab that
+ * covers the voxels' spheres gives the same result as with all atoms.
+ * threads 0 = all cores; the output is identical for any thread count.
+ * progress (may be NULL) is called from the calling thread; a non-zero
+ * return cancels with CSRO_ECANCELED (out is then incomplete). Errors:
+ * CSRO_EINVAL (range beyond the grid, NULL arrays, no kept bins),
+ * CSRO_ENOMEM. Thread-safe: any number of calls may run concurrently. */
+CSRO_API int csro_sdm_voxels(const csro_sdm_opts *o, const csro_grid *g,
+                             const float *ax, const float *ay, const float *az, size_t na,
+                             const float *bx, const float *by, const float *bz, size_t nb,
+                             size_t first, size_t nvox, float *out, uint32_t *natoms,
+                             uint8_t *nodata, int threads, csro_progress_fn progress, void *user);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,144 @@
+/* sdm_kernel.c: vectorised z-SDM pair kernels (see sdm_kernel.h).
+ *
+ * Exactness: coordinates are float; their differences are formed in double
+ * (exact), the squared distance is summed x, y, z in that order as
+ * csro_sdm_points and cKDTree do, the projection and the bin index follow
+ * cs_sdm_project / cs_sdm_bin operation for operation (the build is ISO C,
+ * so no FMA contraction). For the reversed pair (j, i) the offset is -d
+ * exactly, so both bins of an unordered pair come from one evaluation; each
+ * bin is computed and range-checked explicitly because the half-open rule
+ * [-R, R) is not mirror symmetric at exact edges.
+ */
+#include "sdm_kernel.h"
+#include <string.h>
+
+/* The helpers below are always inlined, so the AVX calling-convention note
+ * GCC emits for 32-byte vector arguments does not apply. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+typedef double v4d __attribute__((vector_size(32)));
+typedef long long v4l __attribute__((vector_size(32)));
+typedef float v4f __attribute__((vector_size(16)));
+typedef int v4i __attribute__((vector_size(16)));
+
+void cs_sdm_kparm_init(cs_sdm_kparm *p, const csro_sdm_opts *o)
+{
+    p->R = o->radius;
+    p->R2 = o->radius * o->radius;
+    p->norm = o->norm;
+    p->first = (int)o->first;
+    p->fl = (double)o->first;
+    p->fh = (double)(o->first + o->nbins);
+    p->axis = o->axis;
+    for (int a = 0; a < 3; a++) { p->u[a] = o->dir[a]; p->e[a] = o->e1[a]; }
+    p->stride = (o->nbins + 1 + 15) & ~(size_t)15;
+}
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+ALWAYS_INLINE v4d ld4(const float *p)
+{
+    v4f f;
+    memcpy(&f, p, sizeof f);
+    return __builtin_convertvector(f, v4d);
+}
+
+ALWAYS_INLINE v4d bcast(double v) { return (v4d){v, v, v, v}; }
+
+ALWAYS_INLINE void project(const cs_sdm_kparm *p, int axis, v4d dx, v4d dy, v4d dz, v4d *pz, v4d *px)
+{
+    if (axis == 2) { *pz = dz; *px = dx; }
+    else if (axis == 0) { *pz = dx; *px = dy; }
+    else if (axis == 1) { *pz = dy; *px = dx; }
+    else {
+        *pz = dx * p->u[0] + dy * p->u[1] + dz * p->u[2];
+        *px = dx * p->e[0] + dy * p->e[1] + dz * p->e[2];
+    }
+}
+
+/* Kept-bin index (0..nbins-1) of offsets (pz, px) under mask m, or nbins. */
+ALWAYS_INLINE v4i bin4(const cs_sdm_kparm *p, v4l m, v4d pz, v4d px)
+{
+    const v4d R = bcast(p->R), mR = bcast(-p->R);
+    v4d f = (pz + R) * p->norm;
+    m &= (pz >= mR) & (pz < R) & (px >= mR) & (px < R) & (f >= bcast(p->fl)) & (f < bcast(p->fh));
+    v4d sel = (v4d)(((v4l)f & m) | ((v4l)bcast(p->fh) & ~m));
+    return __builtin_convertvector(sel, v4i) - p->first;
+}
+
+ALWAYS_INLINE void sym_body(const cs_sdm_kparm *p, int axis, const float *x, const float *y,
+                            const float *z, size_t n, uint32_t *h)
+{
+    const size_t s = p->stride;
+    uint32_t *h0 = h, *h1 = h + s, *h2 = h + 2 * s, *h3 = h + 3 * s;
+    uint32_t *g0 = h + 4 * s, *g1 = h + 5 * s, *g2 = h + 6 * s, *g3 = h + 7 * s;
+    const v4d R2 = bcast(p->R2), zero = bcast(0.0);
+    for (size_t i = 0; i + 1 < n; i++) {
+        v4d xi = bcast(x[i]), yi = bcast(y[i]), zi = bcast(z[i]);
+        for (size_t j = i + 1; j < n; j += 4) {
+            v4d dx = ld4(x + j) - xi, dy = ld4(y + j) - yi, dz = ld4(z + j) - zi;
+            v4d r2 = dx * dx + dy * dy + dz * dz;
+            v4d pz, px;
+            project(p, axis, dx, dy, dz, &pz, &px);
+            v4l m = (r2 <= R2) & (pz != zero) & (px != zero);
+            v4i b1 = bin4(p, m, pz, px);
+            v4i b2 = bin4(p, m, -pz, -px);
+            h0[b1[0]]++; g0[b2[0]]++;
+            h1[b1[1]]++; g1[b2[1]]++;
+            h2[b1[2]]++; g2[b2[2]]++;
+            h3[b1[3]]++; g3[b2[3]]++;
+        }
+    }
+}
+
+ALWAYS_INLINE void pair_body(const cs_sdm_kparm *p, int axis, const float *ax, const float *ay,
+                             const float *az, size_t na, const float *bx, const float *by,
+                             const float *bz, size_t nb, uint32_t *h)
+{
+    const size_t s = p->stride;
+    const v4d R2 = bcast(p->R2), zero = bcast(0.0);
+    for (size_t i = 0; i < na; i++) {
+        uint32_t *h0 = h + (i & 1) * 4 * s, *h1 = h0 + s, *h2 = h0 + 2 * s, *h3 = h0 + 3 * s;
+        v4d xi = bcast(ax[i]), yi = bcast(ay[i]), zi = bcast(az[i]);
+        for (size_t j = 0; j < nb; j += 4) {
+            v4d dx = ld4(bx + j) - xi, dy = ld4(by + j) - yi, dz = ld4(bz + j) - zi;
+            v4d r2 = dx * dx + dy * dy + dz * dz;
+            v4d pz, px;
+            project(p, axis, dx, dy, dz, &pz, &px);
+            v4l m = (r2 <= R2) & (pz != zero) & (px != zero);
+            v4i b = bin4(p, m, pz, px);
+            h0[b[0]]++; h1[b[1]]++; h2[b[2]]++; h3[b[3]]++;
+        }
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(CSRO_NO_CLONES)
+#  define KERNEL_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#  define KERNEL_CLONES
+#endif
+
+KERNEL_CLONES
+void cs_sdm_kernel_sym(const cs_sdm_kparm *p, const float *x, const float *y, const float *z,
+                       size_t n, uint32_t *h)
+{
+    switch (p->axis) {
+    case 0: sym_body(p, 0, x, y, z, n, h); break;
+    case 1: sym_body(p, 1, x, y, z, n, h); break;
+    case 2: sym_body(p, 2, x, y, z, n, h); break;
+    default: sym_body(p, -1, x, y, z, n, h); break;
+    }
+}
+
+KERNEL_CLONES
+void cs_sdm_kernel_pair(const cs_sdm_kparm *p, const float *ax, const float *ay, const float *az,
+                        size_t na, const float *bx, const float *by, const float *bz, size_t nb,
+                        uint32_t *h)
+{
+    switch (p->axis) {
+    case 0: pair_body(p, 0, ax, ay, az, na, bx, by, bz, nb, h); break;
+    case 1: pair_body(p, 1, ax, ay, az, na, bx, by, bz, nb, h); break;
+    case 2: pair_body(p, 2, ax, ay, az, na, bx, by, bz, nb, h); break;
+    default: pair_body(p, -1, ax, ay, az, na, bx, by, bz, nb, h); break;
+    }
+}

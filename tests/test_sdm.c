@@ -1,0 +1,358 @@
+/* test_sdm.c: the z-SDM voxel engine against hand calculations, known
+ * lattice plane spacings and the brute-force definition (csro_sdm_points on
+ * the atoms inside each voxel, membership computed here independently). */
+#include "testutil.h"
+#include "csro.h"
+#include "internal.h"
+#include <math.h>
+#include <stdlib.h>
+
+typedef struct { float *x, *y, *z; size_t n, cap; } cloud;
+
+static void cl_add(cloud *c, double x, double y, double z)
+{
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 1024;
+        c->x = realloc(c->x, c->cap * sizeof *c->x);
+        c->y = realloc(c->y, c->cap * sizeof *c->y);
+        c->z = realloc(c->z, c->cap * sizeof *c->z);
+        ck_assert(c->x && c->y && c->z);
+    }
+    c->x[c->n] = (float)x; c->y[c->n] = (float)y; c->z[c->n] = (float)z;
+    c->n++;
+}
+
+static void cl_free(cloud *c) { free(c->x); free(c->y); free(c->z); memset(c, 0, sizeof *c); }
+
+static csro_grid *mkgrid(double l0, double l1, double l2, double h0, double h1, double h2,
+                         double v, double s, int shape)
+{
+    double lo[3] = {l0, l1, l2}, hi[3] = {h0, h1, h2};
+    csro_grid *g;
+    ck_assert_int_eq(csro_grid_new(&g, lo, hi, v, s, shape), 0);
+    return g;
+}
+
+/* ---------- hand-computed two-atom case ---------- */
+START_TEST(test_two_atoms)
+{
+    csro_sdm_opts *o = csro_sdm_opts_new();
+    size_t nb = csro_sdm_opts_nbins(o);
+    ck_assert_uint_eq(nb, 93);
+    /* one sphere voxel centred at (0.5, 0.5, 0.5) */
+    csro_grid *g = mkgrid(0, 0, 0, 1, 1, 1, 1.0, 1.0, CSRO_VOXEL_SPHERE);
+    ck_assert_uint_eq(csro_grid_count(g), 1);
+    float x[2] = {0.5f, 0.6f}, y[2] = {0.5f, 0.5f}, z[2] = {0.5f, 0.7f};
+    float out[93];
+    uint32_t nat;
+    uint8_t nod;
+    ck_assert_int_eq(csro_sdm_voxels(o, g, x, y, z, 2, x, y, z, 2, 0, 1, out, &nat, &nod, 1, NULL, NULL), 0);
+    /* dz = +0.2: full bin floor((0.2 + 1.5) / 0.015) = 113, kept 113 - 54 = 59;
+     * dz = -0.2: floor(1.3 / 0.015) = 86, kept 32. */
+    for (size_t k = 0; k < nb; k++)
+        ck_assert_float_eq(out[k], (k == 59 || k == 32) ? 1.0f : 0.0f);
+    ck_assert_uint_eq(nat, 2);
+    ck_assert_uint_eq(nod, 0);
+    ck_assert(fabs(csro_sdm_opts_bin_left(o, 59) - 0.195) < 1e-12);
+    /* A = first atom, B = second: only the ordered pair A -> B (dz = +0.2) */
+    ck_assert_int_eq(csro_sdm_voxels(o, g, x, y, z, 1, x + 1, y + 1, z + 1, 1, 0, 1, out, &nat, &nod, 1, NULL, NULL), 0);
+    for (size_t k = 0; k < nb; k++) ck_assert_float_eq(out[k], k == 59 ? 1.0f : 0.0f);
+    ck_assert_uint_eq(nat, 1);
+    ck_assert_uint_eq(nod, 0);
+    /* one atom only: no data, zero profile */
+    ck_assert_int_eq(csro_sdm_voxels(o, g, x, y, z, 1, x, y, z, 1, 0, 1, out, &nat, &nod, 1, NULL, NULL), 0);
+    ck_assert_uint_eq(nod, 1);
+    ck_assert_uint_eq(nat, 1);
+    for (size_t k = 0; k < nb; k++) ck_assert_float_eq(out[k], 0.0f);
+    /* second atom outside the sphere (0.76 from the centre) */
+    float z2[2] = {0.5f, 1.26f};
+    ck_assert_int_eq(csro_sdm_voxels(o, g, x, y, z2, 2, x, y, z2, 2, 0, 1, out, &nat, &nod, 1, NULL, NULL), 0);
+    ck_assert_uint_eq(nat, 1);
+    ck_assert_uint_eq(nod, 1);
+    csro_grid_free(g);
+    csro_sdm_opts_free(o);
+}
+END_TEST
+
+/* ---------- lattices ---------- */
+/* FCC (basis 0, (a/2)(1,1,0) ...) or simple cubic (corners only), n cells. */
+static void lattice(cloud *c, double a, int n, int fcc, double off)
+{
+    static const double b[4][3] = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}};
+    for (int k = 0; k < n; k++)
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < n; i++)
+                for (int s = 0; s < (fcc ? 4 : 1); s++)
+                    cl_add(c, off + a * (i + b[s][0]), off + a * (j + b[s][1]), off + a * (k + b[s][2]));
+}
+
+/* Sum of the voxel profiles of a grid well inside the lattice. */
+static void lattice_profile(const csro_sdm_opts *o, const cloud *c, double lo, double hi, double *sum)
+{
+    size_t nb = csro_sdm_opts_nbins(o);
+    csro_grid *g = mkgrid(lo, lo, lo, hi, hi, hi, 1.0, 0.5, CSRO_VOXEL_SPHERE);
+    size_t nv = csro_grid_count(g);
+    float *out = malloc(nv * nb * sizeof *out);
+    ck_assert_int_eq(csro_sdm_voxels(o, g, c->x, c->y, c->z, c->n, c->x, c->y, c->z, c->n,
+                                     0, nv, out, NULL, NULL, 0, NULL, NULL), 0);
+    for (size_t k = 0; k < nb; k++) sum[k] = 0;
+    for (size_t v = 0; v < nv; v++)
+        for (size_t k = 0; k < nb; k++) sum[k] += out[v * nb + k];
+    free(out);
+    csro_grid_free(g);
+}
+
+/* Every non-empty bin lies within one bin width of a non-zero multiple of
+ * d, and each multiple inside the crop has counts (a peak) near it. */
+static void check_peaks(const csro_sdm_opts *o, const double *sum, double d, int allow0)
+{
+    size_t nb = csro_sdm_opts_nbins(o);
+    double w = csro_sdm_opts_bin_width(o);
+    int seen[16] = {0};
+    int npk = 0;
+    for (size_t k = 0; k < nb; k++) {
+        if (sum[k] == 0) continue;
+        double c = csro_sdm_opts_bin_left(o, k) + w / 2;
+        double m = round(c / d);
+        ck_assert_msg((m != 0 || allow0) && fabs(c - m * d) <= w, "counts %g at %.4f nm, not at a multiple of %.4f", sum[k], c, d);
+        seen[(int)m + 8] = 1;
+        if (m == 0) continue;
+        /* local maximum = peak */
+        if ((k == 0 || sum[k - 1] <= sum[k]) && (k + 1 == nb || sum[k + 1] <= sum[k])) npk++;
+    }
+    double lo = csro_sdm_opts_bin_left(o, 0), hi = csro_sdm_opts_bin_left(o, nb - 1) + w;
+    for (int m = -7; m <= 7; m++) {
+        if (m == 0 || m * d - w < lo || m * d + w > hi) continue;
+        ck_assert_msg(seen[m + 8], "no counts at %d x %.4f nm", m, d);
+    }
+    ck_assert_int_ge(npk, 2);
+}
+
+START_TEST(test_fcc_001)
+{
+    csro_sdm_opts *o = csro_sdm_opts_new();
+    size_t nb = csro_sdm_opts_nbins(o);
+    double *sum = malloc(nb * sizeof *sum);
+    cloud c = {0};
+    lattice(&c, 0.36, 12, 1, 0.013);
+    lattice_profile(o, &c, 1.0, 3.3, sum);
+    check_peaks(o, sum, 0.18, 0);
+    cl_free(&c);
+    /* L1_2 corner sublattice: simple cubic a; no counts at a/2 */
+    lattice(&c, 0.36, 12, 0, 0.013);
+    lattice_profile(o, &c, 1.0, 3.3, sum);
+    check_peaks(o, sum, 0.36, 0);
+    cl_free(&c);
+    free(sum);
+    csro_sdm_opts_free(o);
+}
+END_TEST
+
+START_TEST(test_fcc_111)
+{
+    csro_sdm_opts *o = csro_sdm_opts_new();
+    ck_assert_int_eq(csro_sdm_opts_set_direction(o, 1, 1, 1), 0);
+    size_t nb = csro_sdm_opts_nbins(o);
+    double *sum = malloc(nb * sizeof *sum);
+    cloud c = {0};
+    lattice(&c, 0.36, 12, 1, 0.013);
+    lattice_profile(o, &c, 1.0, 3.3, sum);
+    /* (111) plane spacing 0.2078 nm. In-plane pairs project to a tiny
+     * non-zero dz (rounding of the dot product), so, as in the reference,
+     * they are not dropped and fill the bins next to 0. */
+    check_peaks(o, sum, 0.36 / sqrt(3.0), 1);
+    cl_free(&c);
+    free(sum);
+    csro_sdm_opts_free(o);
+}
+END_TEST
+
+/* ---------- engine == brute force ---------- */
+/* Random points; dyadic snapping (1/64 nm) makes exact ties: dz == 0,
+ * dx == 0, offsets on bin edges, distances exactly on the sphere. */
+static void random_cloud(cloud *c, uint64_t seed, size_t n, double lo, double hi, int snap)
+{
+    cs_rng r;
+    cs_rng_init(&r, seed, 0);
+    for (size_t i = 0; i < n; i++) {
+        double p[3];
+        for (int a = 0; a < 3; a++) {
+            p[a] = lo + (hi - lo) * cs_rng_uniform(&r);
+            if (snap) p[a] = floor(p[a] * 64) / 64;
+        }
+        cl_add(c, p[0], p[1], p[2]);
+    }
+}
+
+static void inside(const csro_grid *g, size_t v, const cloud *c, cloud *in)
+{
+    double q[3];
+    csro_grid_center(g, v, q);
+    double vs = csro_grid_voxel(g), r = vs * 1.5 / 2, h = vs / 2;
+    in->n = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        double d0 = (double)c->x[i] - q[0], d1 = (double)c->y[i] - q[1], d2 = (double)c->z[i] - q[2];
+        int ok = csro_grid_shape(g) == CSRO_VOXEL_SPHERE ? d0 * d0 + d1 * d1 + d2 * d2 <= r * r
+                                                        : fabs(d0) <= h && fabs(d1) <= h && fabs(d2) <= h;
+        if (ok) cl_add(in, c->x[i], c->y[i], c->z[i]);
+    }
+}
+
+static size_t compare_brute(const csro_sdm_opts *o, const csro_grid *g, const cloud *a, const cloud *b,
+                            int threads)
+{
+    int same = a == b;
+    size_t nb = csro_sdm_opts_nbins(o), nv = csro_grid_count(g), pairs = 0;
+    float *out = malloc(nv * nb * sizeof *out);
+    uint32_t *nat = malloc(nv * sizeof *nat);
+    uint8_t *nod = malloc(nv);
+    uint64_t *h = malloc(nb * sizeof *h);
+    ck_assert_int_eq(csro_sdm_voxels(o, g, a->x, a->y, a->z, a->n, b->x, b->y, b->z, b->n,
+                                     0, nv, out, nat, nod, threads, NULL, NULL), 0);
+    cloud ia = {0}, ib = {0};
+    for (size_t v = 0; v < nv; v++) {
+        inside(g, v, a, &ia);
+        if (!same) inside(g, v, b, &ib);
+        const cloud *pb = same ? &ia : &ib;
+        memset(h, 0, nb * sizeof *h);
+        ck_assert_int_eq(csro_sdm_points(o, ia.x, ia.y, ia.z, ia.n, pb->x, pb->y, pb->z, pb->n, h, nb), 0);
+        ck_assert_uint_eq(nat[v], ia.n);
+        int empty = same ? ia.n < 2 : (ia.n == 0 || pb->n == 0);
+        ck_assert_uint_eq(nod[v], empty);
+        for (size_t k = 0; k < nb; k++) {
+            ck_assert_msg(out[v * nb + k] == (float)h[k], "voxel %zu bin %zu: engine %g brute %llu",
+                          v, k, out[v * nb + k], (unsigned long long)h[k]);
+            pairs += h[k];
+        }
+    }
+    cl_free(&ia);
+    cl_free(&ib);
+    free(out); free(nat); free(nod); free(h);
+    return pairs;
+}
+
+START_TEST(test_brute_force)
+{
+    cloud a = {0}, b = {0};
+    random_cloud(&a, 1, 3000, -0.3, 5.3, 1);   /* extends past the ROI */
+    random_cloud(&b, 2, 2000, -0.3, 5.3, 0);
+    for (int shape = 0; shape < 2; shape++) {
+        for (int dir = 0; dir < 3; dir++) {
+            csro_sdm_opts *o = csro_sdm_opts_new();
+            if (dir == 1) ck_assert_int_eq(csro_sdm_opts_set_direction(o, 1, 1, 1), 0);
+            if (dir == 2) {
+                ck_assert_int_eq(csro_sdm_opts_set_direction(o, 1, 0, 0), 0);
+                /* dyadic bins: every snapped offset is exactly on an edge */
+                ck_assert_int_eq(csro_sdm_opts_set_bin_width(o, 1.0 / 64), 0);
+            }
+            csro_grid *g = mkgrid(0, 0, 0, 5, 5, 5, 1.0, 0.5, shape);
+            size_t p1 = compare_brute(o, g, &a, &a, 1 + dir % 2);
+            size_t p2 = compare_brute(o, g, &a, &b, 2 - dir % 2);
+            ck_assert_uint_gt(p1, 10000);
+            ck_assert_uint_gt(p2, 10000);
+            csro_grid_free(g);
+            /* big voxels: pairs beyond R inside one voxel */
+            g = mkgrid(0, 0, 0, 5, 5, 5, 2.2, 1.3, shape);
+            compare_brute(o, g, &a, &a, 2);
+            compare_brute(o, g, &a, &b, 1);
+            csro_grid_free(g);
+            csro_sdm_opts_free(o);
+        }
+    }
+    cl_free(&a);
+    cl_free(&b);
+}
+END_TEST
+
+/* ---------- threads, slabs, ranges ---------- */
+START_TEST(test_threads_slabs)
+{
+    csro_sdm_opts *o = csro_sdm_opts_new();
+    size_t nb = csro_sdm_opts_nbins(o);
+    cloud a = {0};
+    random_cloud(&a, 7, 40000, 0, 8, 0);
+    csro_grid *g = mkgrid(0, 0, 0, 8, 8, 8, 1.0, 0.5, CSRO_VOXEL_SPHERE);
+    size_t nv = csro_grid_count(g), d[3];
+    csro_grid_dims(g, d);
+    float *o1 = malloc(nv * nb * sizeof *o1), *o2 = malloc(nv * nb * sizeof *o2);
+    uint32_t *n1 = malloc(nv * 4), *n2 = malloc(nv * 4);
+    uint8_t *d1 = malloc(nv), *d2 = malloc(nv);
+    ck_assert_int_eq(csro_sdm_voxels(o, g, a.x, a.y, a.z, a.n, a.x, a.y, a.z, a.n, 0, nv, o1, n1, d1, 1, NULL, NULL), 0);
+    ck_assert_int_eq(csro_sdm_voxels(o, g, a.x, a.y, a.z, a.n, a.x, a.y, a.z, a.n, 0, nv, o2, n2, d2, 2, NULL, NULL), 0);
+    ck_assert(memcmp(o1, o2, nv * nb * sizeof *o1) == 0);
+    ck_assert(memcmp(n1, n2, nv * 4) == 0 && memcmp(d1, d2, nv) == 0);
+    ck_assert_int_eq(csro_sdm_voxels(o, g, a.x, a.y, a.z, a.n, a.x, a.y, a.z, a.n, 0, nv, o2, n2, d2, 0, NULL, NULL), 0);
+    ck_assert(memcmp(o1, o2, nv * nb * sizeof *o1) == 0);
+    /* slabs: z layers k0..k1 computed from the atoms with z in the layers'
+     * reach only ([k0 s + v/2 - 0.75, k1 s + v/2 + 0.75] plus a margin) */
+    size_t plane = d[0] * d[1];
+    for (size_t k0 = 0; k0 < d[2]; k0 += 4) {
+        size_t k1 = k0 + 3 < d[2] ? k0 + 3 : d[2] - 1;
+        double zlo = k0 * 0.5 + 0.5 - 0.75 - 0.01, zhi = k1 * 0.5 + 0.5 + 0.75 + 0.01;
+        cloud s = {0};
+        for (size_t i = 0; i < a.n; i++)
+            if (a.z[i] >= zlo && a.z[i] <= zhi) cl_add(&s, a.x[i], a.y[i], a.z[i]);
+        ck_assert_uint_lt(s.n, a.n);
+        size_t first = k0 * plane, cnt = (k1 - k0 + 1) * plane;
+        ck_assert_int_eq(csro_sdm_voxels(o, g, s.x, s.y, s.z, s.n, s.x, s.y, s.z, s.n, first, cnt,
+                                         o2, n2, d2, 2, NULL, NULL), 0);
+        ck_assert(memcmp(o1 + first * nb, o2, cnt * nb * sizeof *o1) == 0);
+        ck_assert(memcmp(n1 + first, n2, cnt * 4) == 0);
+        ck_assert(memcmp(d1 + first, d2, cnt) == 0);
+        cl_free(&s);
+    }
+    /* an arbitrary sub-range equals the same rows of the full run */
+    ck_assert_int_eq(csro_sdm_voxels(o, g, a.x, a.y, a.z, a.n, a.x, a.y, a.z, a.n, 1001, 777, o2, NULL, NULL, 2, NULL, NULL), 0);
+    ck_assert(memcmp(o1 + 1001 * nb, o2, 777 * nb * sizeof *o1) == 0);
+    free(o1); free(o2); free(n1); free(n2); free(d1); free(d2);
+    cl_free(&a);
+    csro_grid_free(g);
+    csro_sdm_opts_free(o);
+}
+END_TEST
+
+static int cancel_cb(double f, void *user)
+{
+    (void)f;
+    ++*(int *)user;
+    return 1;
+}
+
+START_TEST(test_errors)
+{
+    csro_sdm_opts *o = csro_sdm_opts_new();
+    csro_grid *g = mkgrid(0, 0, 0, 3, 3, 3, 1.0, 0.5, CSRO_VOXEL_SPHERE);
+    size_t nv = csro_grid_count(g), nb = csro_sdm_opts_nbins(o);
+    float *out = malloc(nv * nb * sizeof *out);
+    float p[1] = {1};
+    ck_assert_int_eq(csro_sdm_voxels(o, g, p, p, p, 1, p, p, p, 1, nv - 2, 3, out, NULL, NULL, 1, NULL, NULL), CSRO_EINVAL);
+    ck_assert(strstr(csro_last_error(), "beyond the grid") != NULL);
+    ck_assert_int_eq(csro_sdm_voxels(o, g, p, p, p, 1, p, p, p, 1, nv + 1, 0, out, NULL, NULL, 1, NULL, NULL), CSRO_EINVAL);
+    ck_assert_int_eq(csro_sdm_voxels(o, g, NULL, p, p, 1, p, p, p, 1, 0, 1, out, NULL, NULL, 1, NULL, NULL), CSRO_EINVAL);
+    ck_assert_int_eq(csro_sdm_voxels(o, g, p, p, p, 1, p, p, p, 1, 0, nv, out, NULL, NULL, 1, NULL, NULL), 0);
+    uint64_t h[100];
+    ck_assert_int_eq(csro_sdm_points(o, p, p, p, 1, p, p, p, 1, h, nb + 1), CSRO_EINVAL);
+    ck_assert(strstr(csro_last_error(), "bins") != NULL);
+    int calls = 0;
+    ck_assert_int_eq(csro_sdm_voxels(o, g, p, p, p, 1, p, p, p, 1, 0, nv, out, NULL, NULL, 1, cancel_cb, &calls), CSRO_ECANCELED);
+    ck_assert_int_eq(calls, 1);
+    free(out);
+    csro_grid_free(g);
+    csro_sdm_opts_free(o);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("sdm");
+    TCase *tc = tcase_create("sdm");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_two_atoms);
+    tcase_add_test(tc, test_fcc_001);
+    tcase_add_test(tc, test_fcc_111);
+    tcase_add_test(tc, test_brute_force);
+    tcase_add_test(tc, test_threads_slabs);
+    tcase_add_test(tc, test_errors);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}
