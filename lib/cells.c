@@ -4,14 +4,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-static size_t axis_cell(const cs_cells *c, int a, double v)
-{
-    double t = floor((v - c->origin[a]) * c->inv);
-    if (!(t >= 0)) return 0;                 /* also NaN */
-    if (t >= (double)(c->dims[a] - 1)) return c->dims[a] - 1;
-    return (size_t)t;
-}
-
 int cs_cells_build(cs_cells *c, const float *x, const float *y, const float *z, size_t n,
                    const double lo[3], const double hi[3], double cell)
 {
@@ -51,7 +43,7 @@ int cs_cells_build(cs_cells *c, const float *x, const float *y, const float *z, 
             cellof[i] = skip;
             continue;
         }
-        size_t k = axis_cell(c, 0, p[0]) + c->dims[0] * (axis_cell(c, 1, p[1]) + c->dims[1] * axis_cell(c, 2, p[2]));
+        size_t k = cs_cells_axis(c, 0, p[0]) + c->dims[0] * (cs_cells_axis(c, 1, p[1]) + c->dims[1] * cs_cells_axis(c, 2, p[2]));
         cellof[i] = k;
         c->start[k + 1]++;
         kept++;
@@ -92,8 +84,8 @@ int cs_cells_range(const cs_cells *c, const double blo[3], const double bhi[3],
         double top = c->origin[a] + (double)c->dims[a] * c->cell;
         if (bhi[a] < c->origin[a] - 1e-9 * c->cell || blo[a] > top + 1e-9 * c->cell) return 0;
         /* widen by a hair: a point on a cell face may be binned on either side */
-        k0[a] = axis_cell(c, a, blo[a] - 1e-6 * c->cell);
-        k1[a] = axis_cell(c, a, bhi[a] + 1e-6 * c->cell);
+        k0[a] = cs_cells_axis(c, a, blo[a] - 1e-6 * c->cell);
+        k1[a] = cs_cells_axis(c, a, bhi[a] + 1e-6 * c->cell);
     }
     return 1;
 }

@@ -28,6 +28,15 @@ int cs_cells_build(cs_cells *c, const float *x, const float *y, const float *z, 
                    const double lo[3], const double hi[3], double cell);
 void cs_cells_free(cs_cells *c);
 
+/* Cell index along axis a of coordinate v, clamped to [0, dims[a] - 1]. */
+static inline size_t cs_cells_axis(const cs_cells *c, int a, double v)
+{
+    double t = __builtin_floor((v - c->origin[a]) * c->inv);
+    if (!(t >= 0)) return 0;                 /* also NaN */
+    if (t >= (double)(c->dims[a] - 1)) return c->dims[a] - 1;
+    return (size_t)t;
+}
+
 /* Cell index range [k0[a], k1[a]] (inclusive) along each axis of the cells
  * that may hold points of the box [blo, bhi]; 0 if none. */
 int cs_cells_range(const cs_cells *c, const double blo[3], const double bhi[3],

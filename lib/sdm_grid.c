@@ -58,68 +58,140 @@ static int pts_reserve(pts *p, size_t n)
 
 static void pts_free(pts *p) { free(p->x); free(p->y); free(p->z); }
 
-/* Atoms of cell list c inside the voxel centred at q, padded for the kernel. */
-static int gather(const job *jb, const cs_cells *c, const double q[3], pts *p)
+/* Candidates of one row of voxels (same y, z centre): the atoms of the
+ * cells the row can reach whose (y, z) offset passes a conservative
+ * prefilter, stored x-cell by x-cell so the candidates of one voxel (the
+ * x-cells its extent overlaps) are one contiguous run. */
+typedef struct {
+    pts p;
+    size_t *off, offcap, ix0, ix1;
+} rowset;
+
+static int rowset_build(const job *jb, const cs_cells *c, const double q[3], double xlo, double xhi,
+                        rowset *rs)
 {
-    p->n = 0;
-    double blo[3], bhi[3];
-    for (int a = 0; a < 3; a++) { blo[a] = q[a] - jb->reach; bhi[a] = q[a] + jb->reach; }
-    size_t k0[3], k1[3];
-    if (c->n && cs_cells_range(c, blo, bhi, k0, k1)) {
-        const double r2 = jb->reach2, h = jb->reach;
-        const double cut = r2 * (1 + 1e-9) + 1e-12;
-        for (size_t k = k0[2]; k <= k1[2]; k++)
-            for (size_t j = k0[1]; j <= k1[1]; j++)
-                for (size_t i = k0[0]; i <= k1[0]; i++) {
-                    if (jb->shape == CSRO_VOXEL_SPHERE && cs_cells_mindist2(c, q, i, j, k) > cut) continue;
-                    size_t cell = i + c->dims[0] * (j + c->dims[1] * k);
-                    size_t s = c->start[cell], e = c->start[cell + 1];
-                    if (s == e) continue;
-                    if (pts_reserve(p, p->n + (e - s))) return CSRO_ENOMEM;
-                    for (size_t t = s; t < e; t++) {
-                        double dx = (double)c->x[t] - q[0], dy = (double)c->y[t] - q[1], dz = (double)c->z[t] - q[2];
-                        int in = jb->shape == CSRO_VOXEL_SPHERE ? dx * dx + dy * dy + dz * dz <= r2
-                                                                : fabs(dx) <= h && fabs(dy) <= h && fabs(dz) <= h;
-                        if (in) {
-                            p->x[p->n] = c->x[t]; p->y[p->n] = c->y[t]; p->z[p->n] = c->z[t];
-                            p->n++;
-                        }
-                    }
-                }
+    rs->p.n = 0;
+    const double h = jb->reach, slack = 1e-6 * c->cell, pre = jb->reach2 * (1 + 1e-9) + 1e-12;
+    const int sphere = jb->shape == CSRO_VOXEL_SPHERE;
+    rs->ix0 = cs_cells_axis(c, 0, xlo - h - slack);
+    rs->ix1 = cs_cells_axis(c, 0, xhi + h + slack);
+    size_t j0 = cs_cells_axis(c, 1, q[1] - h - slack), j1 = cs_cells_axis(c, 1, q[1] + h + slack);
+    size_t k0 = cs_cells_axis(c, 2, q[2] - h - slack), k1 = cs_cells_axis(c, 2, q[2] + h + slack);
+    size_t nix = rs->ix1 - rs->ix0 + 1;
+    if (nix + 1 > rs->offcap) {
+        size_t *o = realloc(rs->off, (nix + 1) * sizeof *o);
+        if (!o) return CSRO_ENOMEM;
+        rs->off = o;
+        rs->offcap = nix + 1;
     }
-    if (pts_reserve(p, p->n)) return CSRO_ENOMEM;
-    for (size_t t = p->n; t < p->n + CS_SDM_NPAD; t++) p->x[t] = p->y[t] = p->z[t] = CS_SDM_PAD;
+    /* (y, z) cell rows that can reach the voxel centres' line */
+    size_t rows[4096], nrows = 0;
+    for (size_t k = k0; k <= k1; k++) {
+        double zl = c->origin[2] + (double)k * c->cell - slack, zh = zl + c->cell + 2 * slack;
+        double dz = q[2] < zl ? zl - q[2] : q[2] > zh ? q[2] - zh : 0.0;
+        for (size_t j = j0; j <= j1; j++) {
+            double yl = c->origin[1] + (double)j * c->cell - slack, yh = yl + c->cell + 2 * slack;
+            double dy = q[1] < yl ? yl - q[1] : q[1] > yh ? q[1] - yh : 0.0;
+            if (sphere && dy * dy + dz * dz > pre) continue;
+            if (nrows == sizeof rows / sizeof *rows) return CSRO_EINVAL;
+            rows[nrows++] = c->dims[0] * (j + c->dims[1] * k);
+        }
+    }
+    size_t n = 0;
+    for (size_t ix = rs->ix0; ix <= rs->ix1; ix++) {
+        rs->off[ix - rs->ix0] = n;
+        for (size_t r = 0; r < nrows; r++) {
+            size_t cell = rows[r] + ix, s0 = c->start[cell], e = c->start[cell + 1];
+            if (s0 == e) continue;
+            if (pts_reserve(&rs->p, n + (e - s0))) return CSRO_ENOMEM;
+            float *px = rs->p.x, *py = rs->p.y, *pz = rs->p.z;
+            for (size_t t = s0; t < e; t++) {
+                float fy = c->y[t], fz = c->z[t];
+                double ey = (double)fy - q[1], ez = (double)fz - q[2];
+                int in = sphere ? ey * ey + ez * ez <= pre : (fabs(ey) <= h) & (fabs(ez) <= h);
+                px[n] = c->x[t]; py[n] = fy; pz[n] = fz;
+                n += (size_t)in;
+            }
+        }
+    }
+    rs->off[nix] = n;
+    rs->p.n = n;
     return 0;
 }
 
-typedef struct { pts a, b; uint32_t *h; } work;
+/* Atoms inside the voxel centred at q (membership as the reference's ball
+ * query), copied branch-free from the row candidates and padded for the
+ * kernel. */
+static int gather(const job *jb, const cs_cells *c, const rowset *rs, const double q[3], pts *p)
+{
+    const double h = jb->reach, r2 = jb->reach2, slack = 1e-6 * c->cell;
+    const int sphere = jb->shape == CSRO_VOXEL_SPHERE;
+    size_t ia = cs_cells_axis(c, 0, q[0] - h - slack), ib = cs_cells_axis(c, 0, q[0] + h + slack);
+    if (ia < rs->ix0) ia = rs->ix0;
+    if (ib > rs->ix1) ib = rs->ix1;
+    size_t s0 = rs->off[ia - rs->ix0], e = rs->off[ib - rs->ix0 + 1], n = 0;
+    if (pts_reserve(p, e - s0)) return CSRO_ENOMEM;
+    const float *cx = rs->p.x, *cy = rs->p.y, *cz = rs->p.z;
+    float *px = p->x, *py = p->y, *pz = p->z;
+    for (size_t t = s0; t < e; t++) {
+        float fx = cx[t], fy = cy[t], fz = cz[t];
+        double ex = (double)fx - q[0], ey = (double)fy - q[1], ez = (double)fz - q[2];
+        int in = sphere ? ex * ex + ey * ey + ez * ez <= r2
+                        : (fabs(ex) <= h) & (fabs(ey) <= h) & (fabs(ez) <= h);
+        px[n] = fx; py[n] = fy; pz[n] = fz;
+        n += (size_t)in;
+    }
+    p->n = n;
+    for (size_t t = n; t < n + CS_SDM_NPAD; t++) px[t] = py[t] = pz[t] = CS_SDM_PAD;
+    return 0;
+}
 
-static int do_block(job *jb, work *w, size_t blk)
+typedef struct { pts a, b; rowset ra, rb; uint32_t *h; } work;
+
+static void one_voxel(job *jb, work *w, size_t v)
 {
     const size_t nb = jb->o->nbins, s = jb->kp.stride;
-    size_t v0 = blk * jb->block, v1 = v0 + jb->block;
-    if (v1 > jb->nvox) v1 = jb->nvox;
-    for (size_t v = v0; v < v1; v++) {
-        double q[3];
-        csro_grid_center(jb->g, jb->first + v, q);
-        int rc = gather(jb, &jb->ca, q, &w->a);
-        if (!rc && !jb->same) rc = gather(jb, &jb->cb, q, &w->b);
+    size_t na = w->a.n, nbv = jb->same ? na : w->b.n;
+    int empty = jb->same ? na < 2 : (na == 0 || nbv == 0);
+    float *out = jb->out + v * nb;
+    if (jb->natoms) jb->natoms[v] = na > UINT32_MAX ? UINT32_MAX : (uint32_t)na;
+    if (jb->nodata) jb->nodata[v] = (uint8_t)empty;
+    if (empty) { memset(out, 0, nb * sizeof *out); return; }
+    memset(w->h, 0, CS_SDM_NSUB * s * sizeof *w->h);
+    if (jb->same)
+        cs_sdm_kernel_sym(&jb->kp, w->a.x, w->a.y, w->a.z, na, w->h);
+    else
+        cs_sdm_kernel_pair(&jb->kp, w->a.x, w->a.y, w->a.z, na, w->b.x, w->b.y, w->b.z, nbv, w->h);
+    for (size_t k = 0; k < nb; k++) {
+        uint64_t t = 0;
+        for (int u = 0; u < CS_SDM_NSUB; u++) t += w->h[u * s + k];
+        out[k] = (float)t;
+    }
+}
+
+/* A block is a run of whole grid rows (x lines) clipped to the range. */
+static int do_block(job *jb, work *w, size_t blk)
+{
+    const size_t nx = jb->g->dims[0];
+    size_t row0 = jb->first / nx + blk * jb->block, row1 = row0 + jb->block;
+    size_t g0 = row0 * nx, g1 = row1 * nx;
+    if (g0 < jb->first) g0 = jb->first;
+    if (g1 > jb->first + jb->nvox) g1 = jb->first + jb->nvox;
+    for (size_t gv = g0; gv < g1;) {
+        size_t end = (gv / nx + 1) * nx;
+        if (end > g1) end = g1;
+        double q[3], qe[3];
+        csro_grid_center(jb->g, gv, q);
+        csro_grid_center(jb->g, end - 1, qe);
+        int rc = rowset_build(jb, &jb->ca, q, q[0], qe[0], &w->ra);
+        if (!rc && !jb->same) rc = rowset_build(jb, &jb->cb, q, q[0], qe[0], &w->rb);
         if (rc) return rc;
-        size_t na = w->a.n, nbv = jb->same ? na : w->b.n;
-        int empty = jb->same ? na < 2 : (na == 0 || nbv == 0);
-        float *out = jb->out + v * nb;
-        if (jb->natoms) jb->natoms[v] = na > UINT32_MAX ? UINT32_MAX : (uint32_t)na;
-        if (jb->nodata) jb->nodata[v] = (uint8_t)empty;
-        if (empty) { memset(out, 0, nb * sizeof *out); continue; }
-        memset(w->h, 0, CS_SDM_NSUB * s * sizeof *w->h);
-        if (jb->same)
-            cs_sdm_kernel_sym(&jb->kp, w->a.x, w->a.y, w->a.z, na, w->h);
-        else
-            cs_sdm_kernel_pair(&jb->kp, w->a.x, w->a.y, w->a.z, na, w->b.x, w->b.y, w->b.z, nbv, w->h);
-        for (size_t k = 0; k < nb; k++) {
-            uint64_t t = 0;
-            for (int u = 0; u < CS_SDM_NSUB; u++) t += w->h[u * s + k];
-            out[k] = (float)t;
+        for (; gv < end; gv++) {
+            csro_grid_center(jb->g, gv, q);
+            rc = gather(jb, &jb->ca, &w->ra, q, &w->a);
+            if (!rc && !jb->same) rc = gather(jb, &jb->cb, &w->rb, q, &w->b);
+            if (rc) return rc;
+            one_voxel(jb, w, gv - jb->first);
         }
     }
     return 0;
@@ -146,6 +218,10 @@ static int run_blocks(job *jb, int report, csro_progress_fn progress, void *user
     if (rc && rc != CSRO_ECANCELED) atomic_store(&jb->err, rc);
     pts_free(&w.a);
     pts_free(&w.b);
+    pts_free(&w.ra.p);
+    pts_free(&w.rb.p);
+    free(w.ra.off);
+    free(w.rb.off);
     free(w.h);
     return rc;
 }
@@ -212,8 +288,10 @@ int csro_sdm_voxels(const csro_sdm_opts *o, const csro_grid *g,
     jb->out = out;
     jb->natoms = natoms;
     jb->nodata = nodata;
-    jb->block = 64;
-    jb->nblocks = (nvox + jb->block - 1) / jb->block;
+    /* blocks of whole rows, about 64 voxels each */
+    size_t nx = g->dims[0], rows = (first + nvox - 1) / nx - first / nx + 1;
+    jb->block = nx >= 64 ? 1 : 64 / nx;
+    jb->nblocks = (rows + jb->block - 1) / jb->block;
     atomic_init(&jb->next, 0);
     atomic_init(&jb->done, 0);
     atomic_init(&jb->cancel, 0);
