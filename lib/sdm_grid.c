@@ -146,7 +146,7 @@ static int gather(const job *jb, const cs_cells *c, const rowset *rs, const doub
     return 0;
 }
 
-typedef struct { pts a, b; rowset ra, rb; uint32_t *h; } work;
+typedef struct { pts a, b; rowset ra, rb; uint32_t *h; uint64_t *acc; } work;
 
 static void one_voxel(job *jb, work *w, size_t v)
 {
@@ -157,16 +157,28 @@ static void one_voxel(job *jb, work *w, size_t v)
     if (jb->natoms) jb->natoms[v] = na > UINT32_MAX ? UINT32_MAX : (uint32_t)na;
     if (jb->nodata) jb->nodata[v] = (uint8_t)empty;
     if (empty) { memset(out, 0, nb * sizeof *out); return; }
-    memset(w->h, 0, CS_SDM_NSUB * s * sizeof *w->h);
-    if (jb->same)
-        cs_sdm_kernel_sym(&jb->kp, w->a.x, w->a.y, w->a.z, na, w->h);
-    else
-        cs_sdm_kernel_pair(&jb->kp, w->a.x, w->a.y, w->a.z, na, w->b.x, w->b.y, w->b.z, nbv, w->h);
-    for (size_t k = 0; k < nb; k++) {
-        uint64_t t = 0;
-        for (int u = 0; u < CS_SDM_NSUB; u++) t += w->h[u * s + k];
-        out[k] = (float)t;
+    /* sub-histogram counters are 32-bit: huge voxels run in row chunks
+     * whose counts cannot overflow, summed in 64 bits */
+    size_t step = na, big = jb->same ? na : nbv;
+    if (big && (double)na * (double)big >= 2e9) step = (size_t)(2e9 / (double)big) + 1;
+    if (step < na) memset(w->acc, 0, nb * sizeof *w->acc);
+    for (size_t i0 = 0; i0 < na; i0 += step) {
+        size_t i1 = na - i0 < step ? na : i0 + step;
+        memset(w->h, 0, CS_SDM_NSUB * s * sizeof *w->h);
+        if (jb->same)
+            cs_sdm_kernel_sym(&jb->kp, w->a.x, w->a.y, w->a.z, na, i0, i1, w->h);
+        else
+            cs_sdm_kernel_pair(&jb->kp, w->a.x + i0, w->a.y + i0, w->a.z + i0, i1 - i0,
+                               w->b.x, w->b.y, w->b.z, nbv, w->h);
+        for (size_t k = 0; k < nb; k++) {
+            uint64_t t = 0;
+            for (int u = 0; u < CS_SDM_NSUB; u++) t += w->h[u * s + k];
+            if (step < na) w->acc[k] += t;
+            else out[k] = (float)t;
+        }
     }
+    if (step < na)
+        for (size_t k = 0; k < nb; k++) out[k] = (float)w->acc[k];
 }
 
 /* A block is a run of whole grid rows (x lines) clipped to the range. */
@@ -204,7 +216,8 @@ static int run_blocks(job *jb, int report, csro_progress_fn progress, void *user
     work w;
     memset(&w, 0, sizeof w);
     w.h = malloc(CS_SDM_NSUB * jb->kp.stride * sizeof *w.h);
-    int rc = w.h ? 0 : CSRO_ENOMEM;
+    w.acc = malloc(jb->kp.stride * sizeof *w.acc);
+    int rc = w.h && w.acc ? 0 : CSRO_ENOMEM;
     while (!rc && !atomic_load(&jb->cancel) && !atomic_load(&jb->err)) {
         size_t b = atomic_fetch_add(&jb->next, 1);
         if (b >= jb->nblocks) break;
@@ -223,6 +236,7 @@ static int run_blocks(job *jb, int report, csro_progress_fn progress, void *user
     free(w.ra.off);
     free(w.rb.off);
     free(w.h);
+    free(w.acc);
     return rc;
 }
 

@@ -67,13 +67,13 @@ ALWAYS_INLINE v4i bin4(const cs_sdm_kparm *p, v4l m, v4d pz, v4d px)
 }
 
 ALWAYS_INLINE void sym_body(const cs_sdm_kparm *p, int axis, const float *x, const float *y,
-                            const float *z, size_t n, uint32_t *h)
+                            const float *z, size_t n, size_t i0, size_t i1, uint32_t *h)
 {
     const size_t s = p->stride;
     uint32_t *h0 = h, *h1 = h + s, *h2 = h + 2 * s, *h3 = h + 3 * s;
     uint32_t *g0 = h + 4 * s, *g1 = h + 5 * s, *g2 = h + 6 * s, *g3 = h + 7 * s;
     const v4d R2 = bcast(p->R2), zero = bcast(0.0);
-    for (size_t i = 0; i + 1 < n; i++) {
+    for (size_t i = i0; i < i1 && i + 1 < n; i++) {
         v4d xi = bcast(x[i]), yi = bcast(y[i]), zi = bcast(z[i]);
         for (size_t j = i + 1; j < n; j += 4) {
             v4d dx = ld4(x + j) - xi, dy = ld4(y + j) - yi, dz = ld4(z + j) - zi;
@@ -120,13 +120,13 @@ ALWAYS_INLINE void pair_body(const cs_sdm_kparm *p, int axis, const float *ax, c
 
 KERNEL_CLONES
 void cs_sdm_kernel_sym(const cs_sdm_kparm *p, const float *x, const float *y, const float *z,
-                       size_t n, uint32_t *h)
+                       size_t n, size_t i0, size_t i1, uint32_t *h)
 {
     switch (p->axis) {
-    case 0: sym_body(p, 0, x, y, z, n, h); break;
-    case 1: sym_body(p, 1, x, y, z, n, h); break;
-    case 2: sym_body(p, 2, x, y, z, n, h); break;
-    default: sym_body(p, -1, x, y, z, n, h); break;
+    case 0: sym_body(p, 0, x, y, z, n, i0, i1, h); break;
+    case 1: sym_body(p, 1, x, y, z, n, i0, i1, h); break;
+    case 2: sym_body(p, 2, x, y, z, n, i0, i1, h); break;
+    default: sym_body(p, -1, x, y, z, n, i0, i1, h); break;
     }
 }
 

@@ -23,11 +23,13 @@ typedef struct {
 } cs_sdm_kparm;
 
 void cs_sdm_kparm_init(cs_sdm_kparm *p, const csro_sdm_opts *o);
-/* Every ordered pair (i, j), i != j, of one point set of n points, each
- * unordered pair evaluated once. h: CS_SDM_NSUB * p->stride counters. */
+/* Every ordered pair (i, j), i != j, of one point set of n points with
+ * i0 <= i < i1 and j > i or the reverse, each unordered pair evaluated once.
+ * h: CS_SDM_NSUB * p->stride counters (a sub-histogram counter grows by at
+ * most (i1 - i0) * n / 2 per call). */
 void cs_sdm_kernel_sym(const cs_sdm_kparm *p, const float *x, const float *y, const float *z,
-                       size_t n, uint32_t *h);
-/* Every ordered pair (i in A, j in B). */
+                       size_t n, size_t i0, size_t i1, uint32_t *h);
+/* Every ordered pair (i in A, j in B) (a counter grows by at most na * nb / 2). */
 void cs_sdm_kernel_pair(const cs_sdm_kparm *p, const float *ax, const float *ay, const float *az,
                         size_t na, const float *bx, const float *by, const float *bz, size_t nb,
                         uint32_t *h);
