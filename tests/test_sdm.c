@@ -6,6 +6,7 @@
 #include "internal.h"
 #include <math.h>
 #include <stdlib.h>
+#include <tiffio.h>
 
 typedef struct { float *x, *y, *z; size_t n, cap; } cloud;
 
@@ -342,6 +343,152 @@ START_TEST(test_errors)
 }
 END_TEST
 
+
+/* ---------- whole point-set maps ---------- */
+START_TEST(test_map_2d_two_atoms)
+{
+    csro_sdm_opts *o = csro_sdm_opts_new();
+    size_t nf = csro_sdm_opts_nfull(o);
+    ck_assert_uint_eq(nf, 200);
+    float x[2] = {0.5f, 0.6f}, y[2] = {0.5f, 0.5f}, z[2] = {0.5f, 0.7f};
+    uint64_t *h = malloc(nf * nf * sizeof *h), prof[200];
+    ck_assert_int_eq(csro_sdm_2d(o, x, y, z, 2, x, y, z, 2, h, prof, nf, 1, NULL, NULL), 0);
+    /* (dz, dx) = (+0.2, +0.1): row floor(1.7/0.015) = 113, col floor(1.6/0.015) = 106;
+     * reversed (-0.2, -0.1): row 86, col floor(1.4/0.015) = 93 */
+    uint64_t tot = 0;
+    for (size_t i = 0; i < nf * nf; i++) tot += h[i];
+    ck_assert_uint_eq(tot, 2);
+    ck_assert_uint_eq(h[113 * nf + 106], 1);
+    ck_assert_uint_eq(h[86 * nf + 93], 1);
+    for (size_t r = 0; r < nf; r++) ck_assert_uint_eq(prof[r], (r == 113 || r == 86) ? 1 : 0);
+    ck_assert_int_eq(csro_sdm_2d(o, x, y, z, 2, x, y, z, 2, h, prof, nf + 1, 1, NULL, NULL), CSRO_EINVAL);
+    ck_assert(strstr(csro_last_error(), "bins") != NULL);
+    ck_assert_int_eq(csro_sdm_2d(o, x, y, z, 2, x, y, z, 2, NULL, NULL, nf, 1, NULL, NULL), CSRO_EINVAL);
+    free(h);
+    csro_sdm_opts_free(o);
+}
+END_TEST
+
+START_TEST(test_map_2d_brute)
+{
+    cloud a = {0}, b = {0};
+    random_cloud(&a, 11, 4000, 0, 6, 1);
+    random_cloud(&b, 12, 3000, -1, 5, 0);
+    for (int dir = 0; dir < 2; dir++) {
+        csro_sdm_opts *o = csro_sdm_opts_new();
+        if (dir) ck_assert_int_eq(csro_sdm_opts_set_direction(o, 1, 1, 1), 0);
+        size_t nf = csro_sdm_opts_nfull(o), nb = csro_sdm_opts_nbins(o), f0 = csro_sdm_opts_first_bin(o);
+        uint64_t *h1 = malloc(nf * nf * 8), *h2 = malloc(nf * nf * 8), *p1 = malloc(nf * 8), *p2 = malloc(nf * 8);
+        uint64_t *ref = calloc(nb, 8);
+        for (int pair = 0; pair < 2; pair++) {
+            const cloud *pb = pair ? &b : &a;
+            ck_assert_int_eq(csro_sdm_2d(o, a.x, a.y, a.z, a.n, pb->x, pb->y, pb->z, pb->n, h1, p1, nf, 1, NULL, NULL), 0);
+            ck_assert_int_eq(csro_sdm_2d(o, a.x, a.y, a.z, a.n, pb->x, pb->y, pb->z, pb->n, h2, p2, nf, 2, NULL, NULL), 0);
+            ck_assert(memcmp(h1, h2, nf * nf * 8) == 0 && memcmp(p1, p2, nf * 8) == 0);
+            memset(ref, 0, nb * 8);
+            ck_assert_int_eq(csro_sdm_points(o, a.x, a.y, a.z, a.n, pb->x, pb->y, pb->z, pb->n, ref, nb), 0);
+            uint64_t tot = 0;
+            for (size_t k = 0; k < nb; k++) {
+                ck_assert_uint_eq(p1[f0 + k], ref[k]);
+                tot += ref[k];
+            }
+            ck_assert_uint_gt(tot, 100000);
+        }
+        free(h1); free(h2); free(p1); free(p2); free(ref);
+        csro_sdm_opts_free(o);
+    }
+    cl_free(&a);
+    cl_free(&b);
+}
+END_TEST
+
+START_TEST(test_map_3d)
+{
+    csro_sdm_opts *o = csro_sdm_opts_new();
+    const size_t n = 30; /* bins of 0.1 nm over [-1.5, 1.5) */
+    uint64_t *h = malloc(n * n * n * sizeof *h);
+    /* dyadic offsets d = (0.25, -0.125, 0.46875): bins floor((d + 1.5) * 10)
+     * = (17, 13, 19); the reverse pair (12, 16, 10) */
+    float x[2] = {0.5f, 0.75f}, y[2] = {0.5f, 0.375f}, z[2] = {0.5f, 0.96875f};
+    ck_assert_int_eq(csro_sdm_3d(o, x, y, z, 2, x, y, z, 2, h, n, 1, NULL, NULL), 0);
+    uint64_t tot = 0;
+    for (size_t i = 0; i < n * n * n; i++) tot += h[i];
+    ck_assert_uint_eq(tot, 2);
+    ck_assert_uint_eq(h[(19 * n + 13) * n + 17], 1);
+    ck_assert_uint_eq(h[(10 * n + 16) * n + 12], 1);
+    /* random set (dyadic: offsets of exactly +-R occur): total = ordered
+     * pairs with 0 < |d| <= R and every component in [-R, R), counted here */
+    cloud a = {0};
+    random_cloud(&a, 5, 1500, 0, 4, 1);
+    uint64_t *h2 = malloc(n * n * n * sizeof *h2);
+    ck_assert_int_eq(csro_sdm_3d(o, a.x, a.y, a.z, a.n, a.x, a.y, a.z, a.n, h, n, 1, NULL, NULL), 0);
+    ck_assert_int_eq(csro_sdm_3d(o, a.x, a.y, a.z, a.n, a.x, a.y, a.z, a.n, h2, n, 2, NULL, NULL), 0);
+    ck_assert(memcmp(h, h2, n * n * n * sizeof *h) == 0);
+    uint64_t want = 0;
+    for (size_t i = 0; i < a.n; i++)
+        for (size_t j = 0; j < a.n; j++) {
+            double d0 = (double)a.x[j] - a.x[i], d1 = (double)a.y[j] - a.y[i], d2 = (double)a.z[j] - a.z[i];
+            double r2 = d0 * d0 + d1 * d1 + d2 * d2;
+            /* [-R, R) on each axis: an offset component of exactly +R is out */
+            want += r2 > 0 && r2 <= 2.25 && d0 < 1.5 && d1 < 1.5 && d2 < 1.5;
+        }
+    tot = 0;
+    for (size_t i = 0; i < n * n * n; i++) tot += h[i];
+    ck_assert_uint_eq(tot, want);
+    ck_assert_int_eq(csro_sdm_3d(o, x, y, z, 2, x, y, z, 2, h, 0, 1, NULL, NULL), CSRO_EINVAL);
+    free(h); free(h2);
+    cl_free(&a);
+    csro_sdm_opts_free(o);
+}
+END_TEST
+
+START_TEST(test_tiff)
+{
+    /* 3 pages of 4 x 2 uint32 and 1 page of float32; read back with libtiff */
+    uint32_t u[24];
+    float f[8];
+    for (int i = 0; i < 24; i++) u[i] = (uint32_t)(i * 1000003u);
+    for (int i = 0; i < 8; i++) f[i] = 0.5f * (float)i - 1.0f;
+    char *pu = tu_tmp("u.tif"), *pf = tu_tmp("f.tif");
+    ck_assert_int_eq(csro_sdm_tiff_write(pu, u, CSRO_SDM_TIFF_UINT32, 4, 2, 3), 0);
+    ck_assert_int_eq(csro_sdm_tiff_write(pf, f, CSRO_SDM_TIFF_FLOAT32, 4, 2, 1), 0);
+    TIFF *t = TIFFOpen(pu, "r");
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(TIFFNumberOfDirectories(t), 3);
+    for (int pg = 0; pg < 3; pg++) {
+        ck_assert(TIFFSetDirectory(t, (uint16_t)pg));
+        uint32_t w = 0, hgt = 0;
+        uint16_t bps = 0, fmt = 0;
+        TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &w);
+        TIFFGetField(t, TIFFTAG_IMAGELENGTH, &hgt);
+        TIFFGetField(t, TIFFTAG_BITSPERSAMPLE, &bps);
+        TIFFGetField(t, TIFFTAG_SAMPLEFORMAT, &fmt);
+        ck_assert(w == 4 && hgt == 2 && bps == 32 && fmt == SAMPLEFORMAT_UINT);
+        for (uint32_t r = 0; r < 2; r++) {
+            uint32_t line[4];
+            ck_assert_int_eq(TIFFReadScanline(t, line, r, 0), 1);
+            ck_assert(memcmp(line, u + (pg * 2 + r) * 4, sizeof line) == 0);
+        }
+    }
+    TIFFClose(t);
+    t = TIFFOpen(pf, "r");
+    ck_assert_ptr_nonnull(t);
+    uint16_t fmt = 0;
+    TIFFGetField(t, TIFFTAG_SAMPLEFORMAT, &fmt);
+    ck_assert_uint_eq(fmt, SAMPLEFORMAT_IEEEFP);
+    float line[4];
+    ck_assert_int_eq(TIFFReadScanline(t, line, 1, 0), 1);
+    ck_assert(memcmp(line, f + 4, sizeof line) == 0);
+    TIFFClose(t);
+    ck_assert_int_eq(csro_sdm_tiff_write(pf, f, 7, 4, 2, 1), CSRO_EINVAL);
+    ck_assert_int_eq(csro_sdm_tiff_write(pf, f, CSRO_SDM_TIFF_FLOAT32, 0, 2, 1), CSRO_EINVAL);
+    ck_assert_int_eq(csro_sdm_tiff_write("/nonexistent-dir/x.tif", f, CSRO_SDM_TIFF_FLOAT32, 4, 2, 1), CSRO_EIO);
+    ck_assert(strstr(csro_last_error(), "/nonexistent-dir/x.tif") != NULL);
+    free(pu);
+    free(pf);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sdm");
@@ -353,6 +500,10 @@ int main(void)
     tcase_add_test(tc, test_brute_force);
     tcase_add_test(tc, test_threads_slabs);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_map_2d_two_atoms);
+    tcase_add_test(tc, test_map_2d_brute);
+    tcase_add_test(tc, test_map_3d);
+    tcase_add_test(tc, test_tiff);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
