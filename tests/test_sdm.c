@@ -77,6 +77,16 @@ START_TEST(test_two_atoms)
     ck_assert_int_eq(csro_sdm_voxels(o, g, x, y, z2, 2, x, y, z2, 2, 0, 1, out, &nat, &nod, 1, NULL, NULL), 0);
     ck_assert_uint_eq(nat, 1);
     ck_assert_uint_eq(nod, 1);
+    /* ROI boundary: the ROI is [0, 1]^3 but the sphere reaches 0.25 nm past
+     * it; an atom outside the ROI box inside the sphere (z = -0.2: 0.7 nm
+     * from the centre) counts, as in the reference's ball query on all
+     * atoms. dz = 0.3 - (-0.2) = 0.5: full bin floor(2.0 / 0.015) = 133,
+     * kept 79; reverse floor(1.0 / 0.015) = 66, kept 12. */
+    float bx[2] = {0.5f, 0.6f}, by[2] = {0.5f, 0.5f}, bz[2] = {-0.2f, 0.3f};
+    ck_assert_int_eq(csro_sdm_voxels(o, g, bx, by, bz, 2, bx, by, bz, 2, 0, 1, out, &nat, &nod, 2, NULL, NULL), 0);
+    ck_assert_uint_eq(nat, 2);
+    for (size_t k = 0; k < nb; k++)
+        ck_assert_float_eq(out[k], (k == 79 || k == 12) ? 1.0f : 0.0f);
     csro_grid_free(g);
     csro_sdm_opts_free(o);
 }
