@@ -17,6 +17,7 @@
 
 typedef struct {
     double R, R2, norm, fl, fh;   /* fl/fh: kept full-bin range [first, first+nbins) */
+    double tlo, thi;              /* kept iff tlo <= dz < thi (dz range and crop) */
     double u[3], e[3];
     int axis, first;
     size_t stride;                /* distance between sub-histograms (>= nbins + 1) */
