@@ -23,16 +23,18 @@ typedef struct {
 /* Build the cell list of the points inside the closed box [lo, hi] (the
  * others are skipped) with cells of edge `cell` anchored at lo. The cell
  * edge grows when the box would need more than about 4 n + 4096 cells.
- * Returns 0 or CSRO_ENOMEM / CSRO_EINVAL (message set). */
+ * threads (>= 1) share the sort of large sets; the result does not depend
+ * on it. Returns 0 or CSRO_ENOMEM / CSRO_EINVAL (message set). */
 int cs_cells_build(cs_cells *c, const float *x, const float *y, const float *z, size_t n,
-                   const double lo[3], const double hi[3], double cell);
+                   const double lo[3], const double hi[3], double cell, int threads);
 void cs_cells_free(cs_cells *c);
 
 /* Cell index along axis a of coordinate v, clamped to [0, dims[a] - 1]. */
 static inline size_t cs_cells_axis(const cs_cells *c, int a, double v)
 {
-    double t = __builtin_floor((v - c->origin[a]) * c->inv);
+    double t = (v - c->origin[a]) * c->inv;
     if (!(t >= 0)) return 0;                 /* also NaN */
+    /* t >= 0 here, so truncation is floor */
     if (t >= (double)(c->dims[a] - 1)) return c->dims[a] - 1;
     return (size_t)t;
 }

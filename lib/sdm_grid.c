@@ -314,11 +314,11 @@ int csro_sdm_voxels(const csro_sdm_opts *o, const csro_grid *g,
     double lo[3], hi[3];
     reach_box(g, first, nvox, jb->reach, lo, hi);
     double cell = 2.0 * jb->reach / 3.0;
-    int rc = cs_cells_build(&jb->ca, ax, ay, az, na, lo, hi, cell);
-    if (!rc && !jb->same) rc = cs_cells_build(&jb->cb, bx, by, bz, nb, lo, hi, cell);
+    int nt = cs_sdm_threads(threads);
+    int rc = cs_cells_build(&jb->ca, ax, ay, az, na, lo, hi, cell, nt);
+    if (!rc && !jb->same) rc = cs_cells_build(&jb->cb, bx, by, bz, nb, lo, hi, cell, nt);
     if (rc) goto done;
 
-    int nt = cs_sdm_threads(threads);
     if ((size_t)nt > jb->nblocks) nt = (int)jb->nblocks;
     pthread_t *tid = nt > 1 ? malloc((size_t)(nt - 1) * sizeof *tid) : NULL;
     int started = 0;

@@ -127,14 +127,14 @@ static int run_map(mjob *m, const float *bx, const float *by, const float *bz, s
             if (v > hi[a]) hi[a] = v;
         }
     if (!(lo[0] <= hi[0] && lo[1] <= hi[1] && lo[2] <= hi[2])) return 0;
-    int rc = cs_cells_build(&m->cb, bx, by, bz, nb, lo, hi, R);
+    int nt = cs_sdm_threads(threads);
+    int rc = cs_cells_build(&m->cb, bx, by, bz, nb, lo, hi, R, nt);
     if (rc) return rc;
     m->chunk = 4096;
     m->nchunks = (m->na + m->chunk - 1) / m->chunk;
     atomic_init(&m->next, 0);
     atomic_init(&m->done, 0);
     atomic_init(&m->cancel, 0);
-    int nt = cs_sdm_threads(threads);
     if ((size_t)nt > m->nchunks) nt = (int)m->nchunks;
     if (nt > 256) nt = 256;
     pthread_t tid[256];
