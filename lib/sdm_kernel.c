@@ -83,8 +83,9 @@ ALWAYS_INLINE v4d ld4(const float *p)
 
 ALWAYS_INLINE v4d bcast(double v) { return (v4d){v, v, v, v}; }
 
-ALWAYS_INLINE void project(const cs_sdm_kparm *p, int axis, v4d dx, v4d dy, v4d dz, v4d *pz, v4d *px)
+ALWAYS_INLINE void project(const cs_sdm_kparm *p, int axis, const v4d *d, v4d *pz, v4d *px)
 {
+    v4d dx = d[0], dy = d[1], dz = d[2];
     if (axis == 2) { *pz = dz; *px = dx; }
     else if (axis == 0) { *pz = dx; *px = dy; }
     else if (axis == 1) { *pz = dy; *px = dx; }
@@ -96,8 +97,10 @@ ALWAYS_INLINE void project(const cs_sdm_kparm *p, int axis, v4d dx, v4d dy, v4d 
 
 /* Kept-bin index (0..nbins-1) from f = (dz + R) * norm where mask m holds,
  * else nbins (the trash slot). */
-ALWAYS_INLINE v4i bin4(const cs_sdm_kparm *p, v4l m, v4d f)
+ALWAYS_INLINE v4i bin4(const cs_sdm_kparm *p, const v4l *mp, const v4d *fp)
 {
+    v4l m = *mp;
+    v4d f = *fp;
     v4d sel = (v4d)(((v4l)f & m) | ((v4l)bcast(p->fh) & ~m));
     return __builtin_convertvector(sel, v4i) - p->first;
 }
@@ -120,16 +123,17 @@ ALWAYS_INLINE void sym_body(const cs_sdm_kparm *p, int axis, const float *x, con
     for (size_t i = i0; i < i1 && i + 1 < n; i++) {
         v4d xi = bcast(x[i]), yi = bcast(y[i]), zi = bcast(z[i]);
         for (size_t j = i + 1; j < n; j += 4) {
-            v4d dx = ld4(x + j) - xi, dy = ld4(y + j) - yi, dz = ld4(z + j) - zi;
-            v4d r2 = dx * dx + dy * dy + dz * dz;
+            v4d d[3] = {ld4(x + j) - xi, ld4(y + j) - yi, ld4(z + j) - zi};
+            v4d r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
             v4d pz, px;
-            project(p, axis, dx, dy, dz, &pz, &px);
+            project(p, axis, d, &pz, &px);
             v4l m = (r2 <= R2) & (pz != zero) & (px != zero);
             /* (i, j): tlo <= dz < thi, -R <= dx < R; (j, i): the same for -dz, -dx */
             v4l m1 = m & (pz >= tlo) & (pz < thi) & (px >= mR) & (px < R);
             v4l m2 = m & (pz <= ntlo) & (pz > nthi) & (px <= R) & (px > mR);
-            v4i b1 = bin4(p, m1, (pz + R) * p->norm);
-            v4i b2 = bin4(p, m2, (R - pz) * p->norm);
+            v4d f1 = (pz + R) * p->norm, f2 = (R - pz) * p->norm;
+            v4i b1 = bin4(p, &m1, &f1);
+            v4i b2 = bin4(p, &m2, &f2);
             scatter4(b1, h0, h1, h2, h3);
             scatter4(b2, g0, g1, g2, g3);
         }
@@ -147,13 +151,14 @@ ALWAYS_INLINE void pair_body(const cs_sdm_kparm *p, int axis, const float *ax, c
         uint32_t *h0 = h + (i & 1) * 4 * s, *h1 = h0 + s, *h2 = h0 + 2 * s, *h3 = h0 + 3 * s;
         v4d xi = bcast(ax[i]), yi = bcast(ay[i]), zi = bcast(az[i]);
         for (size_t j = 0; j < nb; j += 4) {
-            v4d dx = ld4(bx + j) - xi, dy = ld4(by + j) - yi, dz = ld4(bz + j) - zi;
-            v4d r2 = dx * dx + dy * dy + dz * dz;
+            v4d d[3] = {ld4(bx + j) - xi, ld4(by + j) - yi, ld4(bz + j) - zi};
+            v4d r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
             v4d pz, px;
-            project(p, axis, dx, dy, dz, &pz, &px);
+            project(p, axis, d, &pz, &px);
             v4l m = (r2 <= R2) & (pz != zero) & (px != zero);
             m &= (pz >= tlo) & (pz < thi) & (px >= mR) & (px < R);
-            scatter4(bin4(p, m, (pz + R) * p->norm), h0, h1, h2, h3);
+            v4d f = (pz + R) * p->norm;
+            scatter4(bin4(p, &m, &f), h0, h1, h2, h3);
         }
     }
 }
