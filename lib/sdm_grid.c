@@ -269,6 +269,20 @@ static void reach_box(const csro_grid *g, size_t first, size_t nvox, double reac
     }
 }
 
+int csro_sdm_voxels_zrange(const csro_grid *g, size_t first, size_t nvox, double zr[2])
+{
+    if (!g || !zr) return cs_err(CSRO_EINVAL, "z-SDM slab: grid and output are required");
+    size_t count = csro_grid_count(g);
+    if (nvox == 0 || first >= count || nvox > count - first)
+        return cs_err(CSRO_EINVAL, "z-SDM slab: voxel range [%zu, %zu) is empty or beyond the grid's %zu voxels",
+                      first, first + nvox, count);
+    double reach = g->shape == CSRO_VOXEL_SPHERE ? g->voxel * 1.5 / 2 : g->voxel / 2, lo[3], hi[3];
+    reach_box(g, first, nvox, reach, lo, hi);
+    zr[0] = lo[2];
+    zr[1] = hi[2];
+    return 0;
+}
+
 int csro_sdm_voxels(const csro_sdm_opts *o, const csro_grid *g,
                     const float *ax, const float *ay, const float *az, size_t na,
                     const float *bx, const float *by, const float *bz, size_t nb,

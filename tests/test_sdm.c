@@ -302,16 +302,21 @@ START_TEST(test_threads_slabs)
     ck_assert_int_eq(csro_sdm_voxels(o, g, a.x, a.y, a.z, a.n, a.x, a.y, a.z, a.n, 0, nv, o2, n2, d2, 0, NULL, NULL), 0);
     ck_assert(memcmp(o1, o2, nv * nb * sizeof *o1) == 0);
     /* slabs: z layers k0..k1 computed from the atoms with z in the layers'
-     * reach only ([k0 s + v/2 - 0.75, k1 s + v/2 + 0.75] plus a margin) */
+     * reach only (csro_sdm_voxels_zrange: [k0 s + v/2 - 0.75, k1 s + v/2 + 0.75]) */
     size_t plane = d[0] * d[1];
     for (size_t k0 = 0; k0 < d[2]; k0 += 4) {
         size_t k1 = k0 + 3 < d[2] ? k0 + 3 : d[2] - 1;
-        double zlo = k0 * 0.5 + 0.5 - 0.75 - 0.01, zhi = k1 * 0.5 + 0.5 + 0.75 + 0.01;
+        size_t first = k0 * plane, cnt = (k1 - k0 + 1) * plane;
+        double zr[2];
+        ck_assert_int_eq(csro_sdm_voxels_zrange(g, first, cnt, zr), 0);
+        /* hand: centres k * 0.5 + 0.5, sphere reach 0.75 */
+        ck_assert(fabs(zr[0] - (k0 * 0.5 + 0.5 - 0.75)) < 1e-6 && zr[0] <= k0 * 0.5 + 0.5 - 0.75);
+        ck_assert(fabs(zr[1] - (k1 * 0.5 + 0.5 + 0.75)) < 1e-6 && zr[1] >= k1 * 0.5 + 0.5 + 0.75);
+        double zlo = zr[0], zhi = zr[1];
         cloud s = {0};
         for (size_t i = 0; i < a.n; i++)
             if (a.z[i] >= zlo && a.z[i] <= zhi) cl_add(&s, a.x[i], a.y[i], a.z[i]);
         ck_assert_uint_lt(s.n, a.n);
-        size_t first = k0 * plane, cnt = (k1 - k0 + 1) * plane;
         ck_assert_int_eq(csro_sdm_voxels(o, g, s.x, s.y, s.z, s.n, s.x, s.y, s.z, s.n, first, cnt,
                                          o2, n2, d2, 2, NULL, NULL), 0);
         ck_assert(memcmp(o1 + first * nb, o2, cnt * nb * sizeof *o1) == 0);
@@ -351,6 +356,9 @@ START_TEST(test_errors)
     uint64_t h[100];
     ck_assert_int_eq(csro_sdm_points(o, p, p, p, 1, p, p, p, 1, h, nb + 1), CSRO_EINVAL);
     ck_assert(strstr(csro_last_error(), "bins") != NULL);
+    double zr[2];
+    ck_assert_int_eq(csro_sdm_voxels_zrange(g, nv - 1, 2, zr), CSRO_EINVAL);
+    ck_assert_int_eq(csro_sdm_voxels_zrange(g, 0, 0, zr), CSRO_EINVAL);
     int calls = 0;
     ck_assert_int_eq(csro_sdm_voxels(o, g, p, p, p, 1, p, p, p, 1, 0, nv, out, NULL, NULL, 1, cancel_cb, &calls), CSRO_ECANCELED);
     ck_assert_int_eq(calls, 1);

@@ -86,6 +86,15 @@ CSRO_API int csro_sdm_voxels(const csro_sdm_opts *o, const csro_grid *g,
                              size_t first, size_t nvox, float *out, uint32_t *natoms,
                              uint8_t *nodata, int threads, csro_progress_fn progress, void *user);
 
+/* The z interval [zr[0], zr[1]] (nm) that holds every atom that can lie in
+ * a voxel of [first, first+nvox) of g (sphere: centre z +- 1.5 v / 2, cube:
+ * +- v / 2, widened by 1e-9 relative for rounding). Passing
+ * csro_sdm_voxels only the atoms with z in this interval gives the same
+ * result as passing all atoms: what a tool streaming z-slabs of a large
+ * reconstruction needs. CSRO_EINVAL if the range is empty or beyond the
+ * grid. Thread-safe. */
+CSRO_API int csro_sdm_voxels_zrange(const csro_grid *g, size_t first, size_t nvox, double zr[2]);
+
 /* Number of bins over the full [-R, R) range (200 for the defaults); the
  * kept bins are [csro_sdm_opts_first_bin, + csro_sdm_opts_nbins). */
 CSRO_API size_t csro_sdm_opts_nfull(const csro_sdm_opts *o);
