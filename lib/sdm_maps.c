@@ -2,8 +2,8 @@
  * SDM (dz rows x dx columns, the reference's fast_histogram2d array, whose
  * row sums are the uncropped z-SDM) and a 3D SDM (dx, dy, dz cube).
  *
- * B atoms sit in a cell list with cells of edge >= R; each A atom visits the
- * 27 surrounding cells. A atoms are split into chunks that threads take from
+ * B atoms sit in a cell list with cells of edge R/3; each A atom visits the
+ * cell rows its sphere reaches. A atoms are split into chunks that threads take from
  * a counter; each thread fills its own histogram, summed at the end
  * (integer sums: identical for any thread count).
  */
@@ -62,26 +62,42 @@ static void pair_3d(const mjob *m, const double d[3], uint64_t *h)
     h[(k[2] * m->n + k[1]) * m->n + k[0]]++;
 }
 
+/* Each A atom scans the cell rows (y, z) its sphere reaches, each clipped
+ * to the chord of the sphere along x: one contiguous run of B atoms per
+ * row (cells of R/3, so few candidates lie outside the sphere). */
 static void do_chunk(const mjob *m, size_t ck, uint64_t *h)
 {
     const cs_cells *c = &m->cb;
-    const double R2 = m->o->radius * m->o->radius, R = m->o->radius;
+    const double R2 = m->o->radius * m->o->radius, R = m->o->radius, slack = 1e-6 * c->cell;
+    const double pre = R2 * (1 + 1e-9) + 1e-12;
     size_t i0 = ck * m->chunk, i1 = i0 + m->chunk < m->na ? i0 + m->chunk : m->na;
     for (size_t i = i0; i < i1; i++) {
         double p[3] = {m->ax[i], m->ay[i], m->az[i]};
         double blo[3] = {p[0] - R, p[1] - R, p[2] - R}, bhi[3] = {p[0] + R, p[1] + R, p[2] + R};
         size_t k0[3], k1[3];
         if (!cs_cells_range(c, blo, bhi, k0, k1)) continue;
-        for (size_t kz = k0[2]; kz <= k1[2]; kz++)
+        for (size_t kz = k0[2]; kz <= k1[2]; kz++) {
+            double zl = c->origin[2] + (double)kz * c->cell - slack, zh = zl + c->cell + 2 * slack;
+            double dz = p[2] < zl ? zl - p[2] : p[2] > zh ? p[2] - zh : 0.0;
             for (size_t ky = k0[1]; ky <= k1[1]; ky++) {
+                double yl = c->origin[1] + (double)ky * c->cell - slack, yh = yl + c->cell + 2 * slack;
+                double dy = p[1] < yl ? yl - p[1] : p[1] > yh ? p[1] - yh : 0.0;
+                double rest = pre - dy * dy - dz * dz;
+                if (rest < 0) continue;
+                double hx = sqrt(rest) + slack;
+                size_t a0 = cs_cells_axis(c, 0, p[0] - hx), a1 = cs_cells_axis(c, 0, p[0] + hx);
+                if (a0 < k0[0]) a0 = k0[0];
+                if (a1 > k1[0]) a1 = k1[0];
+                if (a0 > a1) continue;
                 size_t row = c->dims[0] * (ky + c->dims[1] * kz);
-                for (size_t t = c->start[row + k0[0]]; t < c->start[row + k1[0] + 1]; t++) {
+                for (size_t t = c->start[row + a0]; t < c->start[row + a1 + 1]; t++) {
                     double d[3] = {(double)c->x[t] - p[0], (double)c->y[t] - p[1], (double)c->z[t] - p[2]};
                     if (d[0] * d[0] + d[1] * d[1] + d[2] * d[2] > R2) continue;
                     if (m->mode == 2) pair_2d(m, d, h);
                     else pair_3d(m, d, h);
                 }
             }
+        }
     }
 }
 
@@ -128,7 +144,7 @@ static int run_map(mjob *m, const float *bx, const float *by, const float *bz, s
         }
     if (!(lo[0] <= hi[0] && lo[1] <= hi[1] && lo[2] <= hi[2])) return 0;
     int nt = cs_sdm_threads(threads);
-    int rc = cs_cells_build(&m->cb, bx, by, bz, nb, lo, hi, R, nt);
+    int rc = cs_cells_build(&m->cb, bx, by, bz, nb, lo, hi, R / 3, nt);
     if (rc) return rc;
     m->chunk = 4096;
     m->nchunks = (m->na + m->chunk - 1) / m->chunk;
