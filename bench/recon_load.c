@@ -1,6 +1,7 @@
 /* bench/recon_load.c: helper of bench/recon_load.sh.
- *   recon_load gen N out.pos out.csv   write N plausible random ions twice
- *                                      (out.csv "none": POS only)
+ *   recon_load gen N out.pos out.csv [out.apt]
+ *                                      write N plausible random ions to each
+ *                                      (out.csv "none": no CSV)
  *   recon_load load FILE               load FILE, print "ions seconds MB/s"
  * Uses only the public API (csro.h). */
 #include "csro.h"
@@ -19,7 +20,7 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-    if (argc == 5 && !strcmp(argv[1], "gen")) {
+    if ((argc == 5 || argc == 6) && !strcmp(argv[1], "gen")) {
         size_t n = strtoull(argv[2], NULL, 10);
         float *v[4];
         uint64_t s = 88172645463325252ULL;
@@ -34,7 +35,8 @@ int main(int argc, char **argv)
         }
         csro_recon *r;
         if (csro_recon_from_arrays(&r, n, v[0], v[1], v[2], v[3]) ||
-            csro_recon_save(r, argv[3], CSRO_FMT_AUTO) || (strcmp(argv[4], "none") && csro_recon_save(r, argv[4], CSRO_FMT_AUTO))) {
+            csro_recon_save(r, argv[3], CSRO_FMT_AUTO) || (strcmp(argv[4], "none") && csro_recon_save(r, argv[4], CSRO_FMT_AUTO)) ||
+            (argc == 6 && csro_recon_save(r, argv[5], CSRO_FMT_AUTO))) {
             fprintf(stderr, "recon_load: %s\n", csro_last_error());
             return 1;
         }
@@ -56,6 +58,6 @@ int main(int argc, char **argv)
         csro_recon_free(r);
         return 0;
     }
-    fprintf(stderr, "usage: recon_load gen N out.pos out.csv | recon_load load FILE\n");
+    fprintf(stderr, "usage: recon_load gen N out.pos out.csv [out.apt] | recon_load load FILE\n");
     return 2;
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench/recon_load.sh [N]: loading speed of csro_recon_load for an N-ion
-# POS file and the same ions as CSV (default N = 10^7: 160 MB POS), in MB/s
+# POS file and the same ions as APT and CSV (default N = 10^7: 160 MB POS), in MB/s
 # of file bytes, against baselines run in the same command on the same
 # (page-cache warm) file: `cat file > /dev/null` and `dd bs=4M` (read(2)
 # into user memory, what the loader does). Best of 3 runs each. Peak RSS
@@ -17,7 +17,7 @@ trap 'rm -rf "$tmp"' EXIT
 deps=$(pkg-config --libs libtiff-4 zlib openblas 2>/dev/null || true)
 ${CC:-cc} -O2 -std=c11 -D_GNU_SOURCE -I"$top/include" -o "$tmp/recon_load" "$top/bench/recon_load.c" \
     "$B/libcsro.a" $deps -lm -pthread
-"$tmp/recon_load" gen "$N" "$tmp/r.pos" "$tmp/r.csv"
+"$tmp/recon_load" gen "$N" "$tmp/r.pos" "$tmp/r.csv" "$tmp/r.apt"
 mem=$((N * 16))
 echo "recon_load: N = $N ions, in-memory size $((mem / 1000000)) MB, best of 3 runs"
 
@@ -31,7 +31,7 @@ best3() {
     echo "$b"
 }
 
-for f in r.pos r.csv; do
+for f in r.pos r.apt r.csv; do
     p="$tmp/$f"
     size=$(stat -c %s "$p")
     cat "$p" > /dev/null   # warm the page cache

@@ -486,6 +486,7 @@ void *cs_recon_alloc(size_t bytes)
 
 int cs_looks_text(const unsigned char *p, size_t n)
 {
+    if (n > 3 && !memcmp(p, "\xef\xbb\xbf", 3)) { p += 3; n -= 3; } /* UTF-8 BOM */
     for (size_t i = 0; i < n; i++) {
         unsigned c = p[i];
         if (!(c == '\t' || c == '\n' || c == '\r' || (c >= 32 && c < 127))) return 0;

@@ -192,7 +192,8 @@ int cs_recon_read_apt(csro_recon *r, cs_rin *in, const csro_load_opts *o)
         int64_t rsz = p[CSRO_SEC_RECORD_SIZE];
         int plain = p[CSRO_SEC_RELATIONSHIP] == 1 && p[CSRO_SEC_RECORD_TYPE] == 1 && ft && rsz > 0 &&
                     rsz <= 4096 * (int64_t)es && rsz % (int64_t)es == 0;
-        uint64_t need = (uint64_t)n * (uint64_t)(rsz > 0 ? rsz : 0);
+        if (plain && (uint64_t)n > (uint64_t)(SIZE_MAX / 2) / (uint64_t)rsz) plain = 0; /* n x record size must fit */
+        uint64_t need = plain ? (uint64_t)n * (uint64_t)rsz : 0;
         int is_pos = !strcmp(name, "Position"), is_mass = !strcmp(name, "Mass");
         if (is_pos || is_mass) {
             if ((is_pos && have_pos) || (is_mass && have_mass))

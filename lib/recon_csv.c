@@ -1,7 +1,8 @@
 /* recon_csv.c: text reconstructions: one ion per line, x, y, z, m
  * separated by a comma (optionally with blanks) or by blanks/tabs; an
  * optional header line (first data line whose first field is not a
- * number); blank lines and lines starting with '#' are skipped; CRLF ok.
+ * number); blank lines and lines starting with '#' are skipped; CRLF and
+ * a leading UTF-8 byte order mark are accepted.
  * Numbers are converted exactly (correctly rounded to float32). */
 #include "recon_impl.h"
 #include <stdlib.h>
@@ -37,21 +38,23 @@ size_t cs_parse_float(const char *s, const char *end, float *out)
     int neg = 0;
     if (p < end && (*p == '-' || *p == '+')) { neg = *p == '-'; p++; }
     uint64_t mant = 0;
-    int nd = 0, frac = 0, digits = 0;
-    const char *d0 = p;
-    while (p < end && *p >= '0' && *p <= '9') {
-        if (mant || *p != '0') { if (nd < 19) mant = mant * 10 + (uint64_t)(*p - '0'); else goto slow; nd++; }
-        p++; digits++;
+    int frac = 0, digits = 0;
+    for (; p < end; p++, digits++) {
+        unsigned dgt = (unsigned)(*p - '0');
+        if (dgt > 9) break;
+        mant = mant * 10 + dgt;
     }
     if (p < end && *p == '.') {
-        p++;
-        while (p < end && *p >= '0' && *p <= '9') {
-            if (mant || *p != '0') { if (nd < 19) mant = mant * 10 + (uint64_t)(*p - '0'); else goto slow; nd++; }
-            frac++; p++; digits++;
+        const char *f0 = ++p;
+        for (; p < end; p++) {
+            unsigned dgt = (unsigned)(*p - '0');
+            if (dgt > 9) break;
+            mant = mant * 10 + dgt;
         }
+        frac = (int)(p - f0);
+        digits += frac;
     }
-    if (!digits) goto slow; /* nan, inf, ".", junk */
-    (void)d0;
+    if (!digits || digits > 19) goto slow; /* nan, inf, ".", junk, or too long for u64 */
     int ex = 0;
     if (p < end && (*p == 'e' || *p == 'E')) {
         const char *q = p + 1;
@@ -112,7 +115,7 @@ static int parse_line(const char *p, const char *e, float v[4], const char **why
 
 int cs_recon_read_csv(csro_recon *r, cs_rin *in, const csro_load_opts *o)
 {
-    (void)o;
+    (void)o; /* text is always read in full, even meta-only */
     size_t cap = 0, n = 0;
     if (in->size_known) cap = (size_t)(in->size / 24) + 16; /* ~24+ bytes per line */
     if (!cap) cap = 1u << 14;
@@ -123,7 +126,7 @@ int cs_recon_read_csv(csro_recon *r, cs_rin *in, const csro_load_opts *o)
         if (!(c[a] = cs_recon_alloc(cap * sizeof(float)))) rc = cs_err(CSRO_ENOMEM, "%s: out of memory", in->path);
     if (!buf && !rc) rc = cs_err(CSRO_ENOMEM, "%s: out of memory", in->path);
     size_t have = 0, line = 0;
-    int seen_data = 0, eof = 0;
+    int seen_data = 0, eof = 0, first_block = 1;
     while (!rc && !eof) {
         size_t got = cs_rin_read(in, buf + have, CSV_BLOCK - have);
         if (in->ioerr) { rc = cs_rin_short(in, "line"); break; }
@@ -135,6 +138,8 @@ int cs_recon_read_csv(csro_recon *r, cs_rin *in, const csro_load_opts *o)
             break;
         }
         const char *p = buf, *bend = buf + len;
+        if (first_block && len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3)) p += 3; /* UTF-8 BOM */
+        first_block = 0;
         for (;;) {
             const char *nl = memchr(p, '\n', (size_t)(bend - p));
             if (!nl) break;
@@ -185,9 +190,5 @@ int cs_recon_read_csv(csro_recon *r, cs_rin *in, const csro_load_opts *o)
     }
     r->n = n;
     r->x = c[0]; r->y = c[1]; r->z = c[2]; r->m = c[3];
-    if (o->meta_only) {
-        /* meta-only still reports the count; keep the data (cheap for text) */
-        r->meta_only = 0;
-    }
     return 0;
 }

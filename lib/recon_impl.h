@@ -112,6 +112,10 @@ size_t cs_parse_float(const char *s, const char *end, float *out);
 void *cs_recon_alloc(size_t bytes);
 void cs_advise_huge(void *p, size_t bytes);
 
+/* v formatted exactly as printf("%.9g", v) into buf (>= 32 bytes);
+ * returns the length. Fast path without printf. */
+int cs_fmt_float9(char *buf, float v);
+
 /* True if the bytes look like text (printable ASCII, tab, CR, LF). */
 int cs_looks_text(const unsigned char *p, size_t n);
 

@@ -129,6 +129,7 @@ int csro_recon_load(csro_recon **out, const char *path, const csro_load_opts *op
     case CSRO_FMT_APT: rc = cs_recon_read_apt(r, in, o); break;
     default: rc = cs_recon_read_csv(r, in, o); break;
     }
+    if (!rc && r->meta_only && r->x) r->meta_only = 0; /* data were read anyway (CSV, stdin) */
     if (!rc) rc = cs_recon_finish(r, path, o);
     if (!rc && in->progress && in->size_known) {
         in->next_report = 0;

@@ -62,12 +62,25 @@ int cs_recon_write_epos(const csro_recon *r, FILE *fp, const char *path)
     return rc ? rc : write_be(r, fp, path, 11, idx);
 }
 
+/* One "%.9g,%.9g,%.9g,%.9g\n" line per ion (cs_fmt_float9 = exact %.9g). */
 int cs_recon_write_csv(const csro_recon *r, FILE *fp, const char *path)
 {
-    for (size_t i = 0; i < r->n; i++)
-        if (fprintf(fp, "%.9g,%.9g,%.9g,%.9g\n", (double)r->x[i], (double)r->y[i], (double)r->z[i], (double)r->m[i]) < 0)
-            return cs_err_errno(CSRO_EIO, "%s: write error", path);
-    return 0;
+    enum { CAP = 1 << 16 };
+    char *buf = malloc(CAP);
+    if (!buf) return cs_err(CSRO_ENOMEM, "%s: out of memory", path);
+    size_t len = 0;
+    int rc = 0;
+    for (size_t i = 0; i < r->n && !rc; i++) {
+        const float v[4] = {r->x[i], r->y[i], r->z[i], r->m[i]};
+        for (int a = 0; a < 4; a++) {
+            len += (size_t)cs_fmt_float9(buf + len, v[a]);
+            buf[len++] = a < 3 ? ',' : '\n';
+        }
+        if (len > CAP - 4 * 40) { rc = put(fp, buf, len, path); len = 0; }
+    }
+    if (!rc) rc = put(fp, buf, len, path);
+    free(buf);
+    return rc;
 }
 
 int csro_recon_save(const csro_recon *r, const char *path, int fmt)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <fcntl.h>
+#include <pthread.h>
 
 /* ---- helpers ---- */
 
@@ -193,6 +194,20 @@ START_TEST(test_pos_hand)
     ck_assert_int_eq(csro_recon_bounds(r, lo, hi), 0);
     ck_assert(lo[0] == 0.5 && hi[0] == 1 && lo[1] == -0.25 && hi[1] == 2 && lo[2] == -3.5 && hi[2] == 100);
     csro_recon_free(r);
+    /* meta-only: the count from the size, no data */
+    csro_load_opts *o = csro_load_opts_new();
+    csro_load_opts_set_meta_only(o, 1);
+    r = load_ok(p, o);
+    ck_assert_uint_eq(csro_recon_count(r), 2);
+    ck_assert_ptr_null(csro_recon_x(r));
+    ck_assert_int_eq(csro_recon_bounds(r, lo, hi), CSRO_EINVAL);
+    csro_recon_free(r);
+    /* CSV is read in full even meta-only */
+    r = load_ok(tu_data("cocrni_2000.csv"), o);
+    ck_assert_uint_eq(csro_recon_count(r), 2000);
+    ck_assert_ptr_nonnull(csro_recon_x(r));
+    csro_recon_free(r);
+    csro_load_opts_free(o);
     free(p);
 }
 END_TEST
@@ -322,6 +337,28 @@ START_TEST(test_apt_hand)
 }
 END_TEST
 
+/* The hand-built files in tests/data (made with Python's struct module for
+ * other tests and tools) hold exactly the bytes built here. */
+START_TEST(test_data_files)
+{
+    size_t n;
+    unsigned char *d = tu_read(tu_data("recon_tiny.pos"), &n);
+    ck_assert(d && n == sizeof pos2 && !memcmp(d, pos2, n));
+    free(d);
+    d = tu_read(tu_data("recon_tiny.epos"), &n);
+    ck_assert(d && n == sizeof epos2 && !memcmp(d, epos2, n));
+    free(d);
+    bytes b = build_apt(1, 1, 2);
+    d = tu_read(tu_data("recon_tiny.apt"), &n);
+    ck_assert(d && n == b.n && !memcmp(d, b.p, n));
+    free(d);
+    free(b.p);
+    csro_recon *r = load_ok(tu_data("recon_tiny.apt"), NULL);
+    ck_assert_uint_eq(csro_recon_count(r), 3);
+    csro_recon_free(r);
+}
+END_TEST
+
 START_TEST(test_apt_errors)
 {
     char *p = tu_tmp("recon_bad.apt");
@@ -364,6 +401,12 @@ START_TEST(test_csv_hand)
     ck_assert(x[0] == 1.5f && y[0] == -2.25f && z[0] == 30.0f && m[0] == 27.0f);
     ck_assert(x[1] == strtof("0.1", NULL) && y[1] == strtof("0.2", NULL) && z[1] == strtof("0.3", NULL) && m[1] == 58.5f);
     ck_assert(x[2] == 0 && signbit(x[2]) && y[2] == strtof("1e-3", NULL) && z[2] == 0.5f && m[2] == 7.0f);
+    csro_recon_free(r);
+    /* a UTF-8 byte order mark (spreadsheet exports) before the first ion */
+    tu_write(p, "\xef\xbb\xbf" "1,2,3,4\r\n5,6,7,8\r\n", 21);
+    r = load_ok(p, NULL);
+    ck_assert_uint_eq(csro_recon_count(r), 2);
+    ck_assert(csro_recon_x(r)[0] == 1 && csro_recon_mass(r)[1] == 8);
     csro_recon_free(r);
     /* errors name the line */
     const char *bad[][2] = {
@@ -799,6 +842,130 @@ START_TEST(test_stdout)
 }
 END_TEST
 
+/* Random byte mutations of small files of every format: loading must
+ * either fail cleanly or give consistent arrays (ASan/valgrind check the
+ * memory side). */
+START_TEST(test_mutations)
+{
+    csro_recon *r = random_recon(6, 23, 1);
+    const char *names[] = {"recon_mut.pos", "recon_mut.epos", "recon_mut.apt", "recon_mut.csv"};
+    cs_rng g;
+    cs_rng_init(&g, 5, 1);
+    const char *slow = getenv("CSRO_SLOW_TESTS");
+    int iters = slow && !strcmp(slow, "0") ? 100 : 400;
+    for (size_t j = 0; j < 4; j++) {
+        char *p = tu_tmp(names[j]);
+        ck_assert_int_eq(csro_recon_save(r, p, CSRO_FMT_AUTO), 0);
+        size_t n;
+        unsigned char *d = tu_read(p, &n), *m = malloc(n);
+        for (int it = 0; it < iters; it++) {
+            memcpy(m, d, n);
+            int k = 1 + (int)cs_rng_below(&g, 4);
+            for (int q = 0; q < k; q++) {
+                size_t at = (size_t)cs_rng_below(&g, n);
+                /* APT: aim at the headers half of the time */
+                if (j == 2 && (it & 1)) at = (size_t)cs_rng_below(&g, n < 900 ? n : 900);
+                m[at] = (unsigned char)cs_rng_next(&g);
+            }
+            tu_write(p, m, n);
+            csro_recon *s = NULL;
+            int rc = csro_recon_load(&s, p, NULL);
+            if (rc == 0) {
+                size_t c = csro_recon_count(s);
+                ck_assert(c > 0 && c <= 1000);
+                uint64_t acc = 0; /* touch every element (ASan checks the bounds) */
+                for (size_t i = 0; i < c; i++) {
+                    ck_assert(isfinite(csro_recon_x(s)[i]) && isfinite(csro_recon_mass(s)[i]));
+                    acc += cs_f2u(csro_recon_z(s)[i]) + cs_f2u(csro_recon_y(s)[i]);
+                }
+                for (size_t f = 0; f < csro_recon_nfields(s); f++) {
+                    const unsigned char *fd = csro_recon_field_data(s, f);
+                    size_t bytes_ = c * csro_recon_field_width(s, f) * csro_field_type_size(csro_recon_field_type(s, f));
+                    for (size_t i = 0; i < bytes_; i++) acc += fd[i];
+                }
+                volatile uint64_t sink = acc;
+                (void)sink;
+            } else {
+                ck_assert_ptr_null(s);
+                ck_assert(strchr(csro_last_error(), '\n') == NULL);
+            }
+            csro_recon_free(s);
+        }
+        free(m);
+        free(d);
+        free(p);
+    }
+    csro_recon_free(r);
+}
+END_TEST
+
+/* Multi-block paths: files larger than the 4 MiB read block (POS, APT),
+ * several 1 MiB CSV blocks with lines straddling block ends, and a big pipe
+ * (unknown size: the arrays grow) fed by a writer thread. */
+typedef struct { int fd; const unsigned char *d; size_t n; int ok; } pipe_job;
+
+static void *pipe_writer(void *arg)
+{
+    pipe_job *j = arg;
+    size_t off = 0;
+    while (off < j->n) {
+        ssize_t w = write(j->fd, j->d + off, j->n - off);
+        if (w <= 0) break;
+        off += (size_t)w;
+    }
+    j->ok = off == j->n;
+    close(j->fd);
+    return NULL;
+}
+
+START_TEST(test_large)
+{
+    size_t n = 400000;
+    csro_recon *r = random_recon(n, 17, 0), *small;
+    uint8_t *keep = calloc(n, 1);
+    for (size_t i = 0; i < 60000; i++) keep[i * 6] = 1; /* 60000 ions, ~2.4 MB of CSV */
+    ck_assert_int_eq(csro_recon_subset(&small, r, keep), 0);
+    free(keep);
+    const char *names[] = {"recon_big.pos", "recon_big.apt", "recon_big.csv"};
+    for (size_t i = 0; i < 3; i++) {
+        const csro_recon *src = i == 2 ? small : r;
+        char *p = tu_tmp(names[i]);
+        ck_assert_int_eq(csro_recon_save(src, p, CSRO_FMT_AUTO), 0);
+        csro_recon *s = load_ok(p, NULL);
+        same_recon(src, s);
+        csro_recon_free(s);
+        if (i == 0) {
+            size_t len;
+            unsigned char *d = tu_read(p, &len);
+            int fd[2];
+            ck_assert_int_eq(pipe(fd), 0);
+            pipe_job job = {fd[1], d, len, 0};
+            pthread_t th;
+            ck_assert_int_eq(pthread_create(&th, NULL, pipe_writer, &job), 0);
+            int saved = dup(0);
+            dup2(fd[0], 0);
+            close(fd[0]);
+            clearerr(stdin);
+            csro_load_opts *o = csro_load_opts_new();
+            csro_load_opts_set_format(o, CSRO_FMT_POS);
+            s = load_ok("-", o);
+            pthread_join(th, NULL);
+            ck_assert(job.ok);
+            same_recon(r, s);
+            csro_recon_free(s);
+            csro_load_opts_free(o);
+            dup2(saved, 0);
+            close(saved);
+            clearerr(stdin);
+            free(d);
+        }
+        free(p);
+    }
+    csro_recon_free(small);
+    csro_recon_free(r);
+}
+END_TEST
+
 static int cancel_cb(double f, void *user) { (void)f; ++*(int *)user; return 1; }
 
 START_TEST(test_progress_cancel)
@@ -815,6 +982,49 @@ START_TEST(test_progress_cancel)
 }
 END_TEST
 
+/* The printf-free CSV number formatter must equal snprintf("%.9g")
+ * character for character: all float bit patterns sampled, plausible
+ * values, and the rounding / notation boundaries. */
+START_TEST(test_fmt_float)
+{
+    cs_rng g;
+    cs_rng_init(&g, 123, 0);
+    const char *slow = getenv("CSRO_SLOW_TESTS");
+    int iters = slow && !strcmp(slow, "0") ? 50000 : 1000000;
+    char a[64], b[64];
+    for (int it = 0; it < iters; it++) {
+        float v;
+        if (it & 1) v = cs_u2f((uint32_t)cs_rng_next(&g));
+        else v = (float)((cs_rng_uniform(&g) - 0.5) * pow(10, (int)cs_rng_below(&g, 14) - 5));
+        snprintf(a, sizeof a, "%.9g", (double)v);
+        int n = cs_fmt_float9(b, v);
+        ck_assert_msg(!strcmp(a, b) && n == (int)strlen(a), "%a: printf '%s' vs '%s'", (double)v, a, b);
+    }
+    const float edge[] = {0.0f, -0.0f, 1.0f, -1.0f, 1e-4f, 9.99999975e-05f, 1e-5f, 999999999.0f, 1e9f, 99999999.5f,
+                          999999936.0f, 1e10f, 123456789.0f, 0.1f, 0.5f, 1.5f, 2.5f, 1e38f, 3.40282347e38f,
+                          1.17549435e-38f, 1.4e-45f, 5e-7f, 4.76837158e-07f, 16777216.0f, 16777217.0f, 0x1.fffffep+12f};
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+        for (int sgn = 0; sgn < 2; sgn++) {
+            float v = sgn ? -edge[i] : edge[i];
+            snprintf(a, sizeof a, "%.9g", (double)v);
+            cs_fmt_float9(b, v);
+            ck_assert_msg(!strcmp(a, b), "%a: printf '%s' vs '%s'", (double)v, a, b);
+        }
+    }
+    /* every float in two binades, around the fixed/exponential switch */
+    for (uint32_t u = cs_f2u(5e-5f); u < cs_f2u(5e-5f) + 200000; u++) {
+        snprintf(a, sizeof a, "%.9g", (double)cs_u2f(u));
+        cs_fmt_float9(b, cs_u2f(u));
+        ck_assert_msg(!strcmp(a, b), "%a: printf '%s' vs '%s'", (double)cs_u2f(u), a, b);
+    }
+    for (uint32_t u = cs_f2u(999999000.0f); u < cs_f2u(1000001000.0f); u++) {
+        snprintf(a, sizeof a, "%.9g", (double)cs_u2f(u));
+        cs_fmt_float9(b, cs_u2f(u));
+        ck_assert_msg(!strcmp(a, b), "%a: printf '%s' vs '%s'", (double)cs_u2f(u), a, b);
+    }
+}
+END_TEST
+
 /* The fast decimal path must agree bit for bit with strtof. */
 START_TEST(test_parse_float)
 {
@@ -822,7 +1032,9 @@ START_TEST(test_parse_float)
     cs_rng_init(&g, 99, 0);
     char s[64];
     const char *fmts[] = {"%.9g", "%.6g", "%.3f", "%.8e", "%.12g", "%.17g", "%g"};
-    for (int it = 0; it < 300000; it++) {
+    const char *slow = getenv("CSRO_SLOW_TESTS");
+    int iters = slow && !strcmp(slow, "0") ? 20000 : 300000;
+    for (int it = 0; it < iters; it++) {
         float v;
         if (it % 3 == 0) {
             uint32_t u = (uint32_t)cs_rng_next(&g);
@@ -860,6 +1072,7 @@ int main(void)
     tcase_add_test(tc, test_epos_hand);
     tcase_add_test(tc, test_apt_hand);
     tcase_add_test(tc, test_apt_errors);
+    tcase_add_test(tc, test_data_files);
     tcase_add_test(tc, test_csv_hand);
     tcase_add_test(tc, test_roundtrip);
     tcase_add_test(tc, test_cocrni);
@@ -876,7 +1089,10 @@ int main(void)
     tcase_add_test(tc, test_stdin_csv);
     tcase_add_test(tc, test_stdout);
     tcase_add_test(tc, test_progress_cancel);
+    tcase_add_test(tc, test_large);
+    tcase_add_test(tc, test_mutations);
     tcase_add_test(tc, test_parse_float);
+    tcase_add_test(tc, test_fmt_float);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -88,9 +88,10 @@ CSRO_API int csro_load_opts_set_drop_nonfinite(csro_load_opts *o, int drop);
 CSRO_API int csro_load_opts_set_sniff(csro_load_opts *o, int sniff);
 
 /* meta_only = 1: read only headers (APT file and section headers, the ion
- * count of POS/EPOS from the file size; CSV is read fully): count, fields,
- * sections and metadata are filled, but csro_recon_x/_y/_z/_mass and
- * csro_recon_field_data return NULL. For inspection tools. Default 0. */
+ * count of POS/EPOS from the file size): count, fields, sections and
+ * metadata are filled, but csro_recon_x/_y/_z/_mass and
+ * csro_recon_field_data return NULL. CSV and stdin are always read in full
+ * (the data are then available). For inspection tools. Default 0. */
 CSRO_API int csro_load_opts_set_meta_only(csro_load_opts *o, int meta_only);
 
 /* Progress callback (fraction of input bytes read); may be NULL. */
