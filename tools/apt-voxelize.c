@@ -35,6 +35,7 @@ static void usage(void)
            "                         first (random-label null control)\n"
            "      --counts           store raw pair counts (same as --preprocess raw)\n"
            "      --preprocess P     raw, minmax (default) or experimental\n"
+           "      --skip-empty       write no row for voxels without data (no-data flag)\n"
            "      --slab N           voxel layers per slab (default: automatic)\n"
            "      --threads N        worker threads (0 = all cores, default)\n"
            "      --quiet            no progress bar\n"
@@ -136,7 +137,7 @@ int main(int argc, char **argv)
 {
     tool_init("apt-voxelize");
     enum { O_VOXEL = 256, O_STRIDE, O_ROI, O_SHAPE, O_RADIUS, O_BINW, O_CROP, O_DIR, O_DECOMP,
-           O_RANDOM, O_COUNTS, O_PRE, O_SLAB, O_THREADS, O_QUIET };
+           O_RANDOM, O_COUNTS, O_PRE, O_SLAB, O_THREADS, O_QUIET, O_SKIP };
     static const struct option lo[] = {
         {"ranges", required_argument, 0, 'r'}, {"pair", required_argument, 0, 'p'},
         {"output", required_argument, 0, 'o'}, {"voxel", required_argument, 0, O_VOXEL},
@@ -147,11 +148,12 @@ int main(int argc, char **argv)
         {"random-labels", required_argument, 0, O_RANDOM}, {"counts", no_argument, 0, O_COUNTS},
         {"preprocess", required_argument, 0, O_PRE}, {"slab", required_argument, 0, O_SLAB},
         {"threads", required_argument, 0, O_THREADS}, {"quiet", no_argument, 0, O_QUIET},
+        {"skip-empty", no_argument, 0, O_SKIP},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     const char *ranges_path = NULL, *out = NULL;
     double voxel = 1.0, stride = 0.5, roi[6] = {0}, crop[2] = {0}, dir[3] = {0}, radius = NAN, binw = NAN;
     int have_roi = 0, have_crop = 0, have_dir = 0, shape = CSRO_VOXEL_SPHERE, flags = 0, random = 0;
-    int pre = CSRO_PRE_MINMAX, threads = 0;
+    int pre = CSRO_PRE_MINMAX, threads = 0, skip_empty = 0;
     long slab = 0;
     uint64_t seed = 0;
     int c;
@@ -197,6 +199,7 @@ int main(int argc, char **argv)
         case O_SLAB: slab = tool_long("--slab", optarg, 1, 1000000); break;
         case O_THREADS: threads = (int)tool_long("--threads", optarg, 0, 4096); break;
         case O_QUIET: tool_set_quiet(1); break;
+        case O_SKIP: skip_empty = 1; break;
         case 'h': usage(); break;
         case 'V': tool_version(); break;
         default: tool_usage_error("unknown option");
@@ -305,6 +308,7 @@ int main(int argc, char **argv)
         if ((rc = csro_zsdm_meta_set_text(m, "atoms_a", num))) fail(rc);
         snprintf(num, sizeof num, "%zu", pairs[p].nb);
         if ((rc = csro_zsdm_meta_set_text(m, "atoms_b", num))) fail(rc);
+        if (skip_empty && (rc = csro_zsdm_meta_set_text(m, "rows", "voxels with data only"))) fail(rc);
         if (random) {
             snprintf(num, sizeof num, "%llu", (unsigned long long)seed);
             if ((rc = csro_zsdm_meta_set_text(m, "random_labels_seed", num))) fail(rc);
@@ -331,9 +335,9 @@ int main(int argc, char **argv)
         csro_grid_center(g, first, c0);
         csro_grid_center(g, first + nvox - 1, c1);
         double zlo = c0[2] - reach, zhi = c1[2] + reach;
-        for (size_t v = 0; v < nvox; v++) idx[v] = first + v;
         for (size_t p = 0; p < npairs; p++) {
             pair *pp = &pairs[p];
+            for (size_t v = 0; v < nvox; v++) idx[v] = first + v;
             size_t a0 = lower(pp->az, pp->na, zlo), a1 = lower(pp->az, pp->na, zhi);
             size_t b0 = lower(pp->bz, pp->nb, zlo), b1 = lower(pp->bz, pp->nb, zhi);
             rc = csro_sdm_voxels(so, g, pp->ax + a0, pp->ay + a0, pp->az + a0, a1 - a0,
@@ -346,7 +350,20 @@ int main(int argc, char **argv)
                 for (size_t v = 0; v < nvox; v++)
                     if (nodata[v]) fl[v] |= CSRO_ROW_NODATA;
             }
-            if ((rc = csro_zsdm_writer_write(pp->w, nvox, prof, idx, NULL, fl, NULL))) fail(rc);
+            size_t nw = nvox;
+            if (skip_empty) { /* compact the rows with data to the front */
+                nw = 0;
+                for (size_t v = 0; v < nvox; v++) {
+                    if (fl[v] & CSRO_ROW_NODATA) continue;
+                    if (nw != v) {
+                        memcpy(prof + nw * nbins, prof + v * nbins, nbins * sizeof *prof);
+                        idx[nw] = idx[v];
+                        fl[nw] = fl[v];
+                    }
+                    nw++;
+                }
+            }
+            if ((rc = csro_zsdm_writer_write(pp->w, nw, prof, idx, NULL, fl, NULL))) fail(rc);
             if (!tool_quiet()) tool_progress((double)(s * npairs + p + 1) / (double)(nslabs * npairs), NULL);
         }
     }

@@ -104,6 +104,12 @@ EOF
 cmp "$T/m.zsdm" "$T/m1.zsdm"
 cmp "$T/m.zsdm" "$T/m2.zsdm"
 
+# --skip-empty: exactly the rows of the voxels with data, same values
+"$V" --quiet -r "$R" -p Ni-Ni --skip-empty "$P" -o "$T/s.zsdm"
+"$D" -R "$T/s.zsdm" > "$T/s.tsv"
+awk -F'\t' 'NR == 1 || $3 == 0' "$T/m.tsv" | cmp - "$T/s.tsv"
+[ "$(wc -l < "$T/s.tsv")" -gt 1000 ] || die "too few rows with data"
+
 # pipes: stdin input, stdout output into zsdm-dump
 cat "$P" | "$V" --quiet -r "$R" -p Ni-Ni - -o - | "$D" -R - > "$T/p.tsv"
 cmp "$T/p.tsv" "$T/m.tsv"
