@@ -132,6 +132,15 @@ cmp "$T/r1.zsdm" "$T/r2.zsdm"
 "$D" -R "$T/r1.zsdm" > "$T/r1.tsv"
 if cmp -s "$T/r1.tsv" "$T/m.tsv"; then die "random labels changed nothing"; fi
 
+# zsdm-dump: --max-rows, --centers (voxel 38 = i 1, j 1 of the 37 x 37 layer)
+"$D" -R -c -n 40 "$T/c.zsdm" > "$T/n.tsv"
+[ "$(wc -l < "$T/n.tsv")" -eq 41 ] || die "--max-rows"
+head -1 "$T/n.tsv" | cut -f1-7 | grep -q '^index	label	flags	x	y	z	-0.69$' || die "column line"
+"$D" -H "$T/c.zsdm" | awk -F'\t' -v row="$(sed -n 40p "$T/n.tsv")" '
+    $1 == "# grid_lo_nm" { split(row, r, "\t");
+        ok = r[1] == 38 && (r[4] - ($2 + 1.0)) ^ 2 < 1e-10 && (r[5] - ($3 + 1.0)) ^ 2 < 1e-10 && (r[6] - ($4 + 0.5)) ^ 2 < 1e-10 }
+    END { exit ok ? 0 : 1 }' || die "voxel centre of index 38"
+
 # bad input: one-line message, exit 1 (data) or 2 (usage), no file left
 mkdir "$T/bad"
 expect_fail 1 "$V" -r "$R" -p Xx-Ni "$P" -o "$T/bad/o.zsdm"
