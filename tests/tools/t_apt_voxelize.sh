@@ -141,6 +141,10 @@ head -1 "$T/n.tsv" | cut -f1-7 | grep -q '^index	label	flags	x	y	z	-0.69$' || di
         ok = r[1] == 38 && (r[4] - ($2 + 1.0)) ^ 2 < 1e-10 && (r[5] - ($3 + 1.0)) ^ 2 < 1e-10 && (r[6] - ($4 + 0.5)) ^ 2 < 1e-10 }
     END { exit ok ? 0 : 1 }' || die "voxel centre of index 38"
 
+# zsdm-dump -o writes the same text to a file
+"$D" -H -o "$T/h.txt" "$T/c.zsdm"
+"$D" -H "$T/c.zsdm" | cmp - "$T/h.txt"
+
 # bad input: one-line message, exit 1 (data) or 2 (usage), no file left
 mkdir "$T/bad"
 expect_fail 1 "$V" -r "$R" -p Xx-Ni "$P" -o "$T/bad/o.zsdm"
