@@ -111,6 +111,7 @@ static void realise(const cs_sim_ctx *c, const csro_sim_opts *o, uint64_t p, int
     /* occupancy */
     cs_sim_occupy(c, o->S, &r, w->sp, w->scratch);
     par[P_ALPHA] = (c->pa >= 0 && c->pb >= 0) ? cs_sim_alpha1(c->nb, c->nnb, w->sp, n, c->pa, c->pb) : NAN;
+    if (!isfinite(par[P_ALPHA])) par[P_ALPHA] = 0; /* undefined (e.g. one species): no chemical order */
     /* orientation */
     double m[3][3], t[3][3];
     if (stage >= CSRO_SIM_STAGE_ORIENTED) {

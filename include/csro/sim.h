@@ -121,7 +121,8 @@ CSRO_API size_t csro_sim_npatterns(const csro_sim_opts *o);
 CSRO_API size_t csro_sim_nbins(const csro_sim_opts *o);
 /* Per-pattern parameters recorded by csro_sim_bank, in this order:
  * sigma_xy, sigma_z, efficiency, tilt_deg, tilt_azimuth_deg, order_S,
- * alpha1 (first-shell Warren-Cowley of the pair on the ideal crystal),
+ * alpha1 (first-shell Warren-Cowley of the pair on the ideal crystal; 0
+ * where undefined, e.g. a crystal of one species),
  * n_sites, n_detected, n_a, n_b. Static strings. */
 CSRO_API size_t csro_sim_nparams(void);
 CSRO_API const char *csro_sim_param_name(size_t i);

@@ -70,6 +70,11 @@ assert [float(r[3 + 7]) for r in rows] == [172, 172]
 assert [float(r[3 + 9]) for r in rows] == [172, 64]   # Co atoms
 EOF
 
+# the published lattice files as they are, into a .zsdm bank
+$S --lattice "$CSRO_TESTDATA/sim_ref_fcc_1nm.txt" --types 59:Co,64:X --class FCC:file \
+   --class L12:file:"$CSRO_TESTDATA/sim_ref_l12_1nm.txt" --sigma-xy 0.3 --sigma-z 0.02:0.03:0.005 --efficiency 0.5 -o "$T/f.zsdm"
+[ "$($D -R "$T/f.zsdm" | wc -l)" -eq 5 ] || die "reference file bank: wrong row count"
+
 # bad input: one-line messages, exit 2 for bad option values, 1 for bad data
 expect_fail 2 $S --class A:random:Co:1,Qq:1 -o "$T/x.zsdm"
 grep -q "unknown species 'Qq'" "$T/err.txt" || die "no species message"
