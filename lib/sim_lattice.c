@@ -55,7 +55,7 @@ int cs_sim_lattice_gen(cs_sim_sites *s, int kind, double a, double size)
     if (!(size > 0) || !isfinite(size)) return cs_err(CSRO_EINVAL, "crystal size %g nm must be > 0", size);
     double nc = ceil(size / a - 1e-9);
     if (nc < 1) nc = 1;
-    if (nc > 64) return cs_err(CSRO_EINVAL, "crystal of %g cells per edge is too large (at most 64)", nc);
+    if (nc > 16) return cs_err(CSRO_EINVAL, "crystal of %g cells per edge is too large (at most 16: the pair search is brute force)", nc);
     int n2 = 2 * (int)nc;
     size_t cnt = 0;
     for (int pass = 0; pass < 2; pass++) {

@@ -56,7 +56,8 @@ CSRO_API void csro_sim_opts_free(csro_sim_opts *o);
 
 /* Generated lattice: kind CSRO_SIM_FCC or CSRO_SIM_BCC, lattice parameter
  * a > 0 (nm), cube edge size > 0 (nm): n = ceil(size / a) cells per edge,
- * all lattice points of [0, n a]^3 (closed box). */
+ * all lattice points of [0, n a]^3 (closed box); n <= 16 (neighbour
+ * search and z-SDM are brute force: meant for small crystals). */
 CSRO_API int csro_sim_opts_set_lattice(csro_sim_opts *o, int kind, double a, double size);
 /* Lattice from a text file of rows "x y z type" (nm, whitespace separated,
  * '#' comments, type an integer code); exact duplicate rows are removed and

@@ -75,6 +75,28 @@ $S --lattice "$CSRO_TESTDATA/sim_ref_fcc_1nm.txt" --types 59:Co,64:X --class FCC
    --class L12:file:"$CSRO_TESTDATA/sim_ref_l12_1nm.txt" --sigma-xy 0.3 --sigma-z 0.02:0.03:0.005 --efficiency 0.5 -o "$T/f.zsdm"
 [ "$($D -R "$T/f.zsdm" | wc -l)" -eq 5 ] || die "reference file bank: wrong row count"
 
+# the reference's L1_2 cell (its lattice file, sigma_z 0.02:0.05:0.002, the
+# rest of the reference sweep: 1950 patterns) reproduces the mean of the
+# published bank; the random FCC class (negative control) does not
+$S --lattice "$CSRO_TESTDATA/sim_ref_l12_1nm.txt" --types 59:Co,64:X --class CSRO:file \
+   --class FCC:random --sigma-z 0.02:0.05:0.002 --seed 3 --format tsv -o "$T/l12.tsv"
+"$PYTHON" - "$T/l12.tsv" "$CSRO_TESTDATA/sim_ref_l12_mean.tsv" <<'EOF2'
+import sys, numpy as np
+rows = [l.split("\t") for l in open(sys.argv[1]).read().splitlines()[1:]]
+lab = np.array([int(r[1]) for r in rows])
+O = np.array([[float(v) for v in r[14:]] for r in rows])
+ref = np.loadtxt(sys.argv[2], skiprows=2)
+assert (lab == 0).sum() == 1950 and (lab == 1).sum() == 1950
+for k, ok in ((0, True), (1, False)):
+    m = O[lab == k].mean(0)
+    corr = np.corrcoef(m, ref[:, 1])[0, 1]
+    rel = np.abs(m - ref[:, 1]).max() / ref[:, 1].max()
+    tot = m.sum() / ref[:, 1].sum()
+    print("class %d: corr %.5f, max diff %.3f of max, total ratio %.3f" % (k, corr, rel, tot))
+    good = corr > 0.999 and rel < 0.05 and abs(tot - 1) < 0.04
+    assert good == ok, (k, corr, rel, tot)
+EOF2
+
 # bad input: one-line messages, exit 2 for bad option values, 1 for bad data
 expect_fail 2 $S --class A:random:Co:1,Qq:1 -o "$T/x.zsdm"
 grep -q "unknown species 'Qq'" "$T/err.txt" || die "no species message"
