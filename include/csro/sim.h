@@ -61,8 +61,9 @@ CSRO_API void csro_sim_opts_free(csro_sim_opts *o);
 CSRO_API int csro_sim_opts_set_lattice(csro_sim_opts *o, int kind, double a, double size);
 /* Lattice from a text file of rows "x y z type" (nm, whitespace separated,
  * '#' comments, type an integer code); exact duplicate rows are removed and
- * rows sorted as np.unique(axis=0) does. a (> 0) is recorded for the
- * ordered models' geometry only and may be 0 if not needed. */
+ * rows sorted as np.unique(axis=0) does. a (>= 0) is provenance only
+ * (the ordered models need a generated lattice). Occupancy models usable
+ * on a file: CSRO_SIM_OCC_FILE and CSRO_SIM_RANDOM. */
 CSRO_API int csro_sim_opts_set_lattice_file(csro_sim_opts *o, const char *path, double a);
 /* Names of the file's type codes, "59:Co,64:X" (unnamed codes are named by
  * their decimal code, e.g. "64"). */
