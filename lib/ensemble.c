@@ -5,7 +5,6 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 int csro_ensemble_new(csro_ensemble **out, size_t nclasses)
 {
@@ -161,10 +160,7 @@ int csro_ensemble_predict(const csro_ensemble *e, size_t n, const float *in,
     if (!e->n) return cs_err(CSRO_EINVAL, "ensemble_predict: the ensemble has no members");
     if (!n) return 0;
     if (threads < 0) return cs_err(CSRO_EINVAL, "ensemble_predict: threads %d < 0", threads);
-    if (threads == 0) {
-        long c = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = c > 0 ? (int)c : 1;
-    }
+    threads = cs_net_threads(threads);
     size_t chunk = n < CS_PRED_CHUNK ? n : CS_PRED_CHUNK;
     size_t nchunks = (n + chunk - 1) / chunk;
     if ((size_t)threads > nchunks) threads = (int)nchunks;

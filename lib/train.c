@@ -14,7 +14,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
-#include <unistd.h>
 
 struct csro_train_opts {
     int epochs, batch, folds, augment, shift_lo, shift_hi, threads;
@@ -417,7 +416,7 @@ int csro_train(csro_ensemble **out, csro_train_report **report, const csro_net *
         return cs_err(CSRO_EINVAL, "train: %zu patterns (%zu after the held-out part) for %d folds", n, ntrain, o->folds);
     size_t isz = csro_net_input_size(arch);
     int threads = o->threads;
-    if (!threads) { long c = sysconf(_SC_NPROCESSORS_ONLN); threads = c > 0 ? (int)c : 1; }
+    threads = cs_net_threads(threads);
     if (threads > o->folds) threads = o->folds;
 
     train_job j;
