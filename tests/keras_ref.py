@@ -27,6 +27,10 @@ Usage:
       relu without bias; Flatten; Dense 8 relu; Dropout; Dense 3 softmax).
   keras_ref.py edit IN.h5 --replace OLD NEW -o OUT.h5
       Copy a model, replacing the text OLD by NEW in its model_config.
+  keras_ref.py readprob IN.prob|- --nclasses K -o OUT.tsv
+      Decode a .prob file independently of libcsro (csro-prob(5): container,
+      zlib chunks, CRC-32 checks, rows u64 index, u32 flags, means, stds) and
+      write it as csro-classify --format tsv does (header of generic names).
   keras_ref.py compare CLASSIFY.tsv REF.tsv [--tol T] [--csro-class K]
       Compare csro-classify --format tsv output with `predict` output; exit 1
       when any mean or std differs by more than T (default 1e-5). Prints the
@@ -199,6 +203,47 @@ def edit(src, dst, old, new):
         f.attrs["model_config"] = cfg.replace(old, new)
 
 
+def readprob(path, out, nc):
+    import struct
+    import zlib
+    data = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()
+    if data[:8] != b"CSROPROB":
+        raise SystemExit(f"readprob: {path}: bad magic")
+    ver, hl = struct.unpack_from("<II", data, 8)
+    if ver != 1:
+        raise SystemExit(f"readprob: {path}: version {ver}")
+    hdr = data[16:16 + hl]
+    (hcrc,) = struct.unpack_from("<I", data, 16 + hl)
+    if zlib.crc32(hdr) != hcrc:
+        raise SystemExit(f"readprob: {path}: header crc")
+    off, payload = 20 + hl, []
+    while True:
+        raw, comp, crc = struct.unpack_from("<III", data, off)
+        off += 12
+        if raw == 0 and comp == 0:
+            (total,) = struct.unpack_from("<Q", data, off)
+            body = b"".join(payload)
+            if zlib.crc32(body) != crc or total != len(body) or off + 8 != len(data):
+                raise SystemExit(f"readprob: {path}: bad end record")
+            break
+        chunk = zlib.decompress(data[off:off + comp])
+        if len(chunk) != raw or zlib.crc32(chunk) != crc:
+            raise SystemExit(f"readprob: {path}: bad chunk")
+        payload.append(chunk)
+        off += comp
+    rb = 12 + 8 * nc
+    if len(body) % rb:
+        raise SystemExit(f"readprob: {path}: payload is not a whole number of {rb}-byte rows")
+    dt = np.dtype([("index", "<u8"), ("flags", "<u4"), ("mean", "<f4", (nc,)), ("std", "<f4", (nc,))])
+    rows = np.frombuffer(body, dtype=dt)
+    f = sys.stdout if out == "-" else open(out, "w")
+    f.write("index\tnodata" + "".join(f"\tmean_{c}" for c in range(nc)) +
+            "".join(f"\tstd_{c}" for c in range(nc)) + "\n")
+    for r in rows:
+        f.write(f"{r['index']}\t{r['flags'] & 1}" + "".join(f"\t{v:.9g}" for v in r["mean"]) +
+                "".join(f"\t{v:.9g}" for v in r["std"]) + "\n")
+
+
 def compare(ours, ref, tol, k):
     a = np.loadtxt(ours, skiprows=1, ndmin=2)
     b = np.loadtxt(ref, ndmin=2)
@@ -217,9 +262,10 @@ def compare(ours, ref, tol, k):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=["patterns", "predict", "bench", "mkmodel", "edit", "compare"])
+    ap.add_argument("cmd", choices=["patterns", "predict", "bench", "mkmodel", "edit", "compare", "readprob"])
     ap.add_argument("models", nargs="*")
     ap.add_argument("--replace", nargs=2)
+    ap.add_argument("--nclasses", type=int, default=2)
     ap.add_argument("--tol", type=float, default=1e-5)
     ap.add_argument("--csro-class", type=int, default=1)
     ap.add_argument("--npy")
@@ -233,6 +279,8 @@ def main():
         return mkmodel(a.output, a.seed)
     if a.cmd == "edit":
         return edit(a.models[0], a.output, *a.replace)
+    if a.cmd == "readprob":
+        return readprob(a.models[0], a.output, a.nclasses)
     if a.cmd == "compare":
         return compare(a.models[0], a.models[1], a.tol, a.csro_class)
     out = sys.stdout if a.output == "-" else open(a.output, "w")

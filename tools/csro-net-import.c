@@ -38,6 +38,7 @@ static char *read_model_config(hid_t f)
     if (H5Tis_variable_str(t) > 0) {
         hid_t mt = H5Tcopy(H5T_C_S1);
         H5Tset_size(mt, H5T_VARIABLE);
+        H5Tset_cset(mt, H5Tget_cset(t)); /* h5py writes UTF-8, Keras 2 ASCII */
         char *v = NULL;
         if (H5Aread(a, mt, &v) < 0 || !v) bad(NULL, "cannot read attribute 'model_config'%s", "");
         s = strdup(v);
@@ -51,6 +52,7 @@ static char *read_model_config(hid_t f)
         if (!s) tool_die(TOOL_EDATA, "out of memory");
         hid_t mt = H5Tcopy(H5T_C_S1);
         H5Tset_size(mt, n + 1);
+        H5Tset_cset(mt, H5Tget_cset(t));
         if (H5Aread(a, mt, s) < 0) bad(NULL, "cannot read attribute 'model_config'%s", "");
         H5Tclose(mt);
     }
@@ -165,6 +167,7 @@ static csro_net *import_one(const char *path, char **keras_version)
         if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0) {
             hid_t mt = H5Tcopy(H5T_C_S1);
             H5Tset_size(mt, H5T_VARIABLE);
+            H5Tset_cset(mt, H5Tget_cset(t));
             char *v = NULL;
             if (H5Aread(a, mt, &v) >= 0 && v) {
                 *keras_version = strdup(v);

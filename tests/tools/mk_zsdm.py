@@ -7,7 +7,7 @@ public C API (ctypes), for the tool tests (csro-classify input).
       [--classes A,B --labels-mod K] [--grid]
 
 Rows listed in --nodata are written with the CSRO_ROW_NODATA flag. --grid
-attaches a voxel grid whose voxel count is at least the number of rows.
+attaches a voxel grid that holds the row indices (2 i + 7).
 """
 import argparse
 import ctypes as C
@@ -76,7 +76,7 @@ def main():
             ok(L.csro_zsdm_meta_add_class(m, name.encode()), "class")
         labels = (np.arange(n) % len(names)).astype(np.int32)
     if a.grid:
-        side = int(np.ceil(n ** (1 / 3))) + 1
+        side = int(np.ceil((2 * n + 8) ** (1 / 3))) + 1  # holds the indices 2 i + 7
         lo = (C.c_double * 3)(0, 0, 0)
         hi = (C.c_double * 3)(side, side, side)
         g = vp()
