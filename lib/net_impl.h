@@ -87,3 +87,18 @@ struct csro_ensemble {
 void cs_ens_contract_free(csro_zsdm_meta *m);
 void cs_ens_contract_put(cs_buf *b, const csro_zsdm_meta *m);
 int cs_ens_contract_get(cs_cur *c, csro_zsdm_meta **m, const char *path);
+
+/* Training report (train.c). */
+struct csro_train_report {
+    size_t nclasses, folds, epochs, ntest;
+    double *tr_loss, *tr_acc, *va_loss, *va_acc; /* [fold][epoch] */
+    uint64_t *conf;                              /* nclasses^2, row = true class */
+};
+
+/* Fused softmax + categorical cross-entropy on B rows of K probabilities p
+ * (the softmax output): returns the summed loss -log(clip(p[y], 1e-7,
+ * 1 - 1e-7)) and sets dlogits = (p - onehot(y)) / B (train.c). */
+double cs_softmax_ce(const float *p, const int32_t *y, size_t B, size_t K, float *dlogits);
+/* One Adam step (Keras form) on n parameters; t is the 1-based step. */
+void cs_adam_step(float *p, const float *g, float *m, float *v, size_t n, long t,
+                  double lr, double b1, double b2, double eps);

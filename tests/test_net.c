@@ -456,6 +456,60 @@ START_TEST(test_csronet_roundtrip)
 }
 END_TEST
 
+static csro_zsdm_meta *meta_for(double width, const char *a, const char *b, int pre)
+{
+    csro_zsdm_meta *m = csro_zsdm_meta_new(CSRO_ZSDM_BANK);
+    csro_sdm_opts *o = csro_sdm_opts_new();
+    ck_assert_int_eq(csro_sdm_opts_set_bin_width(o, width), 0);
+    ck_assert_int_eq(csro_zsdm_meta_set_sdm(m, o), 0);
+    ck_assert_int_eq(csro_zsdm_meta_set_pair(m, a, b), 0);
+    ck_assert_int_eq(csro_zsdm_meta_set_preprocess(m, pre), 0);
+    csro_sdm_opts_free(o);
+    return m;
+}
+
+START_TEST(test_contract)
+{
+    csro_ensemble *e = random_ensemble(2), *f;
+    csro_zsdm_meta *m = meta_for(0.015, "Co", "Co", CSRO_PRE_MINMAX);
+    ck_assert_uint_eq(csro_zsdm_meta_nbins(m), 93);
+    ck_assert_ptr_null(csro_ensemble_contract(e));
+    ck_assert_int_eq(csro_ensemble_check_input(e, m), 0); /* no contract: sizes only */
+    ck_assert_int_eq(csro_ensemble_set_contract(e, m), 0);
+    char *path = tu_tmp("c.csronet");
+    ck_assert_int_eq(csro_ensemble_save(e, path), 0);
+    ck_assert_int_eq(csro_ensemble_load(&f, path), 0);
+    const csro_zsdm_meta *c = csro_ensemble_contract(f);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(csro_zsdm_meta_same_bins(c, m), 0);
+    ck_assert_str_eq(csro_zsdm_meta_pair(c, 0), "Co");
+    ck_assert_int_eq(csro_zsdm_meta_preprocess(c), CSRO_PRE_MINMAX);
+    ck_assert_int_eq(csro_ensemble_check_input(f, m), 0);
+    csro_zsdm_meta *d = meta_for(0.015, "Ni", "Ni", CSRO_PRE_MINMAX);
+    ck_assert_int_eq(csro_ensemble_check_input(f, d), CSRO_EMISMATCH);
+    ck_assert_msg(strstr(csro_last_error(), "Ni-Ni") && strstr(csro_last_error(), "Co-Co"), "%s", csro_last_error());
+    csro_zsdm_meta_free(d);
+    d = meta_for(0.015, "Co", "Co", CSRO_PRE_RAW);
+    ck_assert_int_eq(csro_ensemble_check_input(f, d), CSRO_EMISMATCH);
+    ck_assert_msg(strstr(csro_last_error(), "min-max"), "%s", csro_last_error());
+    csro_zsdm_meta_free(d);
+    /* 0.015 -> 0.0151 nm bins: still 93 bins, other edges */
+    d = meta_for(0.0151, "Co", "Co", CSRO_PRE_MINMAX);
+    ck_assert_uint_eq(csro_zsdm_meta_nbins(d), 93);
+    ck_assert_int_eq(csro_ensemble_check_input(f, d), CSRO_EMISMATCH);
+    ck_assert_msg(strstr(csro_last_error(), "bin"), "%s", csro_last_error());
+    csro_zsdm_meta_free(d);
+    d = meta_for(0.03, "Co", "Co", CSRO_PRE_MINMAX); /* 47 bins */
+    ck_assert_int_eq(csro_ensemble_check_input(f, d), CSRO_EMISMATCH);
+    ck_assert_int_eq(csro_ensemble_set_contract(f, d), CSRO_EMISMATCH);
+    csro_zsdm_meta_free(d);
+    csro_zsdm_meta_free(m);
+    csro_ensemble_free(f);
+    csro_ensemble_free(e);
+    free(path);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("net");
@@ -476,6 +530,7 @@ int main(void)
     tcase_add_test(tc, test_ensemble_mean_std);
     tcase_add_test(tc, test_ensemble_matches_members);
     tcase_add_test(tc, test_csronet_roundtrip);
+    tcase_add_test(tc, test_contract);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
