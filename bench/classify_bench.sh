@@ -17,7 +17,7 @@ M=$PUB/models
 MODELS="$M/model_0.h5 $M/model_1.h5 $M/model_2.h5 $M/model_3.h5 $M/model_4.h5"
 $CSRO_BIN/csro-net-import $MODELS -o "$T/pub.csronet" --quiet
 $PYTHON -c "import numpy as np; np.savetxt('$T/x.tsv', np.random.default_rng(1).random(($N, 93)), fmt='%.6f', delimiter='\t')"
-$PYTHON "$CSRO_SRCDIR/tests/tools/mk_zsdm.py" "$CSRO_BUILD/libcsro.so" "$T/x.tsv" "$T/x.zsdm" --state minmax
+$PYTHON "$CSRO_SRCDIR/tests/tools/mk_zsdm.py" "$T/x.tsv" "$T/x.zsdm" --state minmax
 
 now() { $PYTHON -c 'import time; print(time.perf_counter())'; }
 rate() { $PYTHON -c "print(f'{$N / ($2 - $1) * 60:.0f}')"; }

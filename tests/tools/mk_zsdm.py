@@ -1,100 +1,86 @@
 #!/usr/bin/env python3
-"""mk_zsdm.py: write a .zsdm file from TSV profile rows through libcsro's
-public C API (ctypes), for the tool tests (csro-classify input).
+"""mk_zsdm.py: write a .zsdm file from TSV profile rows, for the tool tests
+(csro-classify input). Written from csro-zsdm(5) alone (struct + zlib), so
+it also checks that libcsro reads files made by others to that spec; it
+needs no libcsro build (works for ASan builds too).
 
-  mk_zsdm.py LIBCSRO.so IN.tsv OUT.zsdm [--state raw|minmax|experimental]
+  mk_zsdm.py IN.tsv OUT.zsdm [--state raw|minmax|experimental]
       [--pair A-B] [--crop LO,HI] [--kind voxels|bank] [--nodata I,J,...]
-      [--classes A,B --labels-mod K] [--grid]
+      [--classes A,B] [--grid]
 
-Rows listed in --nodata are written with the CSRO_ROW_NODATA flag. --grid
-attaches a voxel grid that holds the row indices (2 i + 7).
+Row i gets index 2 i + 7 (label i mod nclasses with --classes, else -1).
+Rows listed in --nodata carry the no-data flag. --grid attaches a voxel grid
+(voxel 1 nm, stride 1 nm, cube ROI of side s nm) that holds the indices.
 """
 import argparse
-import ctypes as C
-import sys
+import struct
+import zlib
 
 import numpy as np
+
+R, W = 1.5, 0.015  # reference radius and bin width (nm)
+
+
+def s(b):
+    b = b.encode()
+    return struct.pack("<I", len(b)) + b
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("lib")
     ap.add_argument("tsv")
     ap.add_argument("out")
     ap.add_argument("--state", default="raw")
-    ap.add_argument("--pair")
-    ap.add_argument("--crop")
+    ap.add_argument("--pair", default="-")
+    ap.add_argument("--crop", default="-0.7,0.7")
     ap.add_argument("--kind", default="voxels")
     ap.add_argument("--nodata", default="")
     ap.add_argument("--classes")
     ap.add_argument("--grid", action="store_true")
     a = ap.parse_args()
-    L = C.CDLL(a.lib)
-    vp, cp, sz = C.c_void_p, C.c_char_p, C.c_size_t
-    L.csro_sdm_opts_new.restype = vp
-    L.csro_sdm_opts_set_crop.argtypes = [vp, C.c_double, C.c_double]
-    L.csro_sdm_opts_free.argtypes = [vp]
-    L.csro_zsdm_meta_new.restype = vp
-    L.csro_zsdm_meta_new.argtypes = [C.c_int]
-    L.csro_zsdm_meta_set_sdm.argtypes = [vp, vp]
-    L.csro_zsdm_meta_set_pair.argtypes = [vp, cp, cp]
-    L.csro_zsdm_meta_set_preprocess.argtypes = [vp, C.c_int]
-    L.csro_zsdm_meta_add_class.argtypes = [vp, cp]
-    L.csro_zsdm_meta_set_grid.argtypes = [vp, vp]
-    L.csro_zsdm_meta_free.argtypes = [vp]
-    L.csro_grid_new.argtypes = [C.POINTER(vp), C.POINTER(C.c_double), C.POINTER(C.c_double),
-                                C.c_double, C.c_double, C.c_int]
-    L.csro_grid_free.argtypes = [vp]
-    L.csro_zsdm_writer_open.argtypes = [C.POINTER(vp), cp, vp]
-    L.csro_zsdm_writer_write.argtypes = [vp, sz, vp, vp, vp, vp, vp]
-    L.csro_zsdm_writer_close.argtypes = [vp]
-    L.csro_last_error.restype = cp
-
-    def ok(rc, what):
-        if rc < 0:
-            sys.exit(f"mk_zsdm: {what}: {L.csro_last_error().decode()}")
-
-    x = np.loadtxt(a.tsv, ndmin=2).astype(np.float32)
-    n = x.shape[0]
-    kind = {"voxels": 1, "bank": 2}[a.kind]
-    state = {"raw": 0, "minmax": 1, "experimental": 2}[a.state]
-    m = L.csro_zsdm_meta_new(kind)
-    o = L.csro_sdm_opts_new()
-    if a.crop:
-        lo, hi = (float(v) for v in a.crop.split(","))
-        ok(L.csro_sdm_opts_set_crop(o, lo, hi), "crop")
-    ok(L.csro_zsdm_meta_set_sdm(m, o), "set_sdm")
-    L.csro_sdm_opts_free(o)
-    if a.pair:
-        p, q = a.pair.split("-")
-        ok(L.csro_zsdm_meta_set_pair(m, p.encode(), q.encode()), "pair")
-    ok(L.csro_zsdm_meta_set_preprocess(m, state), "preprocess")
-    labels = None
-    if a.classes:
-        names = a.classes.split(",")
-        for name in names:
-            ok(L.csro_zsdm_meta_add_class(m, name.encode()), "class")
-        labels = (np.arange(n) % len(names)).astype(np.int32)
+    x = np.loadtxt(a.tsv, ndmin=2).astype("<f4")
+    n, nb = x.shape
+    lo, hi = (float(v) for v in a.crop.split(","))
+    nfull = int(round(2 * R / W))
+    kept = [k for k in range(nfull) if lo <= -R + k * W < hi]
+    if len(kept) != nb:
+        raise SystemExit(f"mk_zsdm: crop keeps {len(kept)} bins, rows have {nb}")
+    first = kept[0]
+    h = struct.pack("<III", {"voxels": 1, "bank": 2}[a.kind],
+                    {"raw": 0, "minmax": 1, "experimental": 2}[a.state], 1)
+    h += struct.pack("<6d", R, W, lo, hi, 0.0, 0.0) + struct.pack("<d", 1.0)
+    h += struct.pack("<II", nb, first)
+    h += b"".join(struct.pack("<d", -R + (first + i) * W) for i in range(nb))
+    pa, pb = a.pair.split("-")
+    h += s(pa) + s(pb)
     if a.grid:
-        side = int(np.ceil((2 * n + 8) ** (1 / 3))) + 1  # holds the indices 2 i + 7
-        lo = (C.c_double * 3)(0, 0, 0)
-        hi = (C.c_double * 3)(side, side, side)
-        g = vp()
-        ok(L.csro_grid_new(C.byref(g), lo, hi, 1.0, 1.0, 0), "grid")
-        ok(L.csro_zsdm_meta_set_grid(m, g), "set_grid")
-        L.csro_grid_free(g)
-    w = vp()
-    ok(L.csro_zsdm_writer_open(C.byref(w), a.out.encode(), m), "open")
-    flags = np.zeros(n, dtype=np.uint32)
+        side = int(np.ceil((2 * n + 8) ** (1 / 3))) + 1
+        h += struct.pack("<I", 1) + struct.pack("<6d", 0, 0, 0, side, side, side)
+        h += struct.pack("<ddI", 1.0, 1.0, 1) + struct.pack("<3Q", side, side, side)
+    else:
+        h += struct.pack("<I", 0)
+    names = a.classes.split(",") if a.classes else []
+    h += struct.pack("<I", len(names)) + b"".join(s(c) for c in names)
+    h += struct.pack("<I", 0)  # params
+    h += struct.pack("<I", 1) + s("source") + s("mk_zsdm.py")
+    h += struct.pack("<I", 16 + 4 * nb)
+    flags = np.zeros(n, dtype="<u4")
     for i in filter(None, a.nodata.split(",")):
         flags[int(i)] = 1
-    index = (np.arange(n, dtype=np.uint64) * 2 + 7)
-    x = np.ascontiguousarray(x)
-    ok(L.csro_zsdm_writer_write(w, n, x.ctypes.data, index.ctypes.data,
-                                labels.ctypes.data if labels is not None else None,
-                                flags.ctypes.data, None), "write")
-    ok(L.csro_zsdm_writer_close(w), "close")
-    L.csro_zsdm_meta_free(m)
+    dt = np.dtype([("index", "<u8"), ("label", "<i4"), ("flags", "<u4"), ("p", "<f4", (nb,))])
+    rows = np.zeros(n, dtype=dt)
+    rows["index"] = np.arange(n, dtype=np.uint64) * 2 + 7
+    rows["label"] = np.arange(n) % len(names) if names else -1
+    rows["flags"] = flags
+    rows["p"] = x
+    payload = rows.tobytes()
+    with open(a.out, "wb") as f:
+        f.write(b"CSROZSDM" + struct.pack("<II", 1, len(h)) + h + struct.pack("<I", zlib.crc32(h)))
+        for off in range(0, len(payload), 1 << 20):
+            raw = payload[off:off + (1 << 20)]
+            c = zlib.compress(raw)
+            f.write(struct.pack("<III", len(raw), len(c), zlib.crc32(raw)) + c)
+        f.write(struct.pack("<IIIQ", 0, 0, zlib.crc32(payload), len(payload)))
 
 
 if __name__ == "__main__":
