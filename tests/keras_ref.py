@@ -31,6 +31,8 @@ Usage:
       Decode a .prob file independently of libcsro (csro-prob(5): container,
       zlib chunks, CRC-32 checks, rows u64 index, u32 flags, means, stds) and
       write it as csro-classify --format tsv does (header of generic names).
+      With --header, print the metadata instead (kind, bins, pair, grid,
+      classes, provenance texts).
   keras_ref.py compare CLASSIFY.tsv REF.tsv [--tol T] [--csro-class K]
       Compare csro-classify --format tsv output with `predict` output; exit 1
       when any mean or std differs by more than T (default 1e-5). Prints the
@@ -203,7 +205,49 @@ def edit(src, dst, old, new):
         f.attrs["model_config"] = cfg.replace(old, new)
 
 
-def readprob(path, out, nc):
+def print_header(h, out):
+    """Print the metadata of a .prob header (csro-zsdm(5) encoding)."""
+    import struct
+    off = 0
+
+    def u32():
+        nonlocal off
+        off += 4
+        return struct.unpack_from("<I", h, off - 4)[0]
+
+    def f64(k=1):
+        nonlocal off
+        off += 8 * k
+        return struct.unpack_from(f"<{k}d", h, off - 8 * k)
+
+    def st():
+        nonlocal off
+        n = u32()
+        off += n
+        return h[off - n:off].decode()
+    kind, pre, has_bins = u32(), u32(), u32()
+    radius, width, clo, chi = f64(4)
+    f64(3)
+    nbins, first = u32(), u32()
+    left = f64(nbins)
+    pair = st() + "-" + st()
+    lines = [f"kind {kind}", f"preprocess {pre}", f"nbins {nbins}", f"first_left {left[0]:.6g}",
+             f"pair {pair}"]
+    if u32():
+        f64(8)
+        u32()
+        off += 24
+        dims = struct.unpack_from("<3Q", h, off - 24)
+        lines.append("grid " + " ".join(map(str, dims)))
+    lines.append("classes " + ",".join(st() for _ in range(u32())))
+    params = [st() for _ in range(u32())]
+    texts = dict((st(), st()) for _ in range(u32()))
+    lines.append("texts " + ",".join(f"{k}={v}" for k, v in texts.items()))
+    f = sys.stdout if out == "-" else open(out, "w")
+    f.write("\n".join(lines) + "\n")
+
+
+def readprob(path, out, nc, header_only=False):
     import struct
     import zlib
     data = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()
@@ -213,6 +257,8 @@ def readprob(path, out, nc):
     if ver != 1:
         raise SystemExit(f"readprob: {path}: version {ver}")
     hdr = data[16:16 + hl]
+    if header_only:
+        return print_header(hdr, out)
     (hcrc,) = struct.unpack_from("<I", data, 16 + hl)
     if zlib.crc32(hdr) != hcrc:
         raise SystemExit(f"readprob: {path}: header crc")
@@ -266,6 +312,7 @@ def main():
     ap.add_argument("models", nargs="*")
     ap.add_argument("--replace", nargs=2)
     ap.add_argument("--nclasses", type=int, default=2)
+    ap.add_argument("--header", action="store_true")
     ap.add_argument("--tol", type=float, default=1e-5)
     ap.add_argument("--csro-class", type=int, default=1)
     ap.add_argument("--npy")
@@ -280,7 +327,7 @@ def main():
     if a.cmd == "edit":
         return edit(a.models[0], a.output, *a.replace)
     if a.cmd == "readprob":
-        return readprob(a.models[0], a.output, a.nclasses)
+        return readprob(a.models[0], a.output, a.nclasses, a.header)
     if a.cmd == "compare":
         return compare(a.models[0], a.models[1], a.tol, a.csro_class)
     out = sys.stdout if a.output == "-" else open(a.output, "w")

@@ -312,6 +312,10 @@ int main(int argc, char **argv)
 
     /* Output. */
     csro_zsdm_meta *om = output_meta(inmeta, e);
+    {
+        const char *base = strrchr(model, '/');
+        if ((rc = csro_zsdm_meta_set_text(om, "classify_model", base ? base + 1 : model))) tool_fail(rc);
+    }
     output out = { .fmt = fmt, .path = outp, .nc = nc };
     cleanup_out = &out;
     atexit(output_cleanup);

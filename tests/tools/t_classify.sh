@@ -34,6 +34,10 @@ $REF predict "$T/s1.h5" "$T/s2.h5" --tsv "$T/norm.tsv" -o "$T/ref.tsv"
 # 1. .zsdm -> .prob file, decoded independently; probabilities vs NumPy.
 $B/csro-classify -m "$T/m.csronet" "$T/in.zsdm" -o "$T/out.prob" --quiet
 $REF readprob "$T/out.prob" --nclasses 3 -o "$T/out.tsv"
+# metadata: the input's (grid, provenance) with the model's classes
+$REF readprob "$T/out.prob" --header -o "$T/h.txt"
+grep -q '^classes A,B,C$' "$T/h.txt" && grep -q '^grid 15 15 15$' "$T/h.txt" && grep -q '^nbins 40$' "$T/h.txt" \
+    && grep -q 'source=mk_zsdm.py' "$T/h.txt" && grep -q 'classify_model=m.csronet' "$T/h.txt" || die "prob metadata"
 # no-data rows (3, 9 flagged; 4 flat): flag set, probabilities 0
 awk -F'\t' 'NR==5 || NR==11 || NR==6 { if ($2 != 1 || $3 != 0 || $4 != 0 || $5 != 0) exit 1 }' "$T/out.tsv" \
     || die "no-data rows wrong"
@@ -77,6 +81,8 @@ cmp_ref "$T/n.tsv"
 $MKZ "$T/norm.tsv" "$T/bank.zsdm" --state minmax --crop=$CROP --kind bank --classes X,Y
 $B/csro-classify -m "$T/m.csronet" "$T/bank.zsdm" --format tsv -o - --quiet | head -1 | grep -q mean_A \
     || die "bank classes leaked into the output"
+$B/csro-classify -m "$T/m.csronet" "$T/bank.zsdm" -o "$T/bank.prob" --quiet
+$REF readprob "$T/bank.prob" --header | grep -q '^classes A,B,C$' || die "bank classes leaked into the .prob"
 
 # 5. Experimental preprocessing: model expecting it, raw voxel input.
 if [ -f "$CSRO_SRCDIR/tests/preprocess_ref.py" ]; then
