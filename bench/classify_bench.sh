@@ -27,9 +27,19 @@ for th in 1 2; do
     t1=$(now)
     eval "c$th=$(rate "$t0" "$t1")"
 done
+# measured data: raw counts through the experimental pipeline (Savitzky-Golay,
+# Moody background) before the networks
+$CSRO_BIN/csro-net-import $MODELS -o "$T/pubx.csronet" --preprocess experimental --quiet
+$PYTHON -c "import numpy as np; np.savetxt('$T/r.tsv', np.random.default_rng(2).poisson(20, ($N, 93)), fmt='%d', delimiter='\t')"
+$PYTHON "$CSRO_SRCDIR/tests/tools/mk_zsdm.py" "$T/r.tsv" "$T/r.zsdm" --state raw
+t0=$(now)
+OPENBLAS_NUM_THREADS=1 $CSRO_BIN/csro-classify -m "$T/pubx.csronet" "$T/r.zsdm" -o "$T/r.prob" --threads 2 --quiet
+t1=$(now)
+cx=$(rate "$t0" "$t1")
 np1=$(OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $PYTHON "$CSRO_SRCDIR/tests/keras_ref.py" bench $MODELS --n "$N" | awk '{print $2}')
 np2=$(OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 $PYTHON "$CSRO_SRCDIR/tests/keras_ref.py" bench $MODELS --n "$N" | awk '{print $2}')
 echo "classify_bench: $N voxels, published 5-model ensemble (93 bins), .zsdm -> .prob"
 printf '  %-40s %12s voxels/min\n' "csro-classify, 1 thread" "$c1" "csro-classify, 2 threads" "$c2" \
-    "NumPy forward pass (float64), 1 thread" "$np1" "NumPy forward pass (float64), 2 threads" "$np2"
+    "NumPy forward pass (float64), 1 thread" "$np1" "NumPy forward pass (float64), 2 threads" "$np2" \
+    "csro-classify raw + experimental, 2 thr" "$cx"
 $PYTHON -c "print(f'  ratio csro-classify/NumPy: 1 thread {$c1 / $np1:.1f}x, 2 threads {$c2 / $np2:.1f}x')"

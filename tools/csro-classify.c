@@ -329,6 +329,9 @@ int main(int argc, char **argv)
     uint32_t *flags = malloc(batch * sizeof *flags), *ftmp = malloc(batch * sizeof *ftmp);
     if (!x || !xg || !mean || !sd || !gm || !gs || !index || !flags || !ftmp) tool_die(TOOL_EDATA, "out of memory");
     uint64_t rows = 0, nodata = 0;
+    /* Progress (terminal only): voxel files hold about one row per voxel. */
+    const csro_grid *grid = csro_zsdm_meta_grid(inmeta);
+    double total = grid ? (double)csro_grid_count(grid) : 0;
     size_t n;
     while ((n = input_read(&in, batch, x, index, flags)) > 0) {
         for (size_t i = 0; i < n; i++) {
@@ -362,7 +365,9 @@ int main(int argc, char **argv)
         }
         output_write(&out, n, index, flags, mean, sd);
         rows += n;
+        if (total > 0) tool_progress(rows < total ? (double)rows / total : 1.0, NULL);
     }
+    if (total > 0) tool_progress_done();
     output_close(&out);
     if (!tool_quiet())
         fprintf(stderr, "%s: %llu rows classified, %llu without data\n", tool_name(),

@@ -153,6 +153,11 @@ expect_fail 1 $B/csro-classify -m "$T/m.csronet" "$T/trunc.zsdm" -o "$T/bad.tsv"
 [ ! -e "$T/bad.prob" ] && [ ! -e "$T/bad.tsv" ] || die "partial output left behind"
 [ -z "$(ls "$T" | grep tmp)" ] || die "temporary file left behind"
 expect_fail 1 $B/csro-classify -m "$T/m.csronet" "$T/missing.zsdm" -o "$T/bad.prob"
+# binary output is refused on a terminal
+if command -v script >/dev/null 2>&1; then
+    script -qc "$B/csro-classify -m $T/m.csronet $T/in.zsdm" /dev/null > "$T/tty.txt" 2>&1 || true
+    grep -q "refusing to write binary output to a terminal" "$T/tty.txt" || die "binary output to a terminal"
+fi
 # usage
 expect_fail 2 $B/csro-classify "$T/in.zsdm" -o "$T/bad.prob"
 expect_fail 2 $B/csro-classify -m "$T/m.csronet" "$T/in.zsdm" --format csv
