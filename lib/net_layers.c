@@ -1,6 +1,11 @@
 /* net_layers.c: forward and backward of every layer type on batches
  * (channels-last [batch][length][channels]); Conv1D through im2col + one
  * sgemm per batch, Dense through one sgemm per batch. */
+#if defined(__GNUC__) && !defined(__clang__)
+/* let GCC vectorise the element-wise loops (plain -O2 does not); no
+ * reassociation is enabled, so results stay bit-identical to scalar code */
+#pragma GCC optimize("O3")
+#endif
 #include "net_impl.h"
 #include <cblas.h>
 #include <math.h>
@@ -48,6 +53,78 @@ static void col2im_add(const cs_layer *L, size_t B, const float *dcol, float *di
     }
 }
 
+/* ---- element-wise kernels (restrict: vectorised) ---- */
+static void relu_fwd(size_t n, const float *restrict in, float *restrict out)
+{
+    for (size_t k = 0; k < n; k++) out[k] = in[k] > 0.0f ? in[k] : 0.0f;
+}
+
+static void relu_bwd(size_t n, const float *restrict out, const float *restrict dout, float *restrict din)
+{
+    for (size_t k = 0; k < n; k++) /* branch-free select (vectorises) */
+        din[k] = cs_u2f(cs_f2u(dout[k]) & (0u - (uint32_t)(out[k] > 0.0f)));
+}
+
+static void mul_fwd(size_t n, const float *restrict a, const float *restrict b, float *restrict out)
+{
+    for (size_t k = 0; k < n; k++) out[k] = a[k] * b[k];
+}
+
+static void colsum_add(size_t M, size_t N, const float *restrict d, float *restrict s)
+{
+    for (size_t m = 0; m < M; m++)
+        for (size_t k = 0; k < N; k++) s[k] += d[m * N + k];
+}
+
+/* Inverted dropout mask: keep with probability 1 - rate (32-bit uniforms,
+ * two per draw), kept entries scaled by 1 / (1 - rate). */
+static void dropout_mask(size_t n, double rate, float *restrict mask, cs_rng *rng)
+{
+    uint32_t sbits = cs_f2u((float)(1.0 / (1.0 - rate)));
+    uint64_t thr = (uint64_t)ceil(rate * 4294967296.0);
+    /* branch-free (the outcome is a coin flip no predictor learns):
+     * keep <=> u >= thr <=> the 64-bit difference u - thr has no sign bit */
+#define CS_KEEP(u32) (sbits & ((uint32_t)(((uint64_t)(u32) - thr) >> 63) - 1u))
+    size_t k = 0;
+    for (; k + 1 < n; k += 2) {
+        uint64_t u = cs_rng_next(rng);
+        mask[k] = cs_u2f(CS_KEEP(u & 0xffffffffu));
+        mask[k + 1] = cs_u2f(CS_KEEP(u >> 32));
+    }
+    if (k < n) mask[k] = cs_u2f(CS_KEEP(cs_rng_next(rng) & 0xffffffffu));
+#undef CS_KEEP
+}
+
+/* One sample; idx (may be NULL) gets base + the arg-max offsets. */
+static void maxpool_fwd(const cs_layer *L, const float *restrict x, float *restrict y, uint32_t *restrict idx,
+                        uint32_t base)
+{
+    size_t C = L->in_ch, p = L->pool;
+    for (size_t l = 0; l < L->out_len; l++) {
+        float *restrict yy = y + l * C;
+        const float *restrict x0 = x + l * p * C;
+        for (size_t c = 0; c < C; c++) yy[c] = x0[c];
+        if (idx) {
+            uint32_t *restrict ii = idx + l * C;
+            for (size_t c = 0; c < C; c++) ii[c] = base + (uint32_t)(l * p * C + c);
+            for (size_t j = 1; j < p; j++) {
+                const float *restrict xj = x0 + j * C;
+                uint32_t off = base + (uint32_t)((l * p + j) * C);
+                for (size_t c = 0; c < C; c++) { /* branch-free select */
+                    uint32_t gt = 0u - (uint32_t)(xj[c] > yy[c]);
+                    yy[c] = cs_u2f((cs_f2u(xj[c]) & gt) | (cs_f2u(yy[c]) & ~gt));
+                    ii[c] = ((off + (uint32_t)c) & gt) | (ii[c] & ~gt);
+                }
+            }
+        } else {
+            for (size_t j = 1; j < p; j++) {
+                const float *restrict xj = x0 + j * C;
+                for (size_t c = 0; c < C; c++) yy[c] = xj[c] > yy[c] ? xj[c] : yy[c];
+            }
+        }
+    }
+}
+
 /* out[m][n] = bias[n] + sum_k a[m][k] w[k][n] */
 static void affine(size_t M, size_t K, size_t N, const float *a, const float *w, const float *bias, float *out)
 {
@@ -62,10 +139,7 @@ static void affine_bwd(size_t M, size_t K, size_t N, const float *a, const float
 {
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)N, (int)M, 1.0f, a, (int)K,
                 dout, (int)N, 1.0f, gw, (int)N);
-    for (size_t m = 0; m < M; m++) {
-        const float *d = dout + m * N;
-        for (size_t k = 0; k < N; k++) gb[k] += d[k];
-    }
+    colsum_add(M, N, dout, gb);
     if (din)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)M, (int)K, (int)N, 1.0f, dout, (int)N,
                     w, (int)N, 0.0f, din, (int)K);
@@ -85,18 +159,12 @@ void cs_layer_fwd(const cs_layer *L, const float *params, size_t B, const float 
         affine(B * L->in_len, L->in_ch, L->units, in, params + L->woff, params + L->boff, out);
         break;
     case CSRO_LAYER_RELU:
-        for (size_t k = 0; k < n; k++) out[k] = in[k] > 0.0f ? in[k] : 0.0f;
+        relu_fwd(n, in, out);
         break;
     case CSRO_LAYER_DROPOUT:
         if (train && L->rate > 0) {
-            float scale = (float)(1.0 / (1.0 - L->rate));
-            /* keep with probability 1 - rate; 24-bit uniforms */
-            uint32_t thr = (uint32_t)ceil(L->rate * 16777216.0);
-            for (size_t k = 0; k < n; k++) {
-                uint32_t u = (uint32_t)(cs_rng_next(rng) >> 40);
-                mask[k] = u >= thr ? scale : 0.0f;
-                out[k] = in[k] * mask[k];
-            }
+            dropout_mask(n, L->rate, mask, rng);
+            mul_fwd(n, in, mask, out);
         } else {
             if (mask) for (size_t k = 0; k < n; k++) mask[k] = 1.0f;
             memcpy(out, in, n * sizeof *out);
@@ -105,24 +173,10 @@ void cs_layer_fwd(const cs_layer *L, const float *params, size_t B, const float 
     case CSRO_LAYER_FLATTEN:
         memcpy(out, in, n * sizeof *out);
         break;
-    case CSRO_LAYER_MAXPOOL1D: {
-        size_t C = L->in_ch, p = L->pool;
-        for (size_t b = 0; b < B; b++) {
-            const float *x = in + b * isz;
-            float *y = out + b * osz;
-            for (size_t l = 0; l < L->out_len; l++)
-                for (size_t c = 0; c < C; c++) {
-                    size_t best = l * p * C + c;
-                    for (size_t j = 1; j < p; j++) {
-                        size_t q = (l * p + j) * C + c;
-                        if (x[q] > x[best]) best = q;
-                    }
-                    y[l * C + c] = x[best];
-                    if (idx) idx[b * osz + l * C + c] = (uint32_t)(b * isz + best);
-                }
-        }
+    case CSRO_LAYER_MAXPOOL1D:
+        for (size_t b = 0; b < B; b++)
+            maxpool_fwd(L, in + b * isz, out + b * osz, idx ? idx + b * osz : NULL, (uint32_t)(b * isz));
         break;
-    }
     case CSRO_LAYER_SOFTMAX: {
         size_t C = L->in_ch, rows = B * L->in_len;
         for (size_t r = 0; r < rows; r++) {
@@ -159,10 +213,10 @@ void cs_layer_bwd(const cs_layer *L, const float *params, size_t B, const float 
                    g + L->boff, din);
         break;
     case CSRO_LAYER_RELU:
-        if (din) for (size_t k = 0; k < n; k++) din[k] = out[k] > 0.0f ? dout[k] : 0.0f;
+        if (din) relu_bwd(n, out, dout, din);
         break;
     case CSRO_LAYER_DROPOUT:
-        if (din) for (size_t k = 0; k < n; k++) din[k] = dout[k] * mask[k];
+        if (din) mul_fwd(n, dout, mask, din);
         break;
     case CSRO_LAYER_FLATTEN:
         if (din) memcpy(din, dout, n * sizeof *din);

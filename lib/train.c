@@ -118,17 +118,52 @@ double cs_softmax_ce(const float *p, const int32_t *y, size_t B, size_t K, float
     return loss;
 }
 
-void cs_adam_step(float *p, const float *g, float *m, float *v, size_t n, long t,
-                  double lr, double b1, double b2, double eps)
+/* Adam, Keras form: lr_t = lr sqrt(1 - b2^t) / (1 - b1^t),
+ * p -= lr_t m / (sqrt(v) + eps). The AVX2 path does the same IEEE
+ * operations in the same order (no FMA), so both give identical bits. */
+static void adam_scalar(float *p, const float *g, float *m, float *v, size_t i0, size_t n, float lr_t,
+                        float fb1, float fb2, float c1, float c2, float fe)
 {
-    float lr_t = (float)(lr * sqrt(1 - pow(b2, (double)t)) / (1 - pow(b1, (double)t)));
-    float fb1 = (float)b1, fb2 = (float)b2, c1 = (float)(1 - b1), c2 = (float)(1 - b2), fe = (float)eps;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = i0; i < n; i++) {
         float gi = g[i];
         m[i] = fb1 * m[i] + c1 * gi;
         v[i] = fb2 * v[i] + c2 * gi * gi;
         p[i] -= lr_t * m[i] / (sqrtf(v[i]) + fe);
     }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+__attribute__((target("avx2")))
+static size_t adam_avx2(float *p, const float *g, float *m, float *v, size_t n, float lr_t,
+                        float fb1, float fb2, float c1, float c2, float fe)
+{
+    __m256 B1 = _mm256_set1_ps(fb1), B2 = _mm256_set1_ps(fb2), C1 = _mm256_set1_ps(c1),
+           C2 = _mm256_set1_ps(c2), E = _mm256_set1_ps(fe), LR = _mm256_set1_ps(lr_t);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 gi = _mm256_loadu_ps(g + i);
+        __m256 mi = _mm256_add_ps(_mm256_mul_ps(B1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(C1, gi));
+        __m256 vi = _mm256_add_ps(_mm256_mul_ps(B2, _mm256_loadu_ps(v + i)), _mm256_mul_ps(_mm256_mul_ps(C2, gi), gi));
+        __m256 st = _mm256_div_ps(_mm256_mul_ps(LR, mi), _mm256_add_ps(_mm256_sqrt_ps(vi), E));
+        _mm256_storeu_ps(m + i, mi);
+        _mm256_storeu_ps(v + i, vi);
+        _mm256_storeu_ps(p + i, _mm256_sub_ps(_mm256_loadu_ps(p + i), st));
+    }
+    return i;
+}
+#endif
+
+void cs_adam_step(float *p, const float *g, float *m, float *v, size_t n, long t,
+                  double lr, double b1, double b2, double eps)
+{
+    float lr_t = (float)(lr * sqrt(1 - pow(b2, (double)t)) / (1 - pow(b1, (double)t)));
+    float fb1 = (float)b1, fb2 = (float)b2, c1 = (float)(1 - b1), c2 = (float)(1 - b2), fe = (float)eps;
+    size_t i0 = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2")) i0 = adam_avx2(p, g, m, v, n, lr_t, fb1, fb2, c1, c2, fe);
+#endif
+    adam_scalar(p, g, m, v, i0, n, lr_t, fb1, fb2, c1, c2, fe);
 }
 
 static size_t argmax(const float *q, size_t K)
