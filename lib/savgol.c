@@ -42,6 +42,15 @@ int cs_savgol_proj(int window, int order, double *P)
             for (int k = 0; k < d; k++) s += Q[(size_t)p * d + k] * Q[(size_t)j * d + k];
             P[(size_t)p * w + j] = (double)s;
         }
+    /* P is centrosymmetric (P[p][j] = P[w-1-p][w-1-j]) and symmetric in
+     * exact arithmetic; make it so bit for bit */
+    for (int p = 0; p < w; p++)
+        for (int j = 0; j < w; j++) {
+            double *pa = &P[(size_t)p * w + j], *pb = &P[(size_t)(w - 1 - p) * w + (w - 1 - j)];
+            double *pc = &P[(size_t)j * w + p], *pd = &P[(size_t)(w - 1 - j) * w + (w - 1 - p)];
+            double m = ((*pa + *pb) + (*pc + *pd)) / 4;
+            *pa = *pb = *pc = *pd = m;
+        }
     free(Q);
     return 0;
 }
@@ -50,9 +59,12 @@ void cs_savgol_apply(const double *P, int window, const double *in, double *out,
 {
     const size_t w = (size_t)window, h = w / 2;
     const double *c = P + h * w;
+    /* interior: mirrored inputs are added first, so a profile symmetric
+     * about a point gives a bit-for-bit symmetric result (same-species
+     * z-SDMs are symmetric; exact ties then stay ties, see Moody) */
     for (size_t i = h; i + h < n; i++) {
-        double s = 0;
-        for (size_t j = 0; j < w; j++) s += c[j] * in[i - h + j];
+        double s = c[h] * in[i];
+        for (size_t j = 0; j < h; j++) s += c[j] * (in[i - h + j] + in[i + h - j]);
         out[i] = s;
     }
     for (size_t p = 0; p < h; p++) {

@@ -310,8 +310,8 @@ void cs_zsdm_meta_encode(const csro_zsdm_meta *m, cs_buf *b)
     cs_buf_u32(b, (uint32_t)m->nbins);
     cs_buf_u32(b, (uint32_t)m->first);
     for (size_t i = 0; i < m->nbins; i++) cs_buf_f64(b, m->left[i]);
-    cs_buf_str(b, m->pair[0]);
-    cs_buf_str(b, m->pair[1]);
+    cs_buf_str(b, m->pair[0] ? m->pair[0] : "");
+    cs_buf_str(b, m->pair[1] ? m->pair[1] : "");
     cs_buf_u32(b, m->grid ? 1 : 0);
     if (m->grid) {
         const csro_grid *g = m->grid;

@@ -7,8 +7,15 @@ Usage: preprocess_ref.py NBINS IN.f32 OUT.f64
 IN holds rows of NBINS little-endian float32 profiles. For each row OUT
 receives, as little-endian float64: NBINS values of the full pipeline
 (NaN where the reference produces no data), NBINS values of the
-Savitzky-Golay smoothing of the min-max normalised row, and the number of
-Moody passes. Written from the issue text with SciPy's savgol_filter and
+Savitzky-Golay smoothing of the min-max normalised row, the number of
+Moody passes, and 1 if the row is ambiguous, else 0: a decision of the
+algorithm (strict local minimum, or the loop condition max(b) > s[min])
+compared two numbers closer than 1e-9, so rounding noise decides it. That
+happens with exact ties: same-species z-SDMs are symmetric, and the
+smoothed value mirrored to the first minimum past the middle lies in the
+scanned window; SciPy's convolution breaks such ties by rounding noise,
+the C code keeps them exact (mirror-symmetric summation). Such rows can
+differ and are not compared. Written from the issue text with SciPy's savgol_filter and
 argrelextrema, independently of the C code it checks.
 
 --exact writes the Savitzky-Golay projection matrix P = A (A^T A)^-1 A^T
@@ -29,18 +36,32 @@ def normalise(v):
     return (v - np.min(v)) / (np.max(v) - np.min(v))
 
 
+TIE = 1e-9
+
+
 def moody(s):
-    """Background of smoothed curve s and the number of passes."""
+    """Background of smoothed curve s, the number of passes, ambiguity."""
     n = len(s)
     mins = argrelextrema(s, np.less)[0]
     mins = mins[mins > n // 2]
+    # closest call among the minimum tests up to the chosen one
+    last = mins[0] if len(mins) else n - 2
+    ambiguous = any(min(abs(s[i] - s[i - 1]), abs(s[i] - s[i + 1])) < TIE
+                    for i in range(n // 2 + 1, last + 1))
     if len(mins) == 0:
-        return np.zeros(n), 0
+        return np.zeros(n), 0, ambiguous
     bg = s.copy()
     fresh = np.zeros(n)
     fresh[0], fresh[-1] = s[0], s[-1]
     counter = passes = 0
-    while max(bg[int(0.5 * n / 2):int(3.0 * n / 4)]) > s[mins[0]]:
+
+    def more():
+        nonlocal ambiguous
+        top = max(bg[int(0.5 * n / 2):int(3.0 * n / 4)])
+        ambiguous = ambiguous or abs(top - s[mins[0]]) < TIE
+        return top > s[mins[0]]
+
+    while more():
         for m in range(1, n - 1):
             fresh[m] = min(bg[m], (bg[m - 1] + bg[m + 1]) / 2)
         bg = fresh  # aliasing: later passes update in place
@@ -48,7 +69,7 @@ def moody(s):
         if counter == 1000:
             break
         counter += 1
-    return bg, passes
+    return bg, passes, ambiguous
 
 
 def exact_projection(w, o):
@@ -84,12 +105,12 @@ def main():
         for row in x:
             y = normalise(row)
             if np.isnan(np.min(y)):
-                out.append(np.concatenate([y, y, [0.0]]))
+                out.append(np.concatenate([y, y, [0.0, 0.0]]))
                 continue
             s = savgol_filter(y, 15, 8)
-            bg, passes = moody(s)
+            bg, passes, ambiguous = moody(s)
             r = normalise(s - bg)
-            out.append(np.concatenate([r, s, [passes]]))
+            out.append(np.concatenate([r, s, [passes, float(ambiguous)]]))
     np.asarray(out, dtype='<f8').tofile(sys.argv[3])
 
 

@@ -220,6 +220,8 @@ START_TEST(test_pipe)
         int rc = csro_zsdm_writer_open(&w, "-", m);
         if (!rc) rc = csro_zsdm_writer_write(w, n, prof, idx, NULL, fl, NULL);
         if (!rc) rc = csro_zsdm_writer_close(w);
+        csro_zsdm_meta_free(m);
+        free(prof); free(idx); free(fl);
         _exit(rc ? 1 : 0);
     }
     close(fd[1]);
