@@ -37,6 +37,12 @@ if [ -d "$PUB/models" ]; then
     $REF patterns --npy "$PUB/zSDM_simu_CoCrNi_L12_CoCo.npy" -o "$T/norm.tsv"
     $B/csro-classify -m "$T/pub.csronet" --tsv --format tsv --quiet < "$T/norm.tsv" > "$T/pc2.tsv"
     $REF compare "$T/pc2.tsv" "$T/pr.tsv" --tol 1e-5
+    # as a labelled Co-Co .zsdm bank (csro-zsdm(5) writer) -> .prob (decoded independently)
+    $PYTHON "$CSRO_SRCDIR/tests/tools/mk_zsdm.py" "$T/raw.tsv" "$T/pub.zsdm" --state raw --pair Co-Co \
+        --kind bank --classes FCC,CSRO
+    $B/csro-classify -m "$T/pub.csronet" "$T/pub.zsdm" -o "$T/pub.prob" --quiet
+    $REF readprob "$T/pub.prob" --nclasses 2 -o "$T/pc3.tsv"
+    $REF compare "$T/pc3.tsv" "$T/pr.tsv" --tol 1e-5
     BASE=$M/model_0.h5
 else
     echo "note: $PUB not present; published-model checks skipped"
