@@ -21,10 +21,12 @@ Usage:
   keras_ref.py bench MODEL.h5... --n N [--seed S]
       Time the NumPy forward pass on N random patterns; prints
       "numpy_voxels_per_minute VALUE".
-  keras_ref.py mkmodel --seed S -o OUT.h5
+  keras_ref.py mkmodel --seed S [--nested] -o OUT.h5
       Write a small random Keras 2 HDF5 Sequential model (input 40x1; Conv1D
       4x5 'same' linear; Activation relu; MaxPooling1D 2; Conv1D 3x3 valid
       relu without bias; Flatten; Dense 8 relu; Dropout; Dense 3 softmax).
+      --nested stores each layer's datasets under another scope name, listed
+      only in the layer group's weight_names attribute.
   keras_ref.py edit IN.h5 --replace OLD NEW -o OUT.h5
       Copy a model, replacing the text OLD by NEW in its model_config.
   keras_ref.py readprob IN.prob|- --nclasses K -o OUT.tsv
@@ -51,6 +53,16 @@ def _attr_str(v):
     return v.decode("utf-8") if isinstance(v, bytes) else str(v)
 
 
+def layer_weights(g, name):
+    """{'kernel': array, 'bias': array} of a layer, located through the
+    group's weight_names attribute (Keras' own index) when present."""
+    lg = g[name]
+    names = [_attr_str(n) for n in lg.attrs.get("weight_names", [])]
+    if names:
+        return {n.split("/")[-1].split(":")[0]: np.asarray(lg[n], dtype=np.float64) for n in names}
+    return {k.split(":")[0]: np.asarray(v, dtype=np.float64) for k, v in lg[name].items()}
+
+
 class Model:
     """One Keras Sequential model: a list of (kind, params) steps."""
 
@@ -69,19 +81,17 @@ class Model:
                 kind, c = layer["class_name"], layer["config"]
                 name = c["name"]
                 if kind == "Conv1D":
-                    w = g[name][name]
-                    k = np.asarray(w["kernel:0"], dtype=np.float64)  # (ks, cin, f)
-                    b = (np.asarray(w["bias:0"], dtype=np.float64) if c.get("use_bias", True)
-                         else np.zeros(k.shape[2]))
+                    w = layer_weights(g, name)
+                    k = w["kernel"]  # (ks, cin, f)
+                    b = w["bias"] if c.get("use_bias", True) else np.zeros(k.shape[2])
                     if tuple(c.get("strides", [1])) != (1,):
                         raise SystemExit(f"{path}: {name}: strides unsupported")
                     self.steps.append(("conv", (k, b, c.get("padding", "valid"))))
                     self._act(c.get("activation", "linear"), path, name)
                 elif kind == "Dense":
-                    w = g[name][name]
-                    k = np.asarray(w["kernel:0"], dtype=np.float64)
-                    b = (np.asarray(w["bias:0"], dtype=np.float64) if c.get("use_bias", True)
-                         else np.zeros(k.shape[1]))
+                    w = layer_weights(g, name)
+                    k = w["kernel"]  # (inputs, units)
+                    b = w["bias"] if c.get("use_bias", True) else np.zeros(k.shape[1])
                     self.steps.append(("dense", (k, b)))
                     self._act(c.get("activation", "linear"), path, name)
                 elif kind == "MaxPooling1D":
@@ -152,7 +162,7 @@ def ensemble(models, x):
     return outs.mean(axis=0), outs.std(axis=0)
 
 
-def mkmodel(path, seed):
+def mkmodel(path, seed, nested=False):
     rng = np.random.default_rng(seed)
 
     def conv(name, filters, ks, pad, act, bias, shape=None):
@@ -193,6 +203,9 @@ def mkmodel(path, seed):
             lg.attrs["weight_names"] = np.array(names) if names else np.zeros(0)
             for w, shp in zip(("kernel", "bias"), shapes):
                 lg.create_dataset(f"{name}/{w}:0", data=(rng.standard_normal(shp) * 0.5).astype(np.float32))
+            if nested and names:  # weights under another scope, found via weight_names only
+                lg.move(name, "outer_scope")
+                lg.attrs["weight_names"] = np.array([b"outer_scope/" + n.split(b"/", 1)[1] for n in names])
 
 
 def edit(src, dst, old, new):
@@ -313,6 +326,7 @@ def main():
     ap.add_argument("--replace", nargs=2)
     ap.add_argument("--nclasses", type=int, default=2)
     ap.add_argument("--header", action="store_true")
+    ap.add_argument("--nested", action="store_true")
     ap.add_argument("--tol", type=float, default=1e-5)
     ap.add_argument("--csro-class", type=int, default=1)
     ap.add_argument("--npy")
@@ -323,7 +337,7 @@ def main():
     ap.add_argument("-o", "--output", default="-")
     a = ap.parse_args()
     if a.cmd == "mkmodel":
-        return mkmodel(a.output, a.seed)
+        return mkmodel(a.output, a.seed, a.nested)
     if a.cmd == "edit":
         return edit(a.models[0], a.output, *a.replace)
     if a.cmd == "readprob":

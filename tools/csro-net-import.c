@@ -98,13 +98,57 @@ static int path_valid(hid_t f, const char *path)
 
 /* Read dataset <group>/<name>/<name>/<what>:0 into w (n floats), checking
  * its shape against dims (rank r). */
+/* Keras lists a layer's datasets in the attribute weight_names of its group
+ * ("conv1d_22/kernel:0", ...; fixed- or variable-length strings). Find the
+ * one whose last component is <what>:0 and write its path below group into
+ * out. Returns 0 when the attribute or the entry is absent. */
+static int weight_from_names(hid_t f, const char *group, const char *what, char *out, size_t outlen)
+{
+    if (!path_valid(f, group) || H5Aexists_by_name(f, group, "weight_names", H5P_DEFAULT) <= 0) return 0;
+    hid_t a = H5Aopen_by_name(f, group, "weight_names", H5P_DEFAULT, H5P_DEFAULT);
+    hid_t t = a < 0 ? -1 : H5Aget_type(a), sp = a < 0 ? -1 : H5Aget_space(a);
+    int found = 0;
+    hssize_t n = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
+    char want[64];
+    snprintf(want, sizeof want, "%s:0", what);
+    if (t >= 0 && H5Tget_class(t) == H5T_STRING && n > 0 && n < 1024) {
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_cset(mt, H5Tget_cset(t));
+        int vlen = H5Tis_variable_str(t) > 0;
+        size_t sz = vlen ? sizeof(char *) : H5Tget_size(t);
+        H5Tset_size(mt, vlen ? H5T_VARIABLE : sz);
+        if (!vlen) H5Tset_strpad(mt, H5T_STR_NULLPAD);
+        char *buf = calloc((size_t)n, sz);
+        if (buf && H5Aread(a, mt, buf) >= 0) {
+            for (hssize_t i = 0; i < n && !found; i++) {
+                char name[512];
+                if (vlen) snprintf(name, sizeof name, "%s", ((char **)buf)[i] ? ((char **)buf)[i] : "");
+                else snprintf(name, sizeof name, "%.*s", (int)sz, buf + (size_t)i * sz);
+                const char *base = strrchr(name, '/');
+                if (!strcmp(base ? base + 1 : name, want)) {
+                    snprintf(out, outlen, "%s/%s", group, name);
+                    found = 1;
+                }
+            }
+            if (vlen) H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, buf);
+        }
+        free(buf);
+        H5Tclose(mt);
+    }
+    if (t >= 0) H5Tclose(t);
+    if (sp >= 0) H5Sclose(sp);
+    if (a >= 0) H5Aclose(a);
+    return found;
+}
+
 static void read_weights(hid_t f, const char *layer, const char *what, int r,
                          const hsize_t *dims, float *w, size_t n)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "model_weights/%s/%s/%s:0", layer, layer, what);
-    if (H5Lexists(f, "model_weights", H5P_DEFAULT) <= 0)
-        snprintf(path, sizeof path, "%s/%s/%s:0", layer, layer, what);
+    char path[1200], group[600];
+    const char *root = H5Lexists(f, "model_weights", H5P_DEFAULT) > 0 ? "model_weights/" : "";
+    snprintf(group, sizeof group, "%s%s", root, layer);
+    if (!weight_from_names(f, group, what, path, sizeof path))
+        snprintf(path, sizeof path, "%s/%s/%s:0", group, layer, what);
     if (!path_valid(f, path)) bad(layer, "weights '%s' not found", path);
     hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
     hid_t sp = d < 0 ? -1 : H5Dget_space(d);

@@ -21,6 +21,13 @@ head -1 "$T/c.tsv" | grep -q 'mean_A	mean_B	mean_C	std_A' || die "class names no
 # the models disagree, so the ensemble std is not trivially zero
 awk 'NR > 1 && $6 > 1e-3 { n++ } END { exit !(n > 10) }' "$T/c.tsv" || die "std all zero"
 
+# datasets found through the weight_names attribute (another scope name)
+$REF mkmodel --seed 3 --nested -o "$T/s3.h5"
+$B/csro-net-import "$T/s3.h5" -o "$T/nested.csronet" --classes A,B,C --crop=-0.3075,0.2925 --quiet
+$B/csro-classify -m "$T/nested.csronet" --tsv "$T/x.tsv" --format tsv -o "$T/c3.tsv" --quiet
+$REF predict "$T/s3.h5" --tsv "$T/x.tsv" -o "$T/r3.tsv"
+$REF compare "$T/c3.tsv" "$T/r3.tsv" --tol 1e-5
+
 # 2. The published ML-APT ensemble on the published L1_2 Co-Co bank.
 if [ -d "$PUB/models" ]; then
     M=$PUB/models
