@@ -239,9 +239,13 @@ static csro_net *import_one(const char *path, char **keras_version)
     if (json_is_object(layers)) layers = json_object_get(layers, "layers");
     if (!json_is_array(layers) || json_array_size(layers) == 0) bad(NULL, "model_config has no layer list%s", "");
 
-    /* Input shape from the first layer (or an InputLayer). */
+    /* Input shape from the first layer (or an InputLayer): batch_input_shape
+     * (Keras 2), batch_shape (later exports), or the Sequential's
+     * build_input_shape. */
     json_t *c0 = json_object_get(json_array_get(layers, 0), "config");
     json_t *shape = json_object_get(c0, "batch_input_shape");
+    if (!shape) shape = json_object_get(c0, "batch_shape");
+    if (!shape) shape = json_object_get(json_object_get(root, "config"), "build_input_shape");
     if (!json_is_array(shape) || json_array_size(shape) != 3 ||
         !json_is_integer(json_array_get(shape, 1)) || !json_is_integer(json_array_get(shape, 2)))
         bad(NULL, "first layer has no batch_input_shape [null, length, channels]%s", "");

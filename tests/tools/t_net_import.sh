@@ -28,6 +28,13 @@ $B/csro-classify -m "$T/nested.csronet" --tsv "$T/x.tsv" --format tsv -o "$T/c3.
 $REF predict "$T/s3.h5" --tsv "$T/x.tsv" -o "$T/r3.tsv"
 $REF compare "$T/c3.tsv" "$T/r3.tsv" --tol 1e-5
 
+# input shape given as batch_shape instead of batch_input_shape
+$REF edit "$T/s1.h5" --replace '"batch_input_shape"' '"batch_shape"' -o "$T/bs.h5"
+$B/csro-net-import "$T/bs.h5" -o "$T/bs.csronet" --classes A,B,C --crop=-0.3075,0.2925 --quiet
+$REF edit "$T/s1.h5" --replace '"batch_input_shape"' '"other_shape"' -o "$T/noshape.h5"
+expect_fail 1 $B/csro-net-import "$T/noshape.h5" -o "$T/bad.csronet" --crop=-0.3075,0.2925
+grep -q "batch_input_shape" "$T/err.txt" || die "missing input shape not reported"
+
 # 2. The published ML-APT ensemble on the published L1_2 Co-Co bank.
 if [ -d "$PUB/models" ]; then
     M=$PUB/models
