@@ -4,10 +4,10 @@
 # 93-bin profiles, on 1 and 2 threads, against the NumPy forward pass of the
 # same models (tests/keras_ref.py, float64, one batched matmul per layer) in
 # the same run. Env: CSRO_SRCDIR, CSRO_BIN, CSRO_BUILD, PYTHON (as `make
-# bench` sets them); N (default 200000); CSRO_MLAPT_DIR.
+# bench` sets them); N (default 100000); CSRO_MLAPT_DIR.
 set -eu
 : "${CSRO_SRCDIR:=$(pwd)}" "${CSRO_BIN:=$CSRO_SRCDIR/build/bin}" "${CSRO_BUILD:=$CSRO_SRCDIR/build}"
-: "${PYTHON:=/usr/bin/python3}" "${N:=200000}"
+: "${PYTHON:=/usr/bin/python3}" "${N:=100000}"
 PUB=${CSRO_MLAPT_DIR:-/work/shared/data/mlapt-published}
 [ -x "$CSRO_BIN/csro-net-import" ] || { echo "classify_bench: needs csro-net-import (HDF5)"; exit 0; }
 [ -d "$PUB/models" ] || { echo "classify_bench: $PUB/models not found"; exit 0; }
