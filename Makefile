@@ -108,7 +108,7 @@ TEST_ENV = CSRO_SRCDIR=$(CURDIR) CSRO_BIN=$(CURDIR)/$(BUILD)/bin CSRO_BUILD=$(CU
            CSRO_TESTDATA=$(CURDIR)/tests/data PYTHON="$(PYTHON)" HAVE_HDF5=$(HAVE_HDF5) \
            OPENBLAS_NUM_THREADS=1
 
-check: check-unit check-tools check-abi
+check: check-unit check-tools check-abi check-install
 
 check-unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $(TEST_ENV) $$t; done
@@ -144,7 +144,7 @@ csro.pc: csro.pc.in Makefile
 install: all csro.pc
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir) $(DESTDIR)$(includedir)/csro \
 	  $(DESTDIR)$(pkgconfigdir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3 $(DESTDIR)$(mandir)/man5
-	install -m 755 $(TOOLS) $(DESTDIR)$(bindir)
+	$(if $(TOOLS),install -m 755 $(TOOLS) $(DESTDIR)$(bindir))
 	install -m 755 $(SHLIB) $(DESTDIR)$(libdir)
 	ln -sf libcsro.so.$(VERSION) $(DESTDIR)$(libdir)/libcsro.so.$(SOMAJOR)
 	ln -sf libcsro.so.$(SOMAJOR) $(DESTDIR)$(libdir)/libcsro.so
@@ -154,6 +154,7 @@ install: all csro.pc
 	install -m 644 csro.pc $(DESTDIR)$(pkgconfigdir)
 	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(mandir)/man1)
 	$(if $(MAN3),install -m 644 $(MAN3) $(DESTDIR)$(mandir)/man3)
+	$(if $(MAN3),sh scripts/man-links.sh install $(DESTDIR)$(mandir)/man3 $(MAN3))
 	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(mandir)/man5)
 
 uninstall:
@@ -162,6 +163,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(includedir)/csro $(DESTDIR)$(includedir)/csro.h
 	rm -f $(DESTDIR)$(pkgconfigdir)/csro.pc
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man1/,$(notdir $(MAN1)))
+	$(if $(MAN3),sh scripts/man-links.sh uninstall $(DESTDIR)$(mandir)/man3 $(MAN3))
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man3/,$(notdir $(MAN3)))
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man5/,$(notdir $(MAN5)))
 
