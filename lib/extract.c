@@ -37,21 +37,28 @@ int csro_probmap_extract(const csro_probmap *m, double lower, double upper, int 
             if (c[0] >= 0 && c[1] >= 0 && c[2] >= 0 && c[0] < D[0] && c[1] < D[1] && c[2] < D[2])
                 hit = sel[(size_t)c[0] + (size_t)D[0] * ((size_t)c[1] + (size_t)D[1] * (size_t)c[2])];
         } else if (ok) {
-            /* rad < s: only the containing cell and its 26 neighbours can reach */
-            for (long k = c[2] - 1; k <= c[2] + 1 && !hit; k++) {
-                if (k < 0 || k >= D[2]) continue;
-                double dz = p[2] - (m->origin[2] + (double)k * s + s / 2);
-                for (long j = c[1] - 1; j <= c[1] + 1 && !hit; j++) {
-                    if (j < 0 || j >= D[1]) continue;
-                    double dy = p[1] - (m->origin[1] + (double)j * s + s / 2);
-                    for (long i = c[0] - 1; i <= c[0] + 1; i++) {
-                        if (i < 0 || i >= D[0]) continue;
-                        if (!sel[(size_t)i + (size_t)D[0] * ((size_t)j + (size_t)D[1] * (size_t)k)]) continue;
-                        double dx = p[0] - (m->origin[0] + (double)i * s + s / 2);
-                        if (dx * dx + dy * dy + dz * dz <= rad2) { hit = 1; break; }
-                    }
+            /* rad < s: only the containing cell and its neighbours can reach;
+             * per axis keep the candidates whose 1D offset alone is within
+             * rad (same arithmetic as the final test, so nothing is lost) */
+            long cand[3][3];
+            double dd[3][3];
+            int nc[3];
+            for (int a = 0; a < 3; a++) {
+                nc[a] = 0;
+                for (long q = c[a] - 1; q <= c[a] + 1; q++) {
+                    if (q < 0 || q >= D[a]) continue;
+                    double dq = p[a] - (m->origin[a] + (double)q * s + s / 2);
+                    if (dq * dq > rad2) continue;
+                    cand[a][nc[a]] = q;
+                    dd[a][nc[a]++] = dq * dq;
                 }
             }
+            for (int ck = 0; ck < nc[2] && !hit; ck++)
+                for (int cj = 0; cj < nc[1] && !hit; cj++)
+                    for (int ci = 0; ci < nc[0]; ci++) {
+                        size_t q = (size_t)cand[0][ci] + (size_t)D[0] * ((size_t)cand[1][cj] + (size_t)D[1] * (size_t)cand[2][ck]);
+                        if (sel[q] && dd[0][ci] + dd[1][cj] + dd[2][ck] <= rad2) { hit = 1; break; }
+                    }
         }
         keep[t] = hit;
         kept += hit;
