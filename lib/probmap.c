@@ -91,6 +91,7 @@ double csro_probmap_spacing(const csro_probmap *m) { return m->spacing; }
 int csro_probmap_ratio(const csro_probmap *m) { return m->ratio; }
 int csro_probmap_mode(const csro_probmap *m) { return m->mode; }
 const float *csro_probmap_data(const csro_probmap *m) { return m->data; }
+const char *csro_probmap_label(const csro_probmap *m) { return m->label; }
 
 double csro_probmap_max_value(const csro_probmap *m)
 {

@@ -11,6 +11,7 @@ struct csro_probmap {
     int ratio;          /* r = v / s */
     int mode;           /* CSRO_PROBMAP_SUM or _MEAN */
     float *data;        /* dims[0]*dims[1]*dims[2] values */
+    char label[128];    /* "A-B class" for maps loaded from .prob files */
 };
 
 /* Check a threshold band against the map's value range. */

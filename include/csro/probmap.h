@@ -45,6 +45,22 @@ enum { CSRO_PROBMAP_SUM = 0, CSRO_PROBMAP_MEAN = 1 };
  * it needs: g and voxel_prob may be freed afterwards. */
 CSRO_API int csro_probmap_new(csro_probmap **out, const csro_grid *g, const float *voxel_prob,
                               size_t count, int mode);
+enum { CSRO_PROBMAP_MEANS = 0, CSRO_PROBMAP_STDS = 1 };
+
+/* Map of one class of a .prob file (csro-classify output): field
+ * CSRO_PROBMAP_MEANS maps the class probability (ensemble mean),
+ * CSRO_PROBMAP_STDS its ensemble standard deviation (the uncertainty map;
+ * use CSRO_PROBMAP_MEAN mode for it). cls is a class name of the file, a
+ * decimal class index, or NULL: the second class of a two-class file (the
+ * reference's CSRO column), otherwise CSRO_EINVAL. Voxels absent from the
+ * file or flagged CSRO_ROW_NODATA are no-data (NaN). The map's label
+ * becomes "A-B class" from the file's species pair and class name.
+ * CSRO_ENOTFOUND for an unknown class, CSRO_EFORMAT for an index outside
+ * the grid or a file without a grid. */
+CSRO_API int csro_probmap_load(csro_probmap **out, const char *path, const char *cls,
+                               int field, int mode);
+/* Label of the map ("" for maps made by csro_probmap_new), owned by m. */
+CSRO_API const char *csro_probmap_label(const csro_probmap *m);
 /* Free a map; NULL is a no-op. */
 CSRO_API void csro_probmap_free(csro_probmap *m);
 /* Number of sub-cells per axis (x, y, z) and in total. */
