@@ -1,12 +1,74 @@
-/* csro/aptsim.h: (to be filled by the aptsim module) */
+/* csro/aptsim.h: simulated APT specimens with known CSRO.
+ *
+ * A random solid solution on an FCC (or BCC) lattice with planted ordered
+ * spherical domains (FCC: L1_2 with the chosen species on the cube-corner
+ * sublattice; BCC: B2 with it on the cube corners), measured as APT would:
+ * detection efficiency (random loss), Gaussian lateral (sigma_xy) and depth
+ * (sigma_z) blur, optional uniform background ions, and a mass-to-charge per
+ * ion drawn from the natural isotopes of its element (2+ charge state).
+ * The lattice axes are x, y, z (pole <001> along z). Every detected ion keeps
+ * its truth: 1 when its lattice site lies inside a planted domain.
+ * Generation runs z-slab by z-slab with one random stream per slab, so
+ * memory stays bounded for any size when writing to files and the result is
+ * the same for a given seed. A csro_aptsim is not thread-safe.
+ */
 #ifndef CSRO_APTSIM_H
 #define CSRO_APTSIM_H
 
 #include "csro/common.h"
+#include "csro/mc.h"
+
+typedef struct csro_recon csro_recon;
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+typedef struct csro_aptsim csro_aptsim;
+
+/* Defaults: 20 x 20 x 20 nm box, FCC a = 0.356 nm, Co:1,Cr:1,Ni:1, no
+ * domains, efficiency 0.5, sigma_xy 0.3 nm, sigma_z 0.03 nm, no
+ * background, seed 1. */
+CSRO_API int csro_aptsim_new(csro_aptsim **out);
+CSRO_API void csro_aptsim_free(csro_aptsim *s);
+CSRO_API int csro_aptsim_set_box(csro_aptsim *s, double lx, double ly, double lz);
+/* lattice: CSRO_LATTICE_FCC or CSRO_LATTICE_BCC (csro/mc.h). */
+CSRO_API int csro_aptsim_set_lattice(csro_aptsim *s, int lattice, double a);
+/* Elements with ratios, e.g. "Co:1,Cr:1,Ni:1". Known elements: Al, Co, Cr,
+ * Fe, Ni, Cu, Ti, Mn (isotopes built in). */
+CSRO_API int csro_aptsim_set_composition(csro_aptsim *s, const char *composition);
+/* Planted ordered domains of `species` with diameters uniform in
+ * [dmin, dmax] nm until `fraction` of the box volume is covered
+ * (non-overlapping, placed at random). fraction 0 = none. */
+CSRO_API int csro_aptsim_set_domains(csro_aptsim *s, const char *species, double dmin, double dmax,
+                                     double fraction);
+CSRO_API int csro_aptsim_set_detection(csro_aptsim *s, double efficiency, double sigma_xy, double sigma_z);
+/* Uniform random background ions, as a fraction of detected ions, with
+ * mass-to-charge uniform in [1, 100) Da (truth 0). */
+CSRO_API int csro_aptsim_set_background(csro_aptsim *s, double fraction);
+CSRO_API int csro_aptsim_set_seed(csro_aptsim *s, uint64_t seed);
+
+/* Place the domains now (done automatically by the generators). */
+CSRO_API int csro_aptsim_plant(csro_aptsim *s);
+CSRO_API size_t csro_aptsim_ndomains(const csro_aptsim *s);
+CSRO_API int csro_aptsim_domain(const csro_aptsim *s, size_t i, double centre[3], double *radius);
+/* Fraction of the box volume inside domains (exact sphere volumes). */
+CSRO_API double csro_aptsim_domain_fraction(const csro_aptsim *s);
+
+/* In memory: the reconstruction and its truth (one byte per ion,
+ * allocated by the library: release with csro_free). */
+CSRO_API int csro_aptsim_generate(csro_aptsim *s, csro_recon **recon, uint8_t **truth);
+/* Streaming to files in bounded memory: a POS file and a truth file
+ * (.truth, csro-formats(5)); either path may be NULL. */
+CSRO_API int csro_aptsim_write(csro_aptsim *s, const char *pos_path, const char *truth_path,
+                               csro_progress_fn progress, void *user);
+/* An RRNG range file ranging every isotope peak of the composition
+ * (+-0.15 Da around m/2). */
+CSRO_API int csro_aptsim_write_ranges(const csro_aptsim *s, const char *path);
+/* Read a .truth file: *truth allocated by the library (csro_free). */
+CSRO_API int csro_truth_load(uint8_t **truth, size_t *n, const char *path);
+/* Write a .truth file. */
+CSRO_API int csro_truth_save(const uint8_t *truth, size_t n, const char *path);
 
 #ifdef __cplusplus
 }
