@@ -360,6 +360,79 @@ START_TEST(test_tiff_vtk)
 }
 END_TEST
 
+/* csro_probmap_load: a .prob written with csro_prob_writer on a 4x3x2
+ * voxel grid; rows for every voxel but 5 (absent), voxel 0 flagged no-data. */
+static char *write_prob(const char *name, const char *const *classes, size_t nc, uint64_t bad_index)
+{
+    char *p = tu_tmp(name);
+    csro_zsdm_meta *m = csro_zsdm_meta_new(CSRO_ZSDM_VOXELS);
+    csro_sdm_opts *o = csro_sdm_opts_new();
+    ck_assert_int_eq(csro_zsdm_meta_set_sdm(m, o), 0);
+    csro_sdm_opts_free(o);
+    ck_assert_int_eq(csro_zsdm_meta_set_pair(m, "Co", "Cr"), 0);
+    const size_t n[3] = {4, 3, 2};
+    csro_grid *g = make_grid(n, 2);
+    ck_assert_int_eq(csro_zsdm_meta_set_grid(m, g), 0);
+    for (size_t c = 0; c < nc; c++) ck_assert_int_eq(csro_zsdm_meta_add_class(m, classes[c]), (int)c);
+    csro_prob_writer *w;
+    ck_assert_int_eq(csro_prob_writer_open(&w, p, m), 0);
+    csro_zsdm_meta_free(m);
+    size_t cnt = csro_grid_count(g);
+    for (uint64_t i = 0; i < cnt; i++) {
+        if (i == 5) continue;
+        uint64_t idx = i == 7 && bad_index ? bad_index : i;
+        uint32_t fl = i == 0 ? CSRO_ROW_NODATA : 0;
+        float mean[3], sd[3];
+        for (size_t c = 0; c < nc; c++) { mean[c] = (float)(c + 1) * 0.01f * (float)i; sd[c] = 0.5f * mean[c]; }
+        ck_assert_int_eq(csro_prob_writer_write(w, 1, &idx, &fl, mean, sd), 0);
+    }
+    ck_assert_int_eq(csro_prob_writer_close(w), 0);
+    csro_grid_free(g);
+    return p;
+}
+
+START_TEST(test_load)
+{
+    static const char *two[] = {"FCC", "CSRO"}, *three[] = {"FCC", "L12", "B2"};
+    char *p2 = write_prob("two.prob", two, 2, 0), *p3 = write_prob("three.prob", three, 3, 0);
+    char *pb = write_prob("bad.prob", two, 2, 1000);
+    csro_probmap *m;
+    /* default class of a 2-class file: the second ("CSRO"), values 0.02 i */
+    ck_assert_int_eq(csro_probmap_load(&m, p2, NULL, CSRO_PROBMAP_MEANS, CSRO_PROBMAP_MEAN), 0);
+    ck_assert_str_eq(csro_probmap_label(m), "Co-Cr CSRO");
+    size_t d[3];
+    csro_probmap_dims(m, d);
+    ck_assert_uint_eq(d[0], 5); ck_assert_uint_eq(d[1], 4); ck_assert_uint_eq(d[2], 3);
+    const float *v = csro_probmap_data(m);
+    ck_assert(isnan(v[0]));                             /* voxel 0 only: no data */
+    ck_assert(fabs(v[1] - 0.02f) < 1e-6);               /* voxels 0 (no data), 1 */
+    /* sub-cell (4,1,0) = 9: voxels (3,0,0) = 3 and (3,1,0) = 7: (0.06 + 0.14) / 2 */
+    ck_assert(fabs(v[9] - 0.10f) < 1e-6);
+    /* sub-cell (1,1,0) = 6: voxels 0 (no data), 1, 4, 5 (absent): (0.02 + 0.08) / 2 */
+    ck_assert(fabs(v[6] - 0.05f) < 1e-6);
+    csro_probmap_free(m);
+    /* by name and by index; std field */
+    ck_assert_int_eq(csro_probmap_load(&m, p3, "L12", CSRO_PROBMAP_STDS, CSRO_PROBMAP_SUM), 0);
+    ck_assert_str_eq(csro_probmap_label(m), "Co-Cr L12 std");
+    /* sub-cell (1,0,0): voxels 0 (no data) and 1: std = 0.5 * 0.02 * 1 */
+    ck_assert(fabs(csro_probmap_data(m)[1] - 0.01f) < 1e-6);
+    csro_probmap_free(m);
+    ck_assert_int_eq(csro_probmap_load(&m, p3, "2", CSRO_PROBMAP_MEANS, CSRO_PROBMAP_SUM), 0);
+    ck_assert_str_eq(csro_probmap_label(m), "Co-Cr B2");
+    csro_probmap_free(m);
+    /* errors */
+    ck_assert_int_eq(csro_probmap_load(&m, p3, NULL, CSRO_PROBMAP_MEANS, CSRO_PROBMAP_SUM), CSRO_EINVAL);
+    ck_assert_ptr_null(m);
+    ck_assert_int_eq(csro_probmap_load(&m, p3, "CSRO", CSRO_PROBMAP_MEANS, CSRO_PROBMAP_SUM), CSRO_ENOTFOUND);
+    ck_assert(strstr(csro_last_error(), "classes: FCC, L12, B2") != NULL);
+    ck_assert_int_eq(csro_probmap_load(&m, p3, "3", CSRO_PROBMAP_MEANS, CSRO_PROBMAP_SUM), CSRO_ENOTFOUND);
+    ck_assert_int_eq(csro_probmap_load(&m, pb, NULL, CSRO_PROBMAP_MEANS, CSRO_PROBMAP_SUM), CSRO_EFORMAT);
+    ck_assert(strstr(csro_last_error(), "outside the grid") != NULL);
+    ck_assert_int_eq(csro_probmap_load(&m, p2, NULL, 9, CSRO_PROBMAP_SUM), CSRO_EINVAL);
+    free(p2); free(p3); free(pb);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("probmap");
@@ -371,6 +444,7 @@ int main(void)
     tcase_add_test(tc, test_extract);
     tcase_add_test(tc, test_extract_hand);
     tcase_add_test(tc, test_tiff_vtk);
+    tcase_add_test(tc, test_load);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
