@@ -5,7 +5,7 @@
 # input.
 . "$CSRO_SRCDIR/tests/tools/lib.sh"
 B=$CSRO_BIN
-MK="$PYTHON $CSRO_SRCDIR/tests/tools/mk_prob.py $CSRO_BUILD/libcsro.so"
+MK="$PYTHON $CSRO_SRCDIR/tests/tools/mk_prob.py"   # .prob writer from csro-prob(5)
 $PYTHON - "$T" <<'PY'
 import sys, numpy as np
 t = sys.argv[1]

@@ -1,11 +1,11 @@
 # t_csro_map.sh: csro-map on a planted .prob (two cubes of CSRO probability
-# 1 in a 0.1 background, written through the C API by mk_prob.py): the TIFF
+# 1 in a 0.1 background, written from csro-prob(5) by mk_prob.py): the TIFF
 # stack equals a NumPy scatter of the voxels into their 8 sub-cells, opens
 # in tifffile with the right shape and spacing; VTK, quick look, mask,
 # uncertainty; bad input.
 . "$CSRO_SRCDIR/tests/tools/lib.sh"
 B=$CSRO_BIN
-MK="$PYTHON $CSRO_SRCDIR/tests/tools/mk_prob.py $CSRO_BUILD/libcsro.so"
+MK="$PYTHON $CSRO_SRCDIR/tests/tools/mk_prob.py"   # .prob writer from csro-prob(5)
 
 # grid [0,10]x[0,6]x[0,6], v = 1, s = 0.5: 19 x 11 x 11 voxels
 $PYTHON - "$T" <<'PY'

@@ -5,7 +5,7 @@
 # rim: (n-1)^3 + 3*2*(n-1)^2), two domains; table rows and the linear fit.
 . "$CSRO_SRCDIR/tests/tools/lib.sh"
 B=$CSRO_BIN
-MK="$PYTHON $CSRO_SRCDIR/tests/tools/mk_prob.py $CSRO_BUILD/libcsro.so"
+MK="$PYTHON $CSRO_SRCDIR/tests/tools/mk_prob.py"   # .prob writer from csro-prob(5)
 $PYTHON - "$T" <<'PY'
 import sys, numpy as np
 p = np.zeros((11, 11, 19), np.float32)
