@@ -393,6 +393,51 @@ int csro_aptsim_generate(csro_aptsim *s, csro_recon **recon, uint8_t **truth)
     return rc;
 }
 
+int csro_aptsim_measure(const csro_aptsim *s, size_t n, const float *x, const float *y, const float *z,
+                        const uint8_t *species, const char *const *names, size_t nnames,
+                        const uint8_t *truth_in, csro_recon **recon, uint8_t **truth)
+{
+    *recon = NULL;
+    if (truth) *truth = NULL;
+    if (!x || !y || !z || !species || !names || !nnames || nnames > 256)
+        return cs_err(CSRO_EINVAL, "aptsim: measure needs positions, species and 1..256 names");
+    const as_element *el[256];
+    for (size_t k = 0; k < nnames; k++) {
+        el[k] = names[k] ? find_element(names[k], strlen(names[k])) : NULL;
+        if (!el[k]) return cs_err(CSRO_ENOTFOUND, "aptsim: species '%s' has no isotope table (known: Al Co Cr Fe Ni Cu Ti Mn)",
+                                  names[k] ? names[k] : "(null)");
+    }
+    mem_sink m = {{0}, 0, 0, 0};
+    int rc = 0;
+    double bgp = s->bg > 0 ? s->bg / (1 - s->bg) : 0;
+    float lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
+    for (size_t i = 0; i < n; i++) {
+        const float q0[3] = {x[i], y[i], z[i]};
+        for (int k = 0; k < 3; k++) { if (q0[k] < lo[k]) lo[k] = q0[k]; if (q0[k] > hi[k]) hi[k] = q0[k]; }
+    }
+    cs_rng r;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (i % 4096 == 0) cs_rng_init(&r, s->seed, 0x6d65617375726500ULL + i / 4096); /* one stream per block */
+        if (species[i] >= nnames) { rc = cs_err(CSRO_EINVAL, "aptsim: atom %zu has species %u of %zu", i, species[i], nnames); break; }
+        if (cs_rng_uniform(&r) >= s->eff) continue;
+        float q[4] = {(float)(x[i] + s->sxy * cs_rng_normal(&r)), (float)(y[i] + s->sxy * cs_rng_normal(&r)),
+                      (float)(z[i] + s->sz * cs_rng_normal(&r)), draw_mass(&r, el[species[i]])};
+        rc = mem_put(&m, q, truth_in ? truth_in[i] : 0);
+        if (!rc && bgp > 0 && cs_rng_uniform(&r) < bgp) {
+            float g[4];
+            for (int k = 0; k < 3; k++) g[k] = (float)(lo[k] + (hi[k] - lo[k]) * cs_rng_uniform(&r));
+            g[3] = (float)(1 + 99 * cs_rng_uniform(&r));
+            rc = mem_put(&m, g, 0);
+        }
+    }
+    if (!rc && !m.n) rc = cs_err(CSRO_EINVAL, "aptsim: the specimen has no detected ions");
+    if (!rc) rc = csro_recon_from_arrays(recon, m.n, m.v[0], m.v[1], m.v[2], m.v[3]);
+    for (int k = 0; k < 4; k++) free(m.v[k]);
+    if (!rc && truth) *truth = m.t;
+    else free(m.t);
+    return rc;
+}
+
 /* File sink: POS records (big-endian) and truth bytes. */
 typedef struct { cs_out *pos; cs_cw *truth; unsigned char buf[1 << 16]; size_t nb; uint8_t tb[4096]; size_t nt; uint64_t n; } file_sink;
 

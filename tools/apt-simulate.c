@@ -2,6 +2,7 @@
  * planted ordered CSRO domains in a random solid solution. */
 #include "common.h"
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +20,83 @@ static void usage(void)
            "  --efficiency E         detection efficiency in (0, 1] (default 0.5)\n"
            "  --sigma-xy S, --sigma-z S  Gaussian blur in nm (default 0.3, 0.03)\n"
            "  --background F         background ions as a fraction of all ions (default 0)\n"
+           "  --atoms FILE           measure this atomistic specimen instead (CSV with header\n"
+           "                         x,y,z,species[,local], e.g. csro-mc output); box,\n"
+           "                         lattice, composition and domains are then not used\n"
+           "                         (the composition is taken from the file)\n"
+           "  --truth-below T        with --atoms: truth = 1 where the 'local' column <= T\n"
+           "                         (csro-mc --local: negative = locally ordered)\n"
            "  --truth FILE           per-ion truth (1 = in a domain), csro-formats(5)\n"
            "  --ranges FILE          RRNG ranging every isotope peak\n"
            "  --domain-list FILE     TSV of planted domains (centre, diameter)\n"
            "  -o FILE                POS output ('-' = stdout)\n"
            "  --seed N, --quiet, --help, --version\n");
+}
+
+/* Read csro-mc style CSV (x,y,z,species[,local]) and measure it. */
+static void measure_atoms(csro_aptsim *s, const char *path, int have_below, double below, const char *out,
+                          const char *truth_path)
+{
+    FILE *f = !strcmp(path, "-") ? stdin : fopen(path, "r");
+    if (!f) tool_die(TOOL_EDATA, "%s: cannot open", path);
+    char line[512], names[256][16];
+    size_t nn = 0, n = 0, cap = 0, cnt[256] = {0};
+    float *v[3] = {NULL, NULL, NULL};
+    uint8_t *sp = NULL, *tr = NULL;
+    int lineno = 0, has_local = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        if (lineno == 1) {
+            if (strncmp(line, "x,y,z,species", 13)) tool_die(TOOL_EDATA, "%s:1: expected the header x,y,z,species[,local]", path);
+            has_local = strstr(line, ",local") != NULL;
+            if (have_below && !has_local) tool_die(TOOL_EDATA, "%s: --truth-below needs a 'local' column", path);
+            continue;
+        }
+        float q[3];
+        char name[16];
+        double loc = NAN;
+        int k = 0;
+        if (sscanf(line, "%f,%f,%f,%15[^,\n]%n", &q[0], &q[1], &q[2], name, &k) != 4)
+            tool_die(TOOL_EDATA, "%s:%d: expected x,y,z,species", path, lineno);
+        if (has_local && line[k] == ',') loc = strtod(line + k + 1, NULL);
+        size_t id = 0;
+        while (id < nn && strcmp(names[id], name)) id++;
+        if (id == nn) {
+            if (nn == 256) tool_die(TOOL_EDATA, "%s:%d: more than 256 species", path, lineno);
+            strcpy(names[nn++], name);
+        }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 1 << 16;
+            for (int a = 0; a < 3; a++) if (!(v[a] = realloc(v[a], cap * sizeof **v))) tool_die(TOOL_EDATA, "out of memory");
+            if (!(sp = realloc(sp, cap)) || !(tr = realloc(tr, cap))) tool_die(TOOL_EDATA, "out of memory");
+        }
+        for (int a = 0; a < 3; a++) v[a][n] = q[a];
+        sp[n] = (uint8_t)id;
+        tr[n] = have_below && loc <= below; /* NaN compares false */
+        cnt[id]++;
+        n++;
+    }
+    if (f != stdin) fclose(f);
+    if (!n) tool_die(TOOL_EDATA, "%s: no atoms", path);
+    char comp[4096] = "";
+    const char *np[256];
+    for (size_t i = 0; i < nn; i++) {
+        np[i] = names[i];
+        size_t len = strlen(comp);
+        snprintf(comp + len, sizeof comp - len, "%s%s:%zu", i ? "," : "", names[i], cnt[i]);
+    }
+    int rc = csro_aptsim_set_composition(s, comp);
+    if (rc) tool_fail(rc);
+    csro_recon *r;
+    uint8_t *t;
+    if ((rc = csro_aptsim_measure(s, n, v[0], v[1], v[2], sp, np, nn, tr, &r, &t))) tool_fail(rc);
+    if ((rc = csro_recon_save(r, out, CSRO_FMT_POS))) tool_fail(rc);
+    if (truth_path && (rc = csro_truth_save(t, csro_recon_count(r), truth_path))) tool_fail(rc);
+    if (!tool_quiet()) fprintf(stderr, "apt-simulate: %zu atoms measured, %zu ions\n", n, csro_recon_count(r));
+    csro_recon_free(r);
+    csro_free(t);
+    for (int a = 0; a < 3; a++) free(v[a]);
+    free(sp); free(tr);
 }
 
 int main(int argc, char **argv)
@@ -32,12 +105,14 @@ int main(int argc, char **argv)
     csro_aptsim *s;
     int rc = csro_aptsim_new(&s);
     if (rc) tool_fail(rc);
-    const char *out = NULL, *truth = NULL, *ranges = NULL, *dlist = NULL;
+    const char *out = NULL, *truth = NULL, *ranges = NULL, *dlist = NULL, *atoms = NULL;
+    int have_below = 0;
+    double below = 0;
     double eff = 0.5, sxy = 0.3, sz = 0.03;
     static const struct option lo[] = {
         {"box", 1, 0, 'b'}, {"lattice", 1, 0, 'L'}, {"a", 1, 0, 'a'}, {"composition", 1, 0, 'C'},
         {"domains", 1, 0, 'd'}, {"efficiency", 1, 0, 'e'}, {"sigma-xy", 1, 0, 'x'}, {"sigma-z", 1, 0, 'z'},
-        {"background", 1, 0, 'g'}, {"truth", 1, 0, 't'}, {"ranges", 1, 0, 'r'}, {"domain-list", 1, 0, 'D'},
+        {"background", 1, 0, 'g'}, {"truth", 1, 0, 't'}, {"ranges", 1, 0, 'r'}, {"domain-list", 1, 0, 'D'}, {"atoms", 1, 0, 'A'}, {"truth-below", 1, 0, 'B'},
         {"seed", 1, 0, 'S'}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {"version", 0, 0, 'V'}, {0, 0, 0, 0}};
     int c, lattice = CSRO_LATTICE_FCC;
     double a = 0.356;
@@ -70,6 +145,8 @@ int main(int argc, char **argv)
         case 't': truth = optarg; break;
         case 'r': ranges = optarg; break;
         case 'D': dlist = optarg; break;
+        case 'A': atoms = optarg; break;
+        case 'B': below = tool_double("--truth-below", optarg); have_below = 1; break;
         case 'S': csro_aptsim_set_seed(s, tool_u64("--seed", optarg)); break;
         case 'q': tool_set_quiet(1); break;
         case 'o': out = optarg; break;
@@ -83,6 +160,14 @@ int main(int argc, char **argv)
     tool_refuse_tty(out);
     if ((rc = csro_aptsim_set_lattice(s, lattice, a))) tool_usage_error("%s", csro_last_error());
     if ((rc = csro_aptsim_set_detection(s, eff, sxy, sz))) tool_usage_error("%s", csro_last_error());
+    if (have_below && !atoms) tool_usage_error("--truth-below needs --atoms");
+    if (atoms) {
+        if (domains || dlist) tool_usage_error("--domains and --domain-list do not apply to --atoms");
+        measure_atoms(s, atoms, have_below, below, out, truth);
+        if (ranges && (rc = csro_aptsim_write_ranges(s, ranges))) tool_fail(rc);
+        csro_aptsim_free(s);
+        return 0;
+    }
     if (domains) {
         char sp[16];
         double dmin, dmax, f;

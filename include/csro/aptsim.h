@@ -59,6 +59,16 @@ CSRO_API double csro_aptsim_domain_fraction(const csro_aptsim *s);
 /* In memory: the reconstruction and its truth (one byte per ion,
  * allocated by the library: release with csro_free). */
 CSRO_API int csro_aptsim_generate(csro_aptsim *s, csro_recon **recon, uint8_t **truth);
+/* Measure an atomistic specimen of your own (csro-mc output, a molecular
+ * dynamics snapshot ...): n atoms at x, y, z (nm) whose element is
+ * names[species[i]] (elements of the isotope table), with an optional
+ * per-atom truth, through the detection settings, background and seed of
+ * s (box, lattice and domains are not used). The result is allocated as by
+ * csro_aptsim_generate(). Deterministic for a seed. */
+CSRO_API int csro_aptsim_measure(const csro_aptsim *s, size_t n, const float *x, const float *y,
+                                 const float *z, const uint8_t *species, const char *const *names,
+                                 size_t nnames, const uint8_t *truth_in, csro_recon **recon,
+                                 uint8_t **truth);
 /* Streaming to files in bounded memory: a POS file and a truth file
  * (.truth, csro-formats(5)); either path may be NULL. */
 CSRO_API int csro_aptsim_write(csro_aptsim *s, const char *pos_path, const char *truth_path,

@@ -41,3 +41,35 @@ expect_fail 2 $B/apt-simulate --efficiency 0 -o "$T/x.pos"
 expect_fail 2 $B/apt-simulate
 [ ! -e "$T/x.pos" ] || die "partial output left behind"
 expect_fail 1 $B/apt-simulate -o /nonexistent-dir/x.pos
+
+# measuring an atomistic specimen: csro-mc output -> apt-simulate --atoms
+printf '1 Co Cr -30\n1 Co Ni -30\n1 Cr Ni 10\n' > "$T/epi.txt"
+$B/csro-mc --quiet --composition Co:1,Cr:1,Ni:1 --cells 10 --epi "$T/epi.txt" --temperature 600 --sweeps 20 \
+    --local Co-Cr -o "$T/mc.csv"
+$B/apt-simulate --quiet --atoms "$T/mc.csv" --truth-below -0.3 --efficiency 0.6 --seed 3 --truth "$T/mc.truth" \
+    --ranges "$T/mc.rrng" -o "$T/mc.pos"
+$B/apt-simulate --quiet --atoms "$T/mc.csv" --truth-below -0.3 --efficiency 0.6 --seed 3 -o "$T/mc2.pos"
+cmp "$T/mc.pos" "$T/mc2.pos"
+$B/apt-info -f tsv -r "$T/mc.rrng" "$T/mc.pos" | grep -q "^ranges	unranged	0$"
+$PYTHON - "$T" <<'PY'
+import sys, zlib, struct, numpy as np
+T = sys.argv[1]
+rows = [l.strip().split(",") for l in open(f"{T}/mc.csv").readlines()[1:]]
+loc = np.array([float(r[4]) for r in rows])
+expect = np.mean(loc <= -0.3)                  # NaN compares false
+raw = open(f"{T}/mc.truth", "rb").read(); off = 16 + struct.unpack("<I", raw[12:16])[0] + 4; out = b""
+while True:
+    rl, cl, _ = struct.unpack("<III", raw[off:off + 12]); off += 12
+    if rl == 0: break
+    out += zlib.decompress(raw[off:off + cl]); off += cl
+t = np.frombuffer(out, np.uint8)
+n = len(np.fromfile(f"{T}/mc.pos", ">f4")) // 4
+assert len(t) == n and abs(n / len(rows) - 0.6) < 5 * np.sqrt(0.24 / len(rows)), (n, len(rows))
+assert abs(t.mean() - expect) < 5 * np.sqrt(expect * (1 - expect) / n) + 1e-9, (t.mean(), expect)
+print("measured", n, "of", len(rows), "truth", t.mean(), "expected", expect)
+PY
+printf 'x,y,z,species\n0,0,0,Xq\n' > "$T/bad.csv"
+expect_fail 1 $B/apt-simulate --atoms "$T/bad.csv" -o "$T/x.pos"
+grep -q "Xq" "$T/err.txt"
+expect_fail 2 $B/apt-simulate --truth-below -0.3 -o "$T/x.pos"
+[ ! -e "$T/x.pos" ] || die "partial output left behind"
