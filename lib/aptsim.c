@@ -26,7 +26,7 @@ static const as_element as_table[] = {
 typedef struct { double c[3], r; } as_domain;
 
 struct csro_aptsim {
-    double box[3], a, eff, sxy, sz, bg, dmin, dmax, dfrac;
+    double box[3], a, eff, sxy, sz, bg, dmin, dmax, dfrac, needle_r0, needle_tan;
     int lattice;
     uint64_t seed;
     size_t nel;
@@ -170,6 +170,16 @@ int csro_aptsim_set_background(csro_aptsim *s, double fraction)
 {
     if (!(fraction >= 0 && fraction < 1)) return cs_err(CSRO_EINVAL, "aptsim: background fraction %g is not in [0, 1)", fraction);
     s->bg = fraction;
+    return 0;
+}
+
+int csro_aptsim_set_needle(csro_aptsim *s, double r0, double half_angle_deg)
+{
+    if (!(r0 >= 0) || !isfinite(r0)) return cs_err(CSRO_EINVAL, "aptsim: needle tip radius %g nm must be >= 0", r0);
+    if (!(half_angle_deg >= 0 && half_angle_deg < 45))
+        return cs_err(CSRO_EINVAL, "aptsim: needle half angle %g degrees is not in [0, 45)", half_angle_deg);
+    s->needle_r0 = r0;
+    s->needle_tan = tan(half_angle_deg * M_PI / 180);
     return 0;
 }
 
@@ -336,6 +346,10 @@ static int generate(csro_aptsim *s, as_sink *sink, csro_progress_fn progress, vo
                 for (int b = 0; b < nb; b++) {
                     double p[3] = {s->a * ((double)i + basis[b][0]), s->a * ((double)j + basis[b][1]),
                                    s->a * ((double)kz + basis[b][2])};
+                    if (s->needle_r0 > 0) { /* needle: radius r0 + z tan(half angle) around the box axis */
+                        double rx = p[0] - s->box[0] / 2, ry = p[1] - s->box[1] / 2, rr = s->needle_r0 + p[2] * s->needle_tan;
+                        if (rx * rx + ry * ry > rr * rr) continue;
+                    }
                     int inside = in_domain(s, p), sp;
                     if (inside) sp = b == 0 ? s->dspecies : draw(&r, cumf, s->nel);
                     else sp = draw(&r, cum, s->nel);

@@ -17,6 +17,8 @@ static void usage(void)
            "  --composition SPEC     elements and ratios (default Co:1,Cr:1,Ni:1)\n"
            "  --domains S:DMIN:DMAX:F ordered domains of species S (L1_2 on FCC, B2 on BCC),\n"
            "                         diameters DMIN..DMAX nm, volume fraction F (e.g. Co:1.5:3:0.05)\n"
+           "  --needle R0:ANGLE      needle specimen: tip radius R0 nm at z = 0 widening with\n"
+           "                         half angle ANGLE degrees around the box's z axis\n"
            "  --efficiency E         detection efficiency in (0, 1] (default 0.5)\n"
            "  --sigma-xy S, --sigma-z S  Gaussian blur in nm (default 0.3, 0.03)\n"
            "  --background F         background ions as a fraction of all ions (default 0)\n"
@@ -112,7 +114,7 @@ int main(int argc, char **argv)
     static const struct option lo[] = {
         {"box", 1, 0, 'b'}, {"lattice", 1, 0, 'L'}, {"a", 1, 0, 'a'}, {"composition", 1, 0, 'C'},
         {"domains", 1, 0, 'd'}, {"efficiency", 1, 0, 'e'}, {"sigma-xy", 1, 0, 'x'}, {"sigma-z", 1, 0, 'z'},
-        {"background", 1, 0, 'g'}, {"truth", 1, 0, 't'}, {"ranges", 1, 0, 'r'}, {"domain-list", 1, 0, 'D'}, {"atoms", 1, 0, 'A'}, {"truth-below", 1, 0, 'B'},
+        {"background", 1, 0, 'g'}, {"truth", 1, 0, 't'}, {"ranges", 1, 0, 'r'}, {"domain-list", 1, 0, 'D'}, {"atoms", 1, 0, 'A'}, {"needle", 1, 0, 'N'}, {"truth-below", 1, 0, 'B'},
         {"seed", 1, 0, 'S'}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {"version", 0, 0, 'V'}, {0, 0, 0, 0}};
     int c, lattice = CSRO_LATTICE_FCC;
     double a = 0.356;
@@ -146,6 +148,15 @@ int main(int argc, char **argv)
         case 'r': ranges = optarg; break;
         case 'D': dlist = optarg; break;
         case 'A': atoms = optarg; break;
+        case 'N': {
+            double nd[2];
+            char *colon = strchr(optarg, ':');
+            if (!colon) tool_usage_error("--needle: '%s' is not R0:ANGLE", optarg);
+            *colon = ',';
+            tool_doubles("--needle", optarg, nd, 2);
+            if ((rc = csro_aptsim_set_needle(s, nd[0], nd[1]))) tool_usage_error("--needle: %s", csro_last_error());
+            break;
+        }
         case 'B': below = tool_double("--truth-below", optarg); have_below = 1; break;
         case 'S': csro_aptsim_set_seed(s, tool_u64("--seed", optarg)); break;
         case 'q': tool_set_quiet(1); break;

@@ -48,6 +48,9 @@ CSRO_API int csro_aptsim_set_detection(csro_aptsim *s, double efficiency, double
  * mass-to-charge uniform in [1, 100) Da (truth 0). */
 CSRO_API int csro_aptsim_set_background(csro_aptsim *s, double fraction);
 CSRO_API int csro_aptsim_set_seed(csro_aptsim *s, uint64_t seed);
+/* Needle-shaped specimen: keep only sites within r0 + z tan(half_angle) of
+ * the box's z axis (x = lx/2, y = ly/2); r0 = 0 (default) keeps the box. */
+CSRO_API int csro_aptsim_set_needle(csro_aptsim *s, double r0, double half_angle_deg);
 
 /* Place the domains now (done automatically by the generators). */
 CSRO_API int csro_aptsim_plant(csro_aptsim *s);

@@ -73,3 +73,24 @@ expect_fail 1 $B/apt-simulate --atoms "$T/bad.csv" -o "$T/x.pos"
 grep -q "Xq" "$T/err.txt"
 expect_fail 2 $B/apt-simulate --truth-below -0.3 -o "$T/x.pos"
 [ ! -e "$T/x.pos" ] || die "partial output left behind"
+
+# needle: without blur every ion lies within r0 + z tan(angle) of the axis,
+# and the ion count follows the cone's volume
+$B/apt-simulate --quiet --box 20,20,30 --needle 4:8 --sigma-xy 0 --sigma-z 0 --efficiency 1 -o "$T/n.pos"
+$B/apt-simulate --quiet --box 20,20,30 --sigma-xy 0 --sigma-z 0 --efficiency 1 -o "$T/box.pos"
+$PYTHON - "$T" <<'PY'
+import sys, numpy as np
+T = sys.argv[1]
+p = np.fromfile(f"{T}/n.pos", ">f4").reshape(-1, 4).astype(float)
+b = np.fromfile(f"{T}/box.pos", ">f4").reshape(-1, 4)
+t = np.tan(np.radians(8))
+r = np.hypot(p[:, 0] - 10, p[:, 1] - 10)
+assert (r <= 4 + p[:, 2] * t + 1e-4).all()
+# cone frustum volume over the box volume (lattice covers 56 cells = 19.936 nm in z)
+h = 0.356 * int(30 / 0.356)
+vol = np.pi * h * (4 ** 2 + 4 * (4 + h * t) + (4 + h * t) ** 2) / 3
+frac = len(p) / len(b)
+assert abs(frac - vol / (0.356 * int(20 / 0.356)) ** 2 / h) < 0.02, (frac, vol)
+print("needle fraction", frac)
+PY
+expect_fail 2 $B/apt-simulate --needle 4:60 -o "$T/x.pos"
