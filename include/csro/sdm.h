@@ -17,6 +17,7 @@
 #define CSRO_SDM_H
 
 #include "csro/common.h"
+#include "csro/grid.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -60,6 +61,84 @@ CSRO_API int csro_sdm_points(const csro_sdm_opts *o,
                              const float *ax, const float *ay, const float *az, size_t na,
                              const float *bx, const float *by, const float *bz, size_t nb,
                              uint64_t *hist, size_t nbins);
+
+/* z-SDMs of voxels [first, first+nvox) of grid g (csro/grid.h): out is
+ * nvox*nbins float counts (exact integers; nbins = csro_sdm_opts_nbins(o)),
+ * natoms (may be NULL) receives the number of A atoms in each voxel, nodata
+ * (may be NULL) 1 where the voxel has too few atoms of the pair to form a
+ * pair (A == B: fewer than 2 atoms; A != B: no A or no B atom); such
+ * profiles are all zero. Voxel membership follows the reference's cKDTree
+ * ball query: sphere voxels hold the atoms with squared distance to the
+ * centre <= (1.5 v / 2)^2, cube voxels those with |p - centre| <= v/2 on
+ * every axis. A and B point sets are float arrays; pass the same pointers
+ * (and count) for A == B (each unordered pair is then evaluated once and
+ * counted both ways, giving the ordered-pair counts). Only atoms near the
+ * requested voxels matter: a call with just the atoms of a z-slab that
+ * covers the voxels' spheres gives the same result as with all atoms.
+ * threads 0 = all cores; the output is identical for any thread count.
+ * progress (may be NULL) is called from the calling thread; a non-zero
+ * return cancels with CSRO_ECANCELED (out is then incomplete). Errors:
+ * CSRO_EINVAL (range beyond the grid, NULL arrays, no kept bins),
+ * CSRO_ENOMEM. Thread-safe: any number of calls may run concurrently. */
+CSRO_API int csro_sdm_voxels(const csro_sdm_opts *o, const csro_grid *g,
+                             const float *ax, const float *ay, const float *az, size_t na,
+                             const float *bx, const float *by, const float *bz, size_t nb,
+                             size_t first, size_t nvox, float *out, uint32_t *natoms,
+                             uint8_t *nodata, int threads, csro_progress_fn progress, void *user);
+
+/* The z interval [zr[0], zr[1]] (nm) that holds every atom that can lie in
+ * a voxel of [first, first+nvox) of g (sphere: centre z +- 1.5 v / 2, cube:
+ * +- v / 2, widened by 1e-9 relative for rounding). Passing
+ * csro_sdm_voxels only the atoms with z in this interval gives the same
+ * result as passing all atoms: what a tool streaming z-slabs of a large
+ * reconstruction needs. CSRO_EINVAL if the range is empty or beyond the
+ * grid. Thread-safe. */
+CSRO_API int csro_sdm_voxels_zrange(const csro_grid *g, size_t first, size_t nvox, double zr[2]);
+
+/* Number of bins over the full [-R, R) range (200 for the defaults); the
+ * kept bins are [csro_sdm_opts_first_bin, + csro_sdm_opts_nbins). */
+CSRO_API size_t csro_sdm_opts_nfull(const csro_sdm_opts *o);
+
+/* Whole point-set 2D SDM, to see lattice planes before voxelizing: every
+ * ordered pair (i in A, j in B) with |p_j - p_i| <= R and dz, dx != 0, as
+ * csro_sdm_points, binned with the same rule over [-R, R) on both axes:
+ * hist2d[row * nfull + col] with row = dz bin, col = dx bin (the
+ * reference's fast_histogram2d array), nfull = csro_sdm_opts_nfull(o).
+ * prof (nfull counts) receives the row sums: the uncropped 1D z-SDM of all
+ * pairs (its bins [first, first + nbins) equal csro_sdm_points). Either
+ * output may be NULL, not both; both are overwritten. threads 0 = all
+ * cores; identical output for any thread count; progress as in
+ * csro_sdm_voxels. Errors: CSRO_EINVAL (nfull mismatch, NULL arrays),
+ * CSRO_ENOMEM, CSRO_ECANCELED. Thread-safe. */
+CSRO_API int csro_sdm_2d(const csro_sdm_opts *o,
+                         const float *ax, const float *ay, const float *az, size_t na,
+                         const float *bx, const float *by, const float *bz, size_t nb,
+                         uint64_t *hist2d, uint64_t *prof, size_t nfull,
+                         int threads, csro_progress_fn progress, void *user);
+
+/* Whole point-set 3D SDM: counts of pair offsets d = p_j - p_i (i in A,
+ * j in B, |d| <= R, d != 0) in an n x n x n cube over [-R, R)^3 of the
+ * analysis frame (e1, u x e1, u): for the default z direction simply
+ * (dx, dy, dz). Bin k = (int)((c + R) * n / (2R)); layout
+ * hist3d[(kz * n + ky) * n + kx] (n*n*n counters, overwritten; one TIFF
+ * page per kz). n in 1..256. Threads, progress, errors as csro_sdm_2d. */
+CSRO_API int csro_sdm_3d(const csro_sdm_opts *o,
+                         const float *ax, const float *ay, const float *az, size_t na,
+                         const float *bx, const float *by, const float *bz, size_t nb,
+                         uint64_t *hist3d, size_t n,
+                         int threads, csro_progress_fn progress, void *user);
+
+/* Sample types of csro_sdm_tiff_write. */
+enum { CSRO_SDM_TIFF_FLOAT32 = 1, CSRO_SDM_TIFF_UINT32 = 2 };
+
+/* Write pages images of width x height 32-bit samples (float or uint32_t
+ * per type; data holds pages*height*width values, row-major, page after
+ * page) as an uncompressed multi-page grayscale TIFF via libtiff. The file
+ * appears atomically (temporary + rename); "-" writes to stdout. Sizes up
+ * to 65535 per axis. Errors: CSRO_EINVAL, CSRO_EIO, CSRO_ENOMEM.
+ * Thread-safe. */
+CSRO_API int csro_sdm_tiff_write(const char *path, const void *data, int type,
+                                 size_t width, size_t height, size_t pages);
 
 #ifdef __cplusplus
 }

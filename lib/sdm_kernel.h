@@ -1,0 +1,41 @@
+/* sdm_kernel.h: the z-SDM pair kernels shared by the voxel engine and the
+ * whole-ROI maps. They reproduce cs_sdm_project + cs_sdm_bin (sdm_impl.h)
+ * exactly, 4 pairs per step in double precision, and add into per-lane
+ * sub-histograms of the kept bins (slot nbins collects dropped pairs). */
+#ifndef CSRO_SDM_KERNEL_H
+#define CSRO_SDM_KERNEL_H
+
+#include "sdm_impl.h"
+#include <stdint.h>
+
+/* Number of padding entries callers must leave after the last point of
+ * each coordinate array; they must hold CS_SDM_PAD (far away). */
+#define CS_SDM_NPAD 8
+#define CS_SDM_PAD 1e18f
+/* Sub-histograms used by the kernels. */
+#define CS_SDM_NSUB 8
+
+typedef struct {
+    double R, R2, norm, fl, fh;   /* fl/fh: kept full-bin range [first, first+nbins) */
+    double tlo, thi;              /* kept iff tlo <= dz < thi (dz range and crop) */
+    double u[3], e[3];
+    int axis, first;
+    size_t stride;                /* distance between sub-histograms (>= nbins + 1) */
+} cs_sdm_kparm;
+
+void cs_sdm_kparm_init(cs_sdm_kparm *p, const csro_sdm_opts *o);
+/* Every ordered pair (i, j), i != j, of one point set of n points with
+ * i0 <= i < i1 and j > i or the reverse, each unordered pair evaluated once.
+ * h: CS_SDM_NSUB * p->stride counters (a sub-histogram counter grows by at
+ * most (i1 - i0) * n / 2 per call). */
+void cs_sdm_kernel_sym(const cs_sdm_kparm *p, const float *x, const float *y, const float *z,
+                       size_t n, size_t i0, size_t i1, uint32_t *h);
+/* Every ordered pair (i in A, j in B) (a counter grows by at most na * nb / 2). */
+void cs_sdm_kernel_pair(const cs_sdm_kparm *p, const float *ax, const float *ay, const float *az,
+                        size_t na, const float *bx, const float *by, const float *bz, size_t nb,
+                        uint32_t *h);
+
+/* Thread count: threads > 0 as given, 0 = online cores. */
+int cs_sdm_threads(int threads);
+
+#endif
