@@ -102,3 +102,34 @@ def test_ranges_error_names_file_and_line(tmp_path):
     with pytest.raises(csro.CsroError) as e:
         csro.Ranges.load(tmp_path / "bad.rrng")
     assert "bad.rrng" in str(e.value)
+
+
+def parse_rrng(path):
+    """Independent minimal RRNG reader: [(lo, hi, element)] of one-element ranges."""
+    out = []
+    for line in open(path):
+        if line.startswith("Range") and "=" in line and not line.startswith("Ranges"):
+            f = line.split("=", 1)[1].split()
+            comp = [t for t in f[2:] if ":" in t and not t.startswith(("Vol", "Color", "Name"))]
+            out.append((float(f[0]), float(f[1]), comp[0].split(":")[0] if len(comp) == 1 else None))
+    return out
+
+
+def test_real_cocrni_counts(tmp_path):
+    """Real CoCrNi ions (tests/data/cocrni_2000.csv): the ions selected as
+    Ni, Co, Cr equal the counts of a plain NumPy windowing of the CSV."""
+    import os
+    data = os.environ.get("CSRO_TESTDATA", os.path.join(os.path.dirname(__file__), "..", "..", "tests", "data"))
+    csv, rr = os.path.join(data, "cocrni_2000.csv"), os.path.join(data, "ranges_cocrni.rrng")
+    a = np.loadtxt(csv, delimiter=",", dtype=np.float32)
+    with csro.Recon.load(csv) as r, csro.Ranges.load(rr) as rg:
+        assert len(r) == 2000 and np.array_equal(r.xyz, a[:, :3])
+        ranges = parse_rrng(rr)
+        for el in ("Ni", "Co", "Cr"):
+            sel = np.zeros(len(a), bool)
+            for lo, hi, e in ranges:
+                if e == el:
+                    sel |= (a[:, 3] >= np.float32(lo)) & (a[:, 3] <= np.float32(hi))
+            got = rg.atoms(r, el)
+            assert len(got) == sel.sum() > 100
+            assert np.array_equal(got, a[sel, :3])
