@@ -133,3 +133,18 @@ def test_real_cocrni_counts(tmp_path):
             got = rg.atoms(r, el)
             assert len(got) == sel.sum() > 100
             assert np.array_equal(got, a[sel, :3])
+
+
+def test_epos_fields_zero_copy():
+    """tests/data/recon_tiny.epos (hand-built, values in tests/data/README.md)."""
+    import os
+    import struct
+    data = os.environ.get("CSRO_TESTDATA", os.path.join(os.path.dirname(__file__), "..", "..", "tests", "data"))
+    path = os.path.join(data, "recon_tiny.epos")
+    raw = open(path, "rb").read()
+    rec0 = struct.unpack(">9f2i", raw[:44])  # independent decoding of ion 0
+    with csro.Recon.load(path) as r:
+        f = r.fields
+        assert len(r) == 2 and list(r.x) == [1.0, 0.5]
+        assert f["tof"][0] == rec0[4] == 512.25 and f["vdc"][0] == rec0[5]
+        assert f["pslep"].dtype == np.int32 and f["pslep"][0] == rec0[9] == 7 and list(f["ipp"]) == [2, 1]
