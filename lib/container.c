@@ -19,16 +19,18 @@ static int cw_emit(cs_cw *w)
 {
     if (!w->nraw) return 0;
     uLongf clen = compressBound(CS_CHUNK);
-    if (compress2(w->comp, &clen, w->raw, w->nraw, 6) != Z_OK)
+    /* level 1: profiles compress nearly as well as at 6, 3-4x faster */
+    if (compress2(w->comp, &clen, w->raw, w->nraw, 1) != Z_OK)
         return cs_err(CSRO_ENOMEM, "%s: compression failed", cs_out_path(w->out));
     unsigned char h[12];
     cs_wr_le32(h, (uint32_t)w->nraw);
     cs_wr_le32(h + 4, (uint32_t)clen);
-    cs_wr_le32(h + 8, (uint32_t)crc32(0L, w->raw, (uInt)w->nraw));
+    uLong crc = crc32(0L, w->raw, (uInt)w->nraw);
+    cs_wr_le32(h + 8, (uint32_t)crc);
     FILE *fp = cs_out_fp(w->out);
     if (fwrite(h, 1, 12, fp) != 12 || fwrite(w->comp, 1, clen, fp) != clen)
         return cs_err_errno(CSRO_EIO, "%s: write error", cs_out_path(w->out));
-    w->crc_all = crc32(w->crc_all, w->raw, (uInt)w->nraw);
+    w->crc_all = crc32_combine(w->crc_all, crc, (z_off_t)w->nraw);
     w->total += w->nraw;
     w->nraw = 0;
     return 0;
@@ -183,7 +185,7 @@ static int cr_next(cs_cr *r)
         return cs_err(CSRO_ECHECKSUM, "%s: corrupted chunk (decompression failed)", r->path);
     if ((uint32_t)crc32(0L, r->raw, rl) != crc)
         return cs_err(CSRO_ECHECKSUM, "%s: chunk checksum mismatch (corrupted file)", r->path);
-    r->crc_all = crc32(r->crc_all, r->raw, rl);
+    r->crc_all = crc32_combine(r->crc_all, crc, (z_off_t)rl);
     r->total += rl;
     r->nraw = rl;
     r->pos = 0;

@@ -71,6 +71,16 @@ CSRO_API size_t csro_zsdm_meta_nparams(const csro_zsdm_meta *m);
 CSRO_API const char *csro_zsdm_meta_param(const csro_zsdm_meta *m, size_t i);
 /* Value for key, or NULL. */
 CSRO_API const char *csro_zsdm_meta_text(const csro_zsdm_meta *m, const char *key);
+/* Added by the zsdm module (same ABI node): index of the first kept bin in
+ * the full [-R, R) histogram; the crop [lo, hi) and the unit analysis
+ * direction (CSRO_ENOTFOUND when the metadata has no bins); the number of
+ * key/value texts and the key of text i (NULL if i is out of range), so
+ * that all provenance can be listed. Thread-safe on a const metadata. */
+CSRO_API size_t csro_zsdm_meta_first_bin(const csro_zsdm_meta *m);
+CSRO_API int csro_zsdm_meta_crop(const csro_zsdm_meta *m, double *lo, double *hi);
+CSRO_API int csro_zsdm_meta_direction(const csro_zsdm_meta *m, double u[3]);
+CSRO_API size_t csro_zsdm_meta_ntexts(const csro_zsdm_meta *m);
+CSRO_API const char *csro_zsdm_meta_text_key(const csro_zsdm_meta *m, size_t i);
 /* 0 if a and b have identical bins (count, edges, width, radius); else
  * CSRO_EMISMATCH with a message saying what differs. */
 CSRO_API int csro_zsdm_meta_same_bins(const csro_zsdm_meta *a, const csro_zsdm_meta *b);

@@ -1,0 +1,388 @@
+/* apt-voxelize: z-SDM profiles of every voxel of a reconstruction for one
+ * or more species pairs, written as .zsdm files. Works slab by slab along
+ * z (bounded memory for the profiles). */
+#include "common.h"
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PAIRS 16
+
+static void usage(void)
+{
+    printf("Usage: apt-voxelize -r RANGES -p A-B [-p C-D ...] [OPTIONS] RECON -o OUT.zsdm\n"
+           "Compute the z-SDM of every voxel of a reconstruction (POS, EPOS, APT, CSV;\n"
+           "- = stdin) for each species pair and write one .zsdm file per pair.\n\n"
+           "  -r, --ranges FILE      range file (RRNG or RNG)\n"
+           "  -p, --pair A-B         species pair, e.g. Ni-Ni, Ni-Co, Ni (= Ni-Ni); each\n"
+           "                         side is a species list of csro_ranges_species_weights\n"
+           "                         (\"Ni\", \"Co,Ni\", an ion name); repeat for several pairs\n"
+           "  -o, --output FILE      output (- = stdout, one pair only); with several\n"
+           "                         pairs FILE must contain %%p, replaced by the pair (Ni-Co)\n"
+           "      --voxel V          voxel edge in nm (default 1)\n"
+           "      --stride S         voxel stride in nm (default 0.5)\n"
+           "      --roi X0,Y0,Z0,X1,Y1,Z1  region of interest in nm (default: the bounding\n"
+           "                         box of the reconstruction)\n"
+           "      --shape sphere|cube  voxel shape (default sphere of radius 0.75 V)\n"
+           "      --radius R         z-SDM pair radius in nm (default 1.5)\n"
+           "      --bin-width W      z-SDM bin width in nm (default 0.015)\n"
+           "      --crop LO,HI       kept bin left edges in nm (default -0.7,0.7)\n"
+           "      --direction X,Y,Z  analysis direction (default 0,0,1)\n"
+           "      --decompose        molecular ions contribute their atoms of the species\n"
+           "      --random-labels SEED  shuffle mass-to-charge values among the ions\n"
+           "                         first (random-label null control)\n"
+           "      --counts           store raw pair counts (same as --preprocess raw)\n"
+           "      --preprocess P     raw, minmax (default) or experimental\n"
+           "      --skip-empty       write no row for voxels without data (no-data flag)\n"
+           "      --slab N           voxel layers per slab (default: automatic)\n"
+           "      --threads N        worker threads (0 = all cores, default)\n"
+           "      --quiet            no progress bar\n"
+           "      --help, --version\n\n"
+           "Exit status: 0 ok, 1 bad data or I/O, 2 usage.\n");
+    exit(0);
+}
+
+typedef struct {
+    char *a, *b, *name, *out;
+    float *ax, *ay, *az, *bx, *by, *bz; /* sorted by z */
+    size_t na, nb;
+    csro_zsdm_writer *w;
+} pair;
+
+/* Atoms of ions with weight > 0, as z-sorted float arrays. */
+typedef struct { float z; uint32_t i; } zkey;
+static int cmp_z(const void *p, const void *q)
+{
+    const zkey *a = p, *b = q;
+    return a->z < b->z ? -1 : a->z > b->z ? 1 : (a->i > b->i) - (a->i < b->i);
+}
+
+static void select_species(const csro_ranges *rg, const char *spec, int flags, const int32_t *ion,
+                           const float *x, const float *y, const float *z, size_t n,
+                           float **ox, float **oy, float **oz, size_t *on)
+{
+    size_t ni = csro_ranges_nions(rg);
+    int *wt = calloc(ni ? ni : 1, sizeof *wt);
+    if (!wt) tool_die(TOOL_EDATA, "out of memory");
+    int rc = csro_ranges_species_weights(rg, spec, flags, wt, ni);
+    if (rc) tool_fail(rc);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) k += ion[i] >= 0 && wt[ion[i]] > 0;
+    zkey *key = malloc((k ? k : 1) * sizeof *key);
+    *ox = malloc((k ? k : 1) * sizeof **ox);
+    *oy = malloc((k ? k : 1) * sizeof **oy);
+    *oz = malloc((k ? k : 1) * sizeof **oz);
+    if (!key || !*ox || !*oy || !*oz) tool_die(TOOL_EDATA, "out of memory");
+    k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ion[i] >= 0 && wt[ion[i]] > 0) { key[k].z = z[i]; key[k].i = (uint32_t)i; k++; }
+    qsort(key, k, sizeof *key, cmp_z);
+    for (size_t j = 0; j < k; j++) {
+        (*ox)[j] = x[key[j].i];
+        (*oy)[j] = y[key[j].i];
+        (*oz)[j] = z[key[j].i];
+    }
+    *on = k;
+    free(key);
+    free(wt);
+}
+
+/* First index with z[i] >= v in a sorted array. */
+static size_t lower(const float *z, size_t n, double v)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t m = lo + (hi - lo) / 2;
+        if ((double)z[m] < v) lo = m + 1;
+        else hi = m;
+    }
+    return lo;
+}
+
+/* Output name: pattern with %p replaced by the pair name. */
+static char *out_name(const char *pat, const char *pairname)
+{
+    size_t n = strlen(pat) + 1, k = strlen(pairname);
+    for (const char *s = strstr(pat, "%p"); s; s = strstr(s + 2, "%p")) n += k;
+    char *o = malloc(n), *d = o;
+    if (!o) tool_die(TOOL_EDATA, "out of memory");
+    for (const char *s = pat; *s;) {
+        if (s[0] == '%' && s[1] == 'p') { memcpy(d, pairname, k); d += k; s += 2; }
+        else *d++ = *s++;
+    }
+    *d = 0;
+    return o;
+}
+
+static pair pairs[MAX_PAIRS];
+static size_t npairs;
+
+static void abort_all(void)
+{
+    for (size_t p = 0; p < npairs; p++) {
+        csro_zsdm_writer_abort(pairs[p].w);
+        pairs[p].w = NULL;
+    }
+}
+
+static _Noreturn void fail(int rc)
+{
+    abort_all();
+    tool_fail(rc);
+}
+
+int main(int argc, char **argv)
+{
+    tool_init("apt-voxelize");
+    enum { O_VOXEL = 256, O_STRIDE, O_ROI, O_SHAPE, O_RADIUS, O_BINW, O_CROP, O_DIR, O_DECOMP,
+           O_RANDOM, O_COUNTS, O_PRE, O_SLAB, O_THREADS, O_QUIET, O_SKIP };
+    static const struct option lo[] = {
+        {"ranges", required_argument, 0, 'r'}, {"pair", required_argument, 0, 'p'},
+        {"output", required_argument, 0, 'o'}, {"voxel", required_argument, 0, O_VOXEL},
+        {"stride", required_argument, 0, O_STRIDE}, {"roi", required_argument, 0, O_ROI},
+        {"shape", required_argument, 0, O_SHAPE}, {"radius", required_argument, 0, O_RADIUS},
+        {"bin-width", required_argument, 0, O_BINW}, {"crop", required_argument, 0, O_CROP},
+        {"direction", required_argument, 0, O_DIR}, {"decompose", no_argument, 0, O_DECOMP},
+        {"random-labels", required_argument, 0, O_RANDOM}, {"counts", no_argument, 0, O_COUNTS},
+        {"preprocess", required_argument, 0, O_PRE}, {"slab", required_argument, 0, O_SLAB},
+        {"threads", required_argument, 0, O_THREADS}, {"quiet", no_argument, 0, O_QUIET},
+        {"skip-empty", no_argument, 0, O_SKIP},
+        {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
+    const char *ranges_path = NULL, *out = NULL;
+    double voxel = 1.0, stride = 0.5, roi[6] = {0}, crop[2] = {0}, dir[3] = {0}, radius = NAN, binw = NAN;
+    int have_roi = 0, have_crop = 0, have_dir = 0, shape = CSRO_VOXEL_SPHERE, flags = 0, random = 0;
+    int pre = CSRO_PRE_MINMAX, threads = 0, skip_empty = 0;
+    long slab = 0;
+    uint64_t seed = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "r:p:o:", lo, NULL)) != -1) {
+        switch (c) {
+        case 'r': ranges_path = optarg; break;
+        case 'p': {
+            if (npairs == MAX_PAIRS) tool_usage_error("at most %d pairs", MAX_PAIRS);
+            pair *p = &pairs[npairs++];
+            const char *dash = strchr(optarg + (*optarg ? 1 : 0), '-');
+            if (!*optarg || (dash && (!dash[1] || dash == optarg)))
+                tool_usage_error("--pair: '%s' is not A-B", optarg);
+            p->a = dash ? strndup(optarg, (size_t)(dash - optarg)) : strdup(optarg);
+            p->b = strdup(dash ? dash + 1 : optarg);
+            size_t n = strlen(p->a) + strlen(p->b) + 2;
+            p->name = malloc(n);
+            if (!p->a || !p->b || !p->name) tool_die(TOOL_EDATA, "out of memory");
+            snprintf(p->name, n, "%s-%s", p->a, p->b);
+            break;
+        }
+        case 'o': out = optarg; break;
+        case O_VOXEL: voxel = tool_double("--voxel", optarg); break;
+        case O_STRIDE: stride = tool_double("--stride", optarg); break;
+        case O_ROI: tool_doubles("--roi", optarg, roi, 6); have_roi = 1; break;
+        case O_SHAPE:
+            if (!strcmp(optarg, "sphere")) shape = CSRO_VOXEL_SPHERE;
+            else if (!strcmp(optarg, "cube")) shape = CSRO_VOXEL_CUBE;
+            else tool_usage_error("--shape: '%s' is not sphere or cube", optarg);
+            break;
+        case O_RADIUS: radius = tool_double("--radius", optarg); break;
+        case O_BINW: binw = tool_double("--bin-width", optarg); break;
+        case O_CROP: tool_doubles("--crop", optarg, crop, 2); have_crop = 1; break;
+        case O_DIR: tool_doubles("--direction", optarg, dir, 3); have_dir = 1; break;
+        case O_DECOMP: flags |= CSRO_SPECIES_DECOMPOSE; break;
+        case O_RANDOM: seed = tool_u64("--random-labels", optarg); random = 1; break;
+        case O_COUNTS: pre = CSRO_PRE_RAW; break;
+        case O_PRE:
+            if (!strcmp(optarg, "raw")) pre = CSRO_PRE_RAW;
+            else if (!strcmp(optarg, "minmax")) pre = CSRO_PRE_MINMAX;
+            else if (!strcmp(optarg, "experimental")) pre = CSRO_PRE_EXPERIMENTAL;
+            else tool_usage_error("--preprocess: '%s' is not raw, minmax or experimental", optarg);
+            break;
+        case O_SLAB: slab = tool_long("--slab", optarg, 1, 1000000); break;
+        case O_THREADS: threads = (int)tool_long("--threads", optarg, 0, 4096); break;
+        case O_QUIET: tool_set_quiet(1); break;
+        case O_SKIP: skip_empty = 1; break;
+        case 'h': usage(); break;
+        case 'V': tool_version(); break;
+        default: tool_usage_error("unknown option");
+        }
+    }
+    if (optind + 1 != argc) tool_usage_error("expected one reconstruction file (- for stdin)");
+    const char *recon_path = argv[optind];
+    if (!ranges_path) tool_usage_error("a range file is required (-r FILE)");
+    if (!npairs) tool_usage_error("at least one species pair is required (-p A-B)");
+    if (!out) out = "-";
+    if (npairs > 1 && !strstr(out, "%p"))
+        tool_usage_error("with %zu pairs the output name must contain %%p (e.g. -o vox-%%p.zsdm)", npairs);
+    if (!(stride > 0)) tool_usage_error("--stride: %g must be > 0", stride);
+    if (!(voxel > 0)) tool_usage_error("--voxel: %g must be > 0", voxel);
+    for (size_t p = 0; p < npairs; p++) {
+        pairs[p].out = out_name(out, pairs[p].name);
+        for (size_t q = 0; q < p; q++)
+            if (strcmp(pairs[p].out, "-") && !strcmp(pairs[p].out, pairs[q].out))
+                tool_usage_error("pairs %s and %s would both be written to %s", pairs[q].name, pairs[p].name, pairs[p].out);
+    }
+    tool_refuse_tty(pairs[0].out);
+
+    /* SDM options */
+    csro_sdm_opts *so = csro_sdm_opts_new();
+    if (!so) tool_die(TOOL_EDATA, "out of memory");
+    int rc = 0;
+    /* order the setters so that bin width <= radius holds at each step */
+    if (!isnan(binw) && binw <= csro_sdm_opts_radius(so)) { rc = csro_sdm_opts_set_bin_width(so, binw); binw = NAN; }
+    if (!rc && !isnan(radius)) rc = csro_sdm_opts_set_radius(so, radius);
+    if (!rc && !isnan(binw)) rc = csro_sdm_opts_set_bin_width(so, binw);
+    if (!rc && have_crop) rc = csro_sdm_opts_set_crop(so, crop[0], crop[1]);
+    if (!rc && have_dir) rc = csro_sdm_opts_set_direction(so, dir[0], dir[1], dir[2]);
+    if (rc) tool_usage_error("%s", csro_last_error());
+    const size_t nbins = csro_sdm_opts_nbins(so);
+    if (!nbins) tool_usage_error("the crop keeps no z-SDM bins");
+    if (pre == CSRO_PRE_EXPERIMENTAL && nbins < 15)
+        tool_usage_error("--preprocess experimental needs at least 15 bins, the options give %zu", nbins);
+
+    /* inputs */
+    csro_ranges *rg;
+    if ((rc = csro_ranges_load(&rg, ranges_path, NULL))) tool_fail(rc);
+    csro_recon *rec;
+    csro_load_opts *lopts = csro_load_opts_new();
+    if (!lopts) tool_die(TOOL_EDATA, "out of memory");
+    if (!tool_quiet()) csro_load_opts_set_progress(lopts, tool_progress, NULL);
+    rc = csro_recon_load(&rec, recon_path, lopts);
+    csro_load_opts_free(lopts);
+    tool_progress_done();
+    if (rc) tool_fail(rc);
+    if (random && (rc = csro_recon_shuffle_mass(rec, seed))) tool_fail(rc);
+    size_t n = csro_recon_count(rec);
+    if (!n) tool_die(TOOL_EDATA, "%s: the reconstruction has no ions", recon_path);
+    const float *x = csro_recon_x(rec), *y = csro_recon_y(rec), *z = csro_recon_z(rec);
+    int32_t *ion = malloc(n * sizeof *ion);
+    if (!ion) tool_die(TOOL_EDATA, "out of memory");
+    if ((rc = csro_ranges_assign(rg, csro_recon_mass(rec), n, ion))) tool_fail(rc);
+
+    /* grid */
+    double glo[3], ghi[3];
+    if (have_roi) {
+        for (int a = 0; a < 3; a++) { glo[a] = roi[a]; ghi[a] = roi[3 + a]; }
+    } else if ((rc = csro_recon_bounds(rec, glo, ghi))) {
+        tool_fail(rc);
+    }
+    csro_grid *g;
+    if ((rc = csro_grid_new(&g, glo, ghi, voxel, stride, shape))) {
+        if (have_roi) tool_usage_error("%s", csro_last_error());
+        tool_die(TOOL_EDATA, "%s: %s", recon_path, csro_last_error());
+    }
+    size_t dims[3];
+    csro_grid_dims(g, dims);
+    const size_t layer = dims[0] * dims[1];
+    if (!slab) { /* about 16 MiB of profiles per slab */
+        size_t per = layer * nbins * sizeof(float);
+        slab = (long)((16u << 20) / (per ? per : 1));
+        if (slab < 1) slab = 1;
+    }
+    if ((size_t)slab > dims[2]) slab = (long)dims[2];
+
+    /* species */
+    for (size_t p = 0; p < npairs; p++) {
+        pair *pp = &pairs[p];
+        select_species(rg, pp->a, flags, ion, x, y, z, n, &pp->ax, &pp->ay, &pp->az, &pp->na);
+        if (!strcmp(pp->a, pp->b)) {
+            pp->bx = pp->ax; pp->by = pp->ay; pp->bz = pp->az; pp->nb = pp->na;
+        } else {
+            select_species(rg, pp->b, flags, ion, x, y, z, n, &pp->bx, &pp->by, &pp->bz, &pp->nb);
+        }
+    }
+    free(ion);
+
+    /* writers (only now: every input has been checked) */
+    for (size_t p = 0; p < npairs; p++) {
+        csro_zsdm_meta *m = csro_zsdm_meta_new(CSRO_ZSDM_VOXELS);
+        if (!m) fail(CSRO_ENOMEM);
+        char num[64];
+        if ((rc = csro_zsdm_meta_set_sdm(m, so)) || (rc = csro_zsdm_meta_set_pair(m, pairs[p].a, pairs[p].b)) ||
+            (rc = csro_zsdm_meta_set_grid(m, g)) || (rc = csro_zsdm_meta_set_preprocess(m, pre)) ||
+            (rc = csro_zsdm_meta_set_text(m, "tool", "apt-voxelize")) ||
+            (rc = csro_zsdm_meta_set_text(m, "library_version", csro_version())) ||
+            (rc = csro_zsdm_meta_set_text(m, "recon", recon_path)) ||
+            (rc = csro_zsdm_meta_set_text(m, "ranges", ranges_path)) ||
+            (rc = csro_zsdm_meta_set_text(m, "species_decompose", (flags & CSRO_SPECIES_DECOMPOSE) ? "1" : "0")))
+            fail(rc);
+        snprintf(num, sizeof num, "%zu", pairs[p].na);
+        if ((rc = csro_zsdm_meta_set_text(m, "atoms_a", num))) fail(rc);
+        snprintf(num, sizeof num, "%zu", pairs[p].nb);
+        if ((rc = csro_zsdm_meta_set_text(m, "atoms_b", num))) fail(rc);
+        if (skip_empty && (rc = csro_zsdm_meta_set_text(m, "rows", "voxels with data only"))) fail(rc);
+        if (random) {
+            snprintf(num, sizeof num, "%llu", (unsigned long long)seed);
+            if ((rc = csro_zsdm_meta_set_text(m, "random_labels_seed", num))) fail(rc);
+        }
+        rc = csro_zsdm_writer_open(&pairs[p].w, pairs[p].out, m);
+        csro_zsdm_meta_free(m);
+        if (rc) fail(rc);
+    }
+
+    /* slabs of voxel layers */
+    const size_t maxvox = (size_t)slab * layer;
+    float *prof = malloc(maxvox * nbins * sizeof *prof);
+    uint8_t *nodata = malloc(maxvox);
+    uint32_t *fl = malloc(maxvox * sizeof *fl);
+    uint64_t *idx = malloc(maxvox * sizeof *idx);
+    if (!prof || !nodata || !fl || !idx) { abort_all(); tool_die(TOOL_EDATA, "out of memory"); }
+    /* atoms within this distance of a voxel centre along z can belong to it */
+    const double reach = (shape == CSRO_VOXEL_SPHERE ? 0.75 : 0.5) * voxel * 1.001 + 1e-4;
+    const size_t nslabs = (dims[2] + (size_t)slab - 1) / (size_t)slab;
+    for (size_t s = 0; s < nslabs; s++) {
+        size_t k0 = s * (size_t)slab, k1 = k0 + (size_t)slab < dims[2] ? k0 + (size_t)slab : dims[2];
+        size_t first = k0 * layer, nvox = (k1 - k0) * layer;
+        double c0[3], c1[3];
+        csro_grid_center(g, first, c0);
+        csro_grid_center(g, first + nvox - 1, c1);
+        double zlo = c0[2] - reach, zhi = c1[2] + reach;
+        for (size_t p = 0; p < npairs; p++) {
+            pair *pp = &pairs[p];
+            for (size_t v = 0; v < nvox; v++) idx[v] = first + v;
+            size_t a0 = lower(pp->az, pp->na, zlo), a1 = lower(pp->az, pp->na, zhi);
+            size_t b0 = lower(pp->bz, pp->nb, zlo), b1 = lower(pp->bz, pp->nb, zhi);
+            rc = csro_sdm_voxels(so, g, pp->ax + a0, pp->ay + a0, pp->az + a0, a1 - a0,
+                                 pp->bx + b0, pp->by + b0, pp->bz + b0, b1 - b0,
+                                 first, nvox, prof, NULL, nodata, threads, NULL, NULL);
+            if (rc) fail(rc);
+            for (size_t v = 0; v < nvox; v++) fl[v] = nodata[v] ? CSRO_ROW_NODATA : 0;
+            if (pre != CSRO_PRE_RAW) {
+                if ((rc = csro_preprocess_rows(NULL, pre, prof, prof, nvox, nbins, fl, threads))) fail(rc);
+                for (size_t v = 0; v < nvox; v++)
+                    if (nodata[v]) fl[v] |= CSRO_ROW_NODATA;
+            }
+            size_t nw = nvox;
+            if (skip_empty) { /* compact the rows with data to the front */
+                nw = 0;
+                for (size_t v = 0; v < nvox; v++) {
+                    if (fl[v] & CSRO_ROW_NODATA) continue;
+                    if (nw != v) {
+                        memcpy(prof + nw * nbins, prof + v * nbins, nbins * sizeof *prof);
+                        idx[nw] = idx[v];
+                        fl[nw] = fl[v];
+                    }
+                    nw++;
+                }
+            }
+            if ((rc = csro_zsdm_writer_write(pp->w, nw, prof, idx, NULL, fl, NULL))) fail(rc);
+            if (!tool_quiet()) tool_progress((double)(s * npairs + p + 1) / (double)(nslabs * npairs), NULL);
+        }
+    }
+    tool_progress_done();
+    for (size_t p = 0; p < npairs; p++) {
+        rc = csro_zsdm_writer_close(pairs[p].w);
+        pairs[p].w = NULL;
+        if (rc) fail(rc);
+    }
+    for (size_t p = 0; p < npairs; p++) {
+        pair *pp = &pairs[p];
+        if (pp->bx != pp->ax) { free(pp->bx); free(pp->by); free(pp->bz); }
+        free(pp->ax); free(pp->ay); free(pp->az);
+        free(pp->a); free(pp->b); free(pp->name); free(pp->out);
+    }
+    free(prof); free(nodata); free(fl); free(idx);
+    csro_grid_free(g);
+    csro_recon_free(rec);
+    csro_ranges_free(rg);
+    csro_sdm_opts_free(so);
+    return 0;
+}
