@@ -157,20 +157,27 @@ def zsdm_voxels(grid, a, b=None, opts=None, first=0, count=None, threads=0, out=
 
 
 def voxelize(recon, ranges, pair=("Ni", "Ni"), voxel=1.0, stride=0.5, shape=SPHERE, roi=None,
-             opts=None, threads=0, decompose=False):
+             opts=None, threads=0, decompose=False, preprocess="raw"):
     """The apt-voxelize step in memory: z-SDMs of every voxel of a grid
     over roi ((lo, hi); default the reconstruction's bounding box) for the
     species pair (names or specs of csro_ranges_species_weights).
     Returns a csro.zsdm.Zsdm (VOXELS kind) holding the grid, bins, pair
-    and raw profiles; no-data voxels are flagged."""
-    from .zsdm import Meta, Zsdm, VOXELS, ROW_NODATA, RAW
+    and the profiles: raw pair counts by default (apt-voxelize --counts),
+    or preprocess="minmax" (apt-voxelize's default) / "experimental".
+    No-data voxels are flagged ROW_NODATA."""
+    from .zsdm import Meta, Zsdm, VOXELS, ROW_NODATA, RAW, _STATES
     opts = opts or SdmOpts()
     lo, hi = roi if roi is not None else recon.bounds()
     grid = Grid(lo, hi, voxel, stride, shape)
     a = ranges.atoms(recon, pair[0], decompose)
     b = None if pair[1] == pair[0] else ranges.atoms(recon, pair[1], decompose)
     prof, _, nodata = zsdm_voxels(grid, a, b, opts, threads=threads)
-    meta = Meta(VOXELS, sdm=opts, pair=pair, grid=grid, preprocess=RAW)
     flags = np.where(nodata, ROW_NODATA, 0).astype(np.uint32)
+    state = _STATES.get(preprocess, preprocess)
+    if state != RAW:
+        from .preprocess import rows
+        prof, fl = rows(prof, state, flags=flags, threads=threads, inplace=True)
+        flags |= fl
+    meta = Meta(VOXELS, sdm=opts, pair=pair, grid=grid, preprocess=state)
     return Zsdm(meta, prof, np.arange(len(grid), dtype=np.uint64), np.full(len(grid), -1, np.int32), flags,
                 np.zeros((len(grid), 0), np.float32))

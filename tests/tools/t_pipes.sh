@@ -66,6 +66,38 @@ $B/apt-sdm --quiet -a Co "$T/s.csv" "$T/s.rrng" -o "$T/sdm_file.tsv"
 $B/apt-sdm --quiet -a Co - "$T/s.rrng" -o "$T/sdm_pipe.tsv" < "$T/s.csv"
 cmp "$T/sdm_file.tsv" "$T/sdm_pipe.tsv" || die "apt-sdm: stdin and file differ"
 
+# ---- apt-voxelize: terminal, stdin, and the same numbers as the Python bindings ----
+if have apt-voxelize; then
+    on_tty $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co "$T/s.pos" -o -
+    on_tty $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co "$T/s.pos"
+    $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co --counts "$T/s.csv" -o "$T/vf.zsdm"
+    $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co --counts - -o - < "$T/s.csv" > "$T/vp.zsdm"
+    $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co "$T/s.pos" -o "$T/vm.zsdm"
+    CSRO_LIBRARY="$LIBCSRO" $PYTHON - "$T" <<'PY'
+import sys
+sys.path.insert(0, "python")
+import csro, numpy as np
+T = sys.argv[1]
+f, p = csro.read_zsdm(T + "/vf.zsdm"), csro.read_zsdm(T + "/vp.zsdm")
+for a, b in zip(f[1:], p[1:]):
+    assert np.array_equal(a, b), "apt-voxelize: stdin and file differ"
+mine = csro.voxelize(csro.Recon.load(T + "/s.pos"), csro.Ranges.load(T + "/s.rrng"), pair=("Co", "Co"))
+g, h = f.meta.grid, mine.meta.grid
+assert g.dims == h.dims and np.allclose(g.lo, h.lo) and f.meta.preprocess == csro.RAW
+assert np.array_equal(f.index, mine.index) and np.array_equal(f.profiles, mine.profiles)
+assert np.array_equal(f.flags & 1, mine.flags & 1)
+mm = csro.read_zsdm(T + "/vm.zsdm")
+mine = csro.voxelize(csro.Recon.load(T + "/s.pos"), csro.Ranges.load(T + "/s.rrng"), pair=("Co", "Co"),
+                     preprocess="minmax")
+assert mm.meta.preprocess == mine.meta.preprocess == csro.MINMAX
+assert np.array_equal(mm.profiles, mine.profiles) and np.array_equal(mm.flags & 1, mine.flags & 1)
+print("apt-voxelize == csro.voxelize:", f.profiles.shape, int(f.profiles.sum()), "pair counts")
+PY
+    if ! $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co - -o "$T/x.zsdm" < "$T/s.pos" 2>"$T/err.txt"; then
+        echo "NOTE t_pipes: apt-voxelize cannot read POS from stdin: $(cat "$T/err.txt")"
+    fi
+else skip "apt-voxelize not built"; fi
+
 # ---- a model: simulated bank + training, or skip ----
 if have csro-simulate && have csro-train; then
     $B/csro-simulate --quiet --class random:random --class L12:L12:Co --pair Co-Co --random 150 \
@@ -112,12 +144,11 @@ fi
 
 # ---- the documented pipeline ----
 if have apt-voxelize && have csro-classify && have csro-map && [ -e "$T/m.csronet" ]; then
-    on_tty $B/apt-voxelize --quiet -a Co "$T/s.pos" "$T/s.rrng" -o -
     on_tty $B/csro-classify --quiet -m "$T/m.csronet" "$T/bank.zsdm" -o -
-    $B/apt-voxelize --quiet -a Co "$T/s.pos" "$T/s.rrng" -o - |
+    $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co "$T/s.pos" -o - |
         $B/csro-classify --quiet -m "$T/m.csronet" - -o - |
         $B/csro-map --quiet - -o "$T/map_pipe.tif"
-    $B/apt-voxelize --quiet -a Co "$T/s.pos" "$T/s.rrng" -o "$T/v.zsdm"
+    $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co "$T/s.pos" -o "$T/v.zsdm"
     $B/csro-classify --quiet -m "$T/m.csronet" "$T/v.zsdm" -o "$T/v.prob"
     $B/csro-map --quiet "$T/v.prob" -o "$T/map_file.tif"
     $PYTHON - "$T" <<'PY'
