@@ -85,3 +85,23 @@ def test_simulate_bank_file(tmp_path):
     back = csro.read_zsdm(tmp_path / "b.zsdm")
     assert back.meta.classes == ["random", "L12"] and np.array_equal(back.profiles, z.profiles)
     assert back.meta.params == csro.simulate.sim_param_names()
+
+
+@requires(*SIM, "csro_zsdm_writer_open")
+def test_simulate_bank_equals_csro_simulate(tmp_path):
+    """simulate_bank() and the csro-simulate tool give the same bank bits."""
+    import os
+    import subprocess
+    tool = os.path.join(os.environ.get("CSRO_BIN", os.path.join(os.path.dirname(__file__), "..", "..", "build",
+                                                                "bin")), "csro-simulate")
+    if not os.path.exists(tool):
+        pytest.skip("csro-simulate not built")
+    subprocess.run([tool, "--quiet", "--class", "random:random", "--class", "L12:L12:Co", "--pair", "Co-Co",
+                    "--random", "20", "--sigma-xy", "0.2:0.4", "--seed", "3", "-o", str(tmp_path / "t.zsdm")],
+                   check=True)
+    t = csro.read_zsdm(tmp_path / "t.zsdm")
+    z = csro.simulate_bank([("random", {}), ("L12", dict(model="L12", x="Co"))], pair=("Co", "Co"), seed=3,
+                           random=20, sigma_xy=(0.2, 0.4), threads=2)
+    assert t.meta.classes == z.meta.classes and t.meta.params == z.meta.params
+    for a, b in zip(t[1:], z[1:]):
+        assert np.array_equal(a, b)
