@@ -30,7 +30,7 @@ pmap = csro.ProbMap.from_prob(prob)                       # CSRO class summed on
 pmap.write_tiff(args.output, "%s %s" % (args.pair, model.classes[-1]))
 inside = pmap.extract(recon, args.threshold)              # the reference's sphere rule
 print("%d ions, %d voxels (%d no data), %d cells above %g, %d ions inside (%.1f%%)" % (
-    len(recon), len(voxels.index), (voxels.flags & csro.ROW_NODATA != 0).sum(),
+    len(recon), len(voxels.index), (prob.flags & csro.ROW_NODATA != 0).sum(),
     pmap.threshold(args.threshold).sum(), args.threshold, inside.sum(), 100.0 * inside.mean()))
 if args.extract:
     recon.subset(inside).save(args.extract)

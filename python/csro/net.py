@@ -320,7 +320,8 @@ def classify(ensemble, data, threads=0):
     experimental, minmax -> experimental), check the data fit the model
     (bins, pair), predict, and return a Prob whose meta is the data's with
     the model's classes. Rows that cannot be normalised get ROW_NODATA;
-    rows flagged in the input keep it."""
+    rows flagged in the input keep it; no-data rows are not fed to the
+    networks and get zero probabilities (as csro-classify writes them)."""
     contract = ensemble.contract
     have = data.meta.preprocess
     want = contract.preprocess if contract is not None else have
@@ -330,10 +331,20 @@ def classify(ensemble, data, threads=0):
     seen.set_preprocess(want)
     ensemble.check_input(seen)
     x, flags = data.profiles, np.array(data.flags, np.uint32)
-    if want != have:
-        x, newflags = _pre.rows(x, want, flags=flags, threads=threads)
-        flags = newflags | (flags & ROW_NODATA)
-    mean, sd = ensemble.predict(x, threads)
+    if want != have:  # rows flagged in the input stay as they are (never fed to the networks)
+        todo = (flags & ROW_NODATA) == 0
+        if todo.all():
+            x, flags = _pre.rows(x, want, flags=flags, threads=threads)
+        else:
+            x = np.array(x, np.float32)
+            x[todo], flags[todo] = _pre.rows(x[todo], want, flags=flags[todo], threads=threads)
+    ok = (flags & ROW_NODATA) == 0
+    nc = ensemble.nclasses
+    mean, sd = np.zeros((len(x), nc), np.float32), np.zeros((len(x), nc), np.float32)
+    if ok.all():
+        mean, sd = ensemble.predict(x, threads)
+    elif ok.any():  # only rows with data go through the networks (as csro-classify)
+        mean[ok], sd[ok] = ensemble.predict(x[ok], threads)
     if data.meta.classes and data.meta.classes != ensemble.classes:
         meta = Meta(data.meta.kind, sdm=data.meta.sdm_opts(), pair=data.meta.pair, grid=data.meta.grid,
                     preprocess=have, params=data.meta.params, texts=data.meta.texts)
