@@ -10,7 +10,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ._lib import (Handle, check, fn, carray, ptr, enc, dec, c_int, c_size_t, c_double, c_char_p, c_void_p,
+from ._lib import (Handle, keeper, check, fn, carray, ptr, enc, dec, c_int, c_size_t, c_double, c_char_p, c_void_p,
                    c_void_pp, c_float_p, c_u64_p, c_u32_p, c_i32_p, c_size_p, c_double_p)
 from .spatial import Grid, SdmOpts
 
@@ -74,6 +74,8 @@ class Meta(Handle):
     @classmethod
     def copy_of(cls, p):
         """A Python-owned clone of the metadata at C pointer p."""
+        if not p:
+            raise ValueError("Meta.copy_of: NULL metadata")
         m = cls.__new__(cls)
         Handle.__init__(m, _m_clone(p))
         return m
@@ -109,7 +111,7 @@ class Meta(Handle):
     def grid(self):
         """The grid (a Grid borrowing this metadata's memory) or None."""
         g = _m_grid(self.ptr)
-        return Grid._borrow(g, self) if g else None
+        return Grid._borrow(g, keeper(self)) if g else None
 
     def sdm_opts(self):
         p = _m_sdm(self.ptr)

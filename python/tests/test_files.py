@@ -49,8 +49,9 @@ def test_voxel_file_keeps_grid(tmp_path, rng):
     assert g2.dims == g.dims and g2.lo == g.lo and g2.voxel == 1.0 and g2.stride == 0.5
     assert np.array_equal(z.index, np.arange(len(g)))
     assert (z.label == -1).all() and (z.flags == 0).all()
+    z.meta.close()
     del z
-    assert g2.dims == g.dims  # the borrowed grid keeps its metadata alive
+    assert g2.dims == g.dims  # the borrowed grid keeps its metadata's memory alive
 
 
 @requires("csro_zsdm_writer_open")
