@@ -9,6 +9,11 @@ B=$CSRO_BIN
 LIBCSRO=${CSRO_BUILD:-$B/..}/libcsro.so.1
 cd "$CSRO_SRCDIR"
 have() { [ -x "$B/$1" ]; }
+# py ARGS < script: Python cross-checks with the bindings (skipped without $PYTHON)
+py() {
+    if [ -n "${PYTHON:-}" ]; then CSRO_LIBRARY="$LIBCSRO" $PYTHON "$@"
+    else cat >/dev/null; echo "SKIP t_pipes: no \$PYTHON: a cross-check with the Python bindings not run"; fi
+}
 skip() { echo "SKIP t_pipes: $*"; }
 
 # on_tty CMD...: run CMD with stdout on a pseudo-terminal; it must exit 2,
@@ -64,20 +69,27 @@ sed "s#$T/s.pos#-#g" "$T/info_file.txt" | cmp -s - "$T/info_pipe.txt" || {
 $B/apt-simulate --quiet --box 3,3,3 -o - | $B/apt-info -i pos - | grep -q "ions" || die "apt-info: no ion count from a pipe"
 # apt-sdm has no input-format option: POS on stdin cannot be read (reported);
 # CSV on stdin is sniffed and must work.
-$PYTHON -c "import numpy as np,sys; np.savetxt(sys.stdout, np.fromfile(sys.argv[1], '>f4').reshape(-1, 4), fmt='%.9g', delimiter=',')" \
-    "$T/s.pos" > "$T/s.csv"
+# the specimen as CSV (exact %.9g floats) for the tools' CSV sniffing on stdin
+if [ -n "${PYTHON:-}" ]; then
+    $PYTHON -c "import numpy as np,sys; np.savetxt(sys.stdout, np.fromfile(sys.argv[1], '>f4').reshape(-1, 4), fmt='%.9g', delimiter=',')" \
+        "$T/s.pos" > "$T/s.csv"
+else
+    skip "no \$PYTHON: no CSV copy of the specimen, stdin CSV checks not run"
+fi
+if [ -e "$T/s.csv" ]; then
 $B/apt-sdm --quiet -a Co "$T/s.csv" "$T/s.rrng" -o "$T/sdm_file.tsv"
 $B/apt-sdm --quiet -a Co - "$T/s.rrng" -o "$T/sdm_pipe.tsv" < "$T/s.csv"
 cmp "$T/sdm_file.tsv" "$T/sdm_pipe.tsv" || die "apt-sdm: stdin and file differ"
+fi
 
 # ---- apt-voxelize: terminal, stdin, and the same numbers as the Python bindings ----
-if have apt-voxelize; then
+if have apt-voxelize && [ -e "$T/s.csv" ]; then
     on_tty $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co "$T/s.pos" -o -
     on_tty $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co "$T/s.pos"
     $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co --counts "$T/s.csv" -o "$T/vf.zsdm"
     $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co --counts - -o - < "$T/s.csv" > "$T/vp.zsdm"
     $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co "$T/s.pos" -o "$T/vm.zsdm"
-    CSRO_LIBRARY="$LIBCSRO" $PYTHON - "$T" <<'PY'
+    py - "$T" <<'PY'
 import sys
 sys.path.insert(0, "python")
 import csro, numpy as np
@@ -100,7 +112,7 @@ PY
     if ! $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co - -o "$T/x.zsdm" < "$T/s.pos" 2>"$T/err.txt"; then
         echo "NOTE t_pipes: apt-voxelize cannot read POS from stdin: $(cat "$T/err.txt")"
     fi
-else skip "apt-voxelize not built"; fi
+else skip "apt-voxelize not built or no CSV copy"; fi
 
 # ---- a model: simulated bank + training, or skip ----
 if have csro-simulate && have csro-train; then
@@ -114,7 +126,7 @@ if have csro-simulate && have csro-train; then
         $B/csro-train --quiet --epochs 6 --folds 2 --seed 2 - -o "$T/m2.csronet"
     have zsdm-dump && { [ "$($B/zsdm-dump -R - < "$T/bank.zsdm" | wc -l)" -eq 301 ] || die "zsdm-dump: rows from stdin"; }
     # the same bits through the pipe (compared with the Python bindings)
-    CSRO_LIBRARY="$LIBCSRO" $PYTHON - "$T/m.csronet" "$T/m2.csronet" "$T/bank.zsdm" <<'PY'
+    py - "$T/m.csronet" "$T/m2.csronet" "$T/bank.zsdm" <<'PY'
 import sys
 sys.path.insert(0, "python")
 import csro, numpy as np
@@ -130,7 +142,7 @@ PY
         $B/csro-classify --quiet -m "$T/m.csronet" "$T/bank.zsdm" -o "$T/bank_file.prob"
         $B/csro-classify --quiet -m "$T/m.csronet" - -o - < "$T/bank.zsdm" > "$T/bank_pipe.prob"
         # tool == bindings (same preprocessing and ensemble), pipe == file
-        CSRO_LIBRARY="$LIBCSRO" $PYTHON - "$T" <<'PY'
+        py - "$T" <<'PY'
 import sys
 sys.path.insert(0, "python")
 import csro, numpy as np
@@ -155,7 +167,7 @@ if have apt-voxelize && have csro-classify && have csro-map && [ -e "$T/m.csrone
     $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co "$T/s.pos" -o "$T/v.zsdm"
     $B/csro-classify --quiet -m "$T/m.csronet" "$T/v.zsdm" -o "$T/v.prob"
     $B/csro-map --quiet "$T/v.prob" -o "$T/map_file.tif"
-    $PYTHON - "$T" <<'PY'
+    py - "$T" <<'PY'
 import sys, numpy as np, tifffile
 T = sys.argv[1]
 a, b = tifffile.imread(T + "/map_pipe.tif"), tifffile.imread(T + "/map_file.tif")
