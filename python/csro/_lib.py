@@ -85,6 +85,24 @@ def fn(name, restype, *argtypes):
     return f
 
 
+PROGRESS = ctypes.CFUNCTYPE(c_int, c_double, c_void_p)
+
+
+def progress_fn(callback):
+    """csro_progress_fn from a Python callable f(fraction) (None: NULL).
+    A true return value, or an exception (e.g. KeyboardInterrupt), cancels
+    the operation: it then fails with CsroError(ECANCELED)."""
+    if callback is None:
+        return PROGRESS()  # NULL
+
+    def cb(fraction, _user):
+        try:
+            return 1 if callback(fraction) else 0
+        except BaseException:
+            return 1
+    return PROGRESS(cb)
+
+
 def version():
     """Run-time version string of the loaded library, e.g. "1.0.0"."""
     return lib.csro_version().decode()

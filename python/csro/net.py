@@ -4,7 +4,7 @@ import ctypes
 
 import numpy as np
 
-from ._lib import (Handle, keeper, check, fn, carray, view, ptr, enc, dec, new_handle, c_int, c_size_t,
+from ._lib import (PROGRESS, progress_fn, Handle, keeper, check, fn, carray, view, ptr, enc, dec, new_handle, c_int, c_size_t,
                    c_double, c_char_p, c_void_p, c_void_pp, c_uint64, c_float_p, c_i32_p, c_u64_p, c_double_p,
                    c_size_p)
 from .zsdm import Meta, Prob, ROW_NODATA, RAW
@@ -128,7 +128,7 @@ _t_set = {"epochs": fn("csro_train_opts_set_epochs", c_int, c_void_p, c_int),
 _t_adam = fn("csro_train_opts_set_adam", c_int, c_void_p, c_double, c_double, c_double, c_double)
 _t_shift = fn("csro_train_opts_set_shift", c_int, c_void_p, c_int, c_int, c_int)
 _train = fn("csro_train", c_int, c_void_pp, c_void_pp, c_void_p, c_float_p, c_i32_p, c_size_t, c_size_t,
-            c_void_p, c_void_p, c_void_p)
+            c_void_p, PROGRESS, c_void_p)
 _rep_free = fn("csro_train_report_free", None, c_void_p)
 _rep_log = fn("csro_train_report_write_log", c_int, c_void_p, c_char_p)
 _rep_ncl = fn("csro_train_report_nclasses", c_size_t, c_void_p)
@@ -277,10 +277,11 @@ class Ensemble(Handle):
         return mean, sd
 
 
-def train(x, y, nclasses=None, arch=None, opts=None, classes=None, contract=None, **kw):
+def train(x, y, nclasses=None, arch=None, opts=None, classes=None, contract=None, progress=None, **kw):
     """k-fold training on preprocessed patterns x (n, nbins) with labels y:
     returns (Ensemble, TrainReport). arch defaults to the reference net;
-    opts a TrainOpts or keyword options (epochs=..., folds=...)."""
+    opts a TrainOpts or keyword options (epochs=..., folds=...);
+    progress(fraction) as in zsdm_voxels."""
     x = carray(x, np.float32, (-1, -1), "x")
     y = carray(y, np.int32, (len(x),), "y")
     nclasses = int(y.max()) + 1 if nclasses is None else nclasses
@@ -288,7 +289,7 @@ def train(x, y, nclasses=None, arch=None, opts=None, classes=None, contract=None
     opts = opts or TrainOpts(**kw)
     e, r = c_void_p(), c_void_p()
     check(_train(ctypes.byref(e), ctypes.byref(r), arch.ptr, ptr(x, c_float_p), ptr(y, c_i32_p), len(x), nclasses,
-                 opts.ptr, None, None))
+                 opts.ptr, progress_fn(progress), None))
     ens = Ensemble.__new__(Ensemble)
     Handle.__init__(ens, e.value)
     rep = TrainReport.__new__(TrainReport)

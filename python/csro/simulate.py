@@ -5,7 +5,7 @@ import ctypes
 
 import numpy as np
 
-from ._lib import (Handle, keeper, check, fn, view, ptr, enc, dec, new_handle, c_int, c_size_t, c_double,
+from ._lib import (PROGRESS, progress_fn, Handle, keeper, check, fn, view, ptr, enc, dec, new_handle, c_int, c_size_t, c_double,
                    c_char_p, c_void_p, c_void_pp, c_uint64, c_float_p, c_i32_p, lib)
 from .recon import Recon
 
@@ -18,7 +18,7 @@ _mc_comp = fn("csro_mc_set_composition", ctypes.c_int, ctypes.c_void_p, ctypes.c
 _mc_int = fn("csro_mc_set_interaction", ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p,
              ctypes.c_char_p, ctypes.c_double)
 _mc_run = fn("csro_mc_run", ctypes.c_int, ctypes.c_void_p, ctypes.c_double, ctypes.c_double, ctypes.c_uint64,
-             ctypes.c_void_p, ctypes.c_void_p)
+             PROGRESS, ctypes.c_void_p)
 _mc_nsites = fn("csro_mc_nsites", ctypes.c_size_t, ctypes.c_void_p)
 _mc_nsp = fn("csro_mc_nspecies", ctypes.c_size_t, ctypes.c_void_p)
 _mc_name = fn("csro_mc_species_name", ctypes.c_char_p, ctypes.c_void_p, ctypes.c_size_t)
@@ -42,8 +42,9 @@ class MonteCarlo(Handle):
     def set_interaction(self, shell, a, b, mev):
         check(_mc_int(self.ptr, shell, a.encode(), b.encode(), mev))
 
-    def run(self, temperature, sweeps, seed=1):
-        check(_mc_run(self.ptr, temperature, sweeps, seed, None, None))
+    def run(self, temperature, sweeps, seed=1, progress=None):
+        """Metropolis swaps (temperature in K, math.inf allowed)."""
+        check(_mc_run(self.ptr, temperature, sweeps, seed, progress_fn(progress), None))
 
     @property
     def species_names(self):
@@ -166,7 +167,7 @@ _sim_np = fn("csro_sim_npatterns", c_size_t, c_void_p)
 _sim_nbins = fn("csro_sim_nbins", c_size_t, c_void_p)
 _sim_nparams = fn("csro_sim_nparams", c_size_t)
 _sim_pname = fn("csro_sim_param_name", c_char_p, c_size_t)
-_sim_bank = fn("csro_sim_bank", c_int, c_void_p, c_size_t, c_size_t, c_float_p, c_size_t, c_float_p, c_void_p,
+_sim_bank = fn("csro_sim_bank", c_int, c_void_p, c_size_t, c_size_t, c_float_p, c_size_t, c_float_p, PROGRESS,
                c_void_p)
 _cr_new = fn("csro_sim_crystal_new", c_int, c_void_pp, c_void_p, c_uint64, c_int)
 _cr_free = fn("csro_sim_crystal_free", None, c_void_p)
@@ -241,13 +242,14 @@ class SimOpts(Handle):
     nbins = property(lambda self: _sim_nbins(self.ptr))
     order_s = property(lambda self: _so_s(self.ptr))
 
-    def bank(self, first=0, n=None):
+    def bank(self, first=0, n=None, progress=None):
         """(profiles (n, nbins) float32 raw pair counts, params (n,
         nparams) float32) of patterns first .. first+n-1."""
         n = self.npatterns - first if n is None else n
         prof = np.zeros((n, self.nbins), np.float32)
         par = np.zeros((n, _sim_nparams()), np.float32)
-        check(_sim_bank(self.ptr, first, n, ptr(prof, c_float_p), self.nbins, ptr(par, c_float_p), None, None))
+        check(_sim_bank(self.ptr, first, n, ptr(prof, c_float_p), self.nbins, ptr(par, c_float_p),
+                        progress_fn(progress), None))
         return prof, par
 
     def crystal(self, p=0, stage=STAGE_APT):

@@ -5,7 +5,7 @@ import ctypes
 
 import numpy as np
 
-from ._lib import (Handle, check, fn, carray, ptr, new_handle, c_int, c_size_t, c_double, c_void_p,
+from ._lib import (PROGRESS, progress_fn, Handle, check, fn, carray, ptr, new_handle, c_int, c_size_t, c_double, c_void_p,
                    c_void_pp, c_float_p, c_u64_p, c_u32_p, c_u8_p, size3, double3)
 
 SPHERE, CUBE = 0, 1
@@ -36,7 +36,7 @@ _points = fn("csro_sdm_points", c_int, c_void_p, c_float_p, c_float_p, c_float_p
              c_float_p, c_float_p, c_float_p, c_size_t, c_u64_p, c_size_t)
 _voxels = fn("csro_sdm_voxels", c_int, c_void_p, c_void_p, c_float_p, c_float_p, c_float_p, c_size_t,
              c_float_p, c_float_p, c_float_p, c_size_t, c_size_t, c_size_t, c_float_p, c_u32_p, c_u8_p,
-             c_int, c_void_p, c_void_p)
+             c_int, PROGRESS, c_void_p)
 
 
 class Grid(Handle):
@@ -137,10 +137,11 @@ def zsdm_points(a, b=None, opts=None):
     return h
 
 
-def zsdm_voxels(grid, a, b=None, opts=None, first=0, count=None, threads=0, out=None):
+def zsdm_voxels(grid, a, b=None, opts=None, first=0, count=None, threads=0, out=None, progress=None):
     """z-SDMs of voxels [first, first+count) of grid: (profiles (count,
     nbins) float32 pair counts, A atoms per voxel, no-data flags). out (a
-    C-contiguous float32 (count, nbins) array) is filled in place."""
+    C-contiguous float32 (count, nbins) array) is filled in place.
+    progress(fraction) is called now and then; a true return cancels."""
     opts = opts or SdmOpts()
     count = len(grid) - first if count is None else count
     ka, pa, na = _xyz(a)
@@ -152,12 +153,12 @@ def zsdm_voxels(grid, a, b=None, opts=None, first=0, count=None, threads=0, out=
     natoms = np.zeros(count, np.uint32)
     nodata = np.zeros(count, np.uint8)
     check(_voxels(opts.ptr, grid.ptr, *pa, na, *pb, nb, first, count, ptr(out, c_float_p),
-                  ptr(natoms, c_u32_p), ptr(nodata, c_u8_p), threads, None, None))
+                  ptr(natoms, c_u32_p), ptr(nodata, c_u8_p), threads, progress_fn(progress), None))
     return out, natoms, nodata.astype(bool)
 
 
 def voxelize(recon, ranges, pair=("Ni", "Ni"), voxel=1.0, stride=0.5, shape=SPHERE, roi=None,
-             opts=None, threads=0, decompose=False, preprocess="raw"):
+             opts=None, threads=0, decompose=False, preprocess="raw", progress=None):
     """The apt-voxelize step in memory: z-SDMs of every voxel of a grid
     over roi ((lo, hi); default the reconstruction's bounding box) for the
     species pair (names or specs of csro_ranges_species_weights).
@@ -171,7 +172,7 @@ def voxelize(recon, ranges, pair=("Ni", "Ni"), voxel=1.0, stride=0.5, shape=SPHE
     grid = Grid(lo, hi, voxel, stride, shape)
     a = ranges.atoms(recon, pair[0], decompose)
     b = None if pair[1] == pair[0] else ranges.atoms(recon, pair[1], decompose)
-    prof, _, nodata = zsdm_voxels(grid, a, b, opts, threads=threads)
+    prof, _, nodata = zsdm_voxels(grid, a, b, opts, threads=threads, progress=progress)
     flags = np.where(nodata, ROW_NODATA, 0).astype(np.uint32)
     state = _STATES.get(preprocess, preprocess)
     if state != RAW:

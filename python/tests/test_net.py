@@ -96,7 +96,9 @@ def test_train_and_classify(tmp_path, rng):
     meta = csro.Meta(csro.BANK, sdm=csro.SdmOpts(), pair=("Ni", "Ni"), classes=["a", "b"])
     bank = csro.Zsdm(meta, x, np.arange(len(y), dtype=np.uint64), y, np.zeros(len(y), np.uint32),
                      np.zeros((len(y), 0), np.float32))
-    ens, rep = csro.train_bank(bank, epochs=4, folds=2, holdout=0.2, seed=3)
+    seen = []
+    ens, rep = csro.train_bank(bank, epochs=4, folds=2, holdout=0.2, seed=3, progress=seen.append)
+    assert seen and seen[-1] == pytest.approx(1.0) and seen == sorted(seen)
     assert len(ens) == 2 and ens.classes == ["a", "b"] and ens.contract.preprocess == csro.MINMAX
     conf = rep.confusion
     assert conf.sum() == 40 and rep.accuracy == np.trace(conf) / conf.sum() and rep.accuracy > 0.9

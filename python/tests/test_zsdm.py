@@ -81,3 +81,20 @@ def test_voxels_nodata_and_out():
     assert (out[nodata] == 0).all()
     with pytest.raises(csro.CsroError):
         csro.zsdm_voxels(g, pts, first=len(g), count=1)
+
+
+@requires("csro_sdm_voxels")
+def test_voxels_progress_and_cancel(rng):
+    pts = rng.uniform(0, 6, (6000, 3)).astype(np.float32)
+    g = csro.Grid((0, 0, 0), (6, 6, 6), 1.0, 0.5)
+    seen = []
+    full, _, _ = csro.zsdm_voxels(g, pts, threads=1, progress=seen.append)
+    assert seen and all(0 <= f <= 1 for f in seen) and seen == sorted(seen)
+    with pytest.raises(csro.CsroError) as e:
+        csro.zsdm_voxels(g, pts, threads=1, progress=lambda f: True)
+    assert e.value.code == csro._lib.ECANCELED
+
+    def boom(f):
+        raise KeyboardInterrupt
+    with pytest.raises(csro.CsroError):
+        csro.zsdm_voxels(g, pts, threads=1, progress=boom)
