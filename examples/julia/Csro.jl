@@ -71,13 +71,13 @@ load_recon(path::AbstractString) =
 Base.length(r::Recon) = Int(ccall((:csro_recon_count, libcsro), Csize_t, (Ptr{Cvoid},), r))
 
 # Zero-copy views of the library's float32 arrays (valid while r is alive:
-# keep a reference to r as long as you use them).
-function _view(r::Recon, f::Symbol)
-    p = ccall((f, libcsro), Ptr{Float32}, (Ptr{Cvoid},), r)
-    return p == C_NULL ? Float32[] : unsafe_wrap(Array, p, length(r); own = false)
-end
-coords(r::Recon) = (_view(r, :csro_recon_x), _view(r, :csro_recon_y), _view(r, :csro_recon_z))
-masses(r::Recon) = _view(r, :csro_recon_mass)
+# keep a reference to r as long as you use them). ccall needs literal
+# function names, hence one call per accessor.
+_wrap(r::Recon, p::Ptr{Float32}) = p == C_NULL ? Float32[] : unsafe_wrap(Array, p, length(r); own = false)
+coords(r::Recon) = (_wrap(r, ccall((:csro_recon_x, libcsro), Ptr{Float32}, (Ptr{Cvoid},), r)),
+                    _wrap(r, ccall((:csro_recon_y, libcsro), Ptr{Float32}, (Ptr{Cvoid},), r)),
+                    _wrap(r, ccall((:csro_recon_z, libcsro), Ptr{Float32}, (Ptr{Cvoid},), r)))
+masses(r::Recon) = _wrap(r, ccall((:csro_recon_mass, libcsro), Ptr{Float32}, (Ptr{Cvoid},), r))
 function bounds(r::Recon)
     lo, hi = zeros(3), zeros(3)
     check(ccall((:csro_recon_bounds, libcsro), Cint, (Ptr{Cvoid}, Ptr{Cdouble}, Ptr{Cdouble}), r, lo, hi))
