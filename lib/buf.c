@@ -12,7 +12,7 @@ void cs_buf_put(cs_buf *b, const void *d, size_t n)
         if (!p) { b->oom = 1; return; }
         b->p = p; b->cap = c;
     }
-    memcpy(b->p + b->n, d, n);
+    if (n) memcpy(b->p + b->n, d, n);
     b->n += n;
 }
 void cs_buf_u32(cs_buf *b, uint32_t v) { unsigned char t[4]; cs_wr_le32(t, v); cs_buf_put(b, t, 4); }

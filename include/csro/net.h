@@ -125,6 +125,13 @@ CSRO_API int csro_ensemble_predict(const csro_ensemble *e, size_t n, const float
 CSRO_API int csro_ensemble_save(const csro_ensemble *e, const char *path);
 CSRO_API int csro_ensemble_load(csro_ensemble **out, const char *path);
 
+/* Added in 1.0 by the network module: MaxPooling1D with Keras' padding.
+ * CSRO_PAD_VALID is csro_net_add_maxpool1d(); CSRO_PAD_SAME gives
+ * ceil(length / pool) outputs, the window grid shifted left by
+ * floor(((out - 1) pool + pool - length) / 2) samples and windows clipped to
+ * the input (padding never wins the maximum), as Keras/TensorFlow. */
+CSRO_API int csro_net_add_maxpool1d_padded(csro_net *n, size_t pool, int padding);
+
 #ifdef __cplusplus
 }
 #endif

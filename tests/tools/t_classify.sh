@@ -1,0 +1,172 @@
+# t_classify.sh: csro-classify through real files and pipes: .zsdm input
+# (written from csro-zsdm(5) by tests/tools/mk_zsdm.py), .prob output decoded independently
+# (tests/keras_ref.py readprob), probabilities checked against the NumPy
+# forward pass, no-data rows, preprocessing, batching/threads invariance, and
+# bad input (bins, preprocessing state, NaN, truncated/corrupted files).
+. "$CSRO_SRCDIR/tests/tools/lib.sh"
+if [ "${HAVE_HDF5:-0}" != 1 ]; then echo "skip: needs csro-net-import (HDF5)"; exit 0; fi
+B=$CSRO_BIN
+REF="$PYTHON $CSRO_SRCDIR/tests/keras_ref.py"
+MKZ="$PYTHON $CSRO_SRCDIR/tests/tools/mk_zsdm.py"   # .zsdm writer from csro-zsdm(5)
+CROP=-0.3075,0.2925   # 40 bins: left edges -0.3 ... 0.285
+
+# Model: two small random Keras models (3 classes, 40 bins).
+$REF mkmodel --seed 1 -o "$T/s1.h5"
+$REF mkmodel --seed 2 -o "$T/s2.h5"
+$B/csro-net-import "$T/s1.h5" "$T/s2.h5" -o "$T/m.csronet" --classes A,B,C --crop=$CROP --quiet
+
+# Raw profiles (counts); row 4 is flat (no data after min-max); rows 3 and 9
+# carry the no-data flag in the file.
+$PYTHON - "$T" <<'EOF'
+import sys, numpy as np
+T = sys.argv[1]
+rng = np.random.default_rng(7)
+x = rng.integers(0, 60, size=(1200, 40)).astype(np.float64)
+x[4] = 5.0
+np.savetxt(f"{T}/raw.tsv", x, fmt="%.0f", delimiter="\t")
+lo, hi = x.min(1, keepdims=True), x.max(1, keepdims=True)
+n = np.where(hi > lo, (x - lo) / np.where(hi > lo, hi - lo, 1), 0)
+np.savetxt(f"{T}/norm.tsv", n, fmt="%.9g", delimiter="\t")
+EOF
+$MKZ "$T/raw.tsv" "$T/in.zsdm" --state raw --crop=$CROP --nodata 3,9 --grid
+$REF predict "$T/s1.h5" "$T/s2.h5" --tsv "$T/norm.tsv" -o "$T/ref.tsv"
+
+# 1. .zsdm -> .prob file, decoded independently; probabilities vs NumPy.
+$B/csro-classify -m "$T/m.csronet" "$T/in.zsdm" -o "$T/out.prob" --quiet
+$REF readprob "$T/out.prob" --nclasses 3 -o "$T/out.tsv"
+# metadata: the input's (grid, provenance) with the model's classes
+$REF readprob "$T/out.prob" --header -o "$T/h.txt"
+grep -q '^classes A,B,C$' "$T/h.txt" && grep -q '^grid 15 15 15$' "$T/h.txt" && grep -q '^nbins 40$' "$T/h.txt" \
+    && grep -q 'source=mk_zsdm.py' "$T/h.txt" && grep -q 'classify_model=m.csronet' "$T/h.txt" || die "prob metadata"
+# no-data rows (3, 9 flagged; 4 flat): flag set, probabilities 0
+awk -F'\t' 'NR==5 || NR==11 || NR==6 { if ($2 != 1 || $3 != 0 || $4 != 0 || $5 != 0) exit 1 }' "$T/out.tsv" \
+    || die "no-data rows wrong"
+[ "$(awk -F'\t' 'NR > 1 && $2 == 1' "$T/out.tsv" | wc -l)" -eq 3 ] || die "expected 3 no-data rows"
+# voxel indices kept (mk_zsdm writes 2 i + 7)
+awk -F'\t' 'NR > 1 && $1 != 2 * (NR - 2) + 7 { exit 1 }' "$T/out.tsv" || die "indices not kept"
+# compare the rows with data against the reference
+cmp_ref() { # FILE: csro-classify TSV vs ref.tsv on rows with data (1197 expected)
+    $PYTHON - "$1" "$T/ref.tsv" <<'EOF'
+import sys, numpy as np
+a = np.loadtxt(sys.argv[1], skiprows=1)
+r = np.loadtxt(sys.argv[2])
+ok = a[:, 1] == 0
+d = np.abs(a[ok, 2:] - r[ok, 1:]).max()
+print(sys.argv[1], "max abs diff", d, "rows with data", ok.sum())
+sys.exit(0 if d <= 1e-5 and ok.sum() == 1197 else 1)
+EOF
+}
+cmp_ref "$T/out.tsv"
+
+# 2. Same through pipes (stdin -> stdout), TSV output, 1 thread; then 2
+#    threads: identical bytes (thread count never changes results); an odd
+#    batch size only changes sgemm rounding.
+cat "$T/in.zsdm" | $B/csro-classify -m "$T/m.csronet" - -o - --format tsv --threads 1 --quiet > "$T/p1.tsv"
+$B/csro-classify -m "$T/m.csronet" "$T/in.zsdm" --format tsv --threads 2 --quiet -o "$T/p2.tsv"
+cmp "$T/p1.tsv" "$T/p2.tsv" || die "result depends on the thread count"
+$B/csro-classify -m "$T/m.csronet" "$T/in.zsdm" --format tsv --batch 7 --quiet -o "$T/p7.tsv"
+cmp_ref "$T/p7.tsv"
+head -1 "$T/p1.tsv" | grep -q '^index	nodata	mean_A	mean_B	mean_C	std_A	std_B	std_C$' || die "TSV header"
+$B/csro-classify -m "$T/m.csronet" "$T/in.zsdm" -o - --quiet | $REF readprob - --nclasses 3 -o "$T/p3.tsv"
+awk -F'\t' 'NR > 1 { print $1, $2 }' "$T/p3.tsv" > "$T/a.txt"
+awk -F'\t' 'NR > 1 { print $1, $2 }' "$T/p1.tsv" > "$T/b.txt"
+cmp "$T/a.txt" "$T/b.txt" || die "prob and tsv outputs differ"
+
+# 3. Already min-max normalised input: no preprocessing; same answer.
+$MKZ "$T/norm.tsv" "$T/norm.zsdm" --state minmax --crop=$CROP --nodata 3,4,9
+$B/csro-classify -m "$T/m.csronet" "$T/norm.zsdm" --format tsv -o "$T/n.tsv" --quiet
+cmp_ref "$T/n.tsv"
+
+# 4. A labelled bank with its own classes: the output names the model's.
+$MKZ "$T/norm.tsv" "$T/bank.zsdm" --state minmax --crop=$CROP --kind bank --classes X,Y
+$B/csro-classify -m "$T/m.csronet" "$T/bank.zsdm" --format tsv -o - --quiet | head -1 | grep -q mean_A \
+    || die "bank classes leaked into the output"
+$B/csro-classify -m "$T/m.csronet" "$T/bank.zsdm" -o "$T/bank.prob" --quiet
+$REF readprob "$T/bank.prob" --header | grep -q '^classes A,B,C$' || die "bank classes leaked into the .prob"
+
+# 5. Experimental preprocessing: model expecting it, raw voxel input.
+if [ -f "$CSRO_SRCDIR/tests/preprocess_ref.py" ]; then
+    $B/csro-net-import "$T/s1.h5" "$T/s2.h5" -o "$T/mx.csronet" --classes A,B,C --crop=$CROP \
+        --preprocess experimental --quiet
+    $B/csro-classify -m "$T/mx.csronet" "$T/in.zsdm" --format tsv -o "$T/x.tsv" --quiet
+    $PYTHON -c "import numpy as np; np.loadtxt('$T/raw.tsv').astype('<f4').tofile('$T/raw.f32')"
+    $PYTHON "$CSRO_SRCDIR/tests/preprocess_ref.py" 40 "$T/raw.f32" "$T/pre.f64"
+    # preprocess_ref.py rows: 40 pipeline values, 40 smoothed, passes, and
+    # (newer versions) an "ambiguous decision" flag
+    $PYTHON -c "
+import numpy as np
+p = np.fromfile('$T/pre.f64', dtype='<f8').reshape(1200, -1)
+np.savetxt('$T/pre.tsv', np.nan_to_num(p[:, :40]), delimiter='\t', fmt='%.17g')"
+    $REF predict "$T/s1.h5" "$T/s2.h5" --tsv "$T/pre.tsv" -o "$T/xref.tsv"
+    $PYTHON - "$T" <<'EOF'
+import sys, numpy as np
+T = sys.argv[1]
+a = np.loadtxt(f"{T}/x.tsv", skiprows=1)
+r = np.loadtxt(f"{T}/xref.tsv")
+full = np.fromfile(f"{T}/pre.f64", dtype="<f8").reshape(1200, -1)
+p = full[:, :40]
+amb = full[:, 81] != 0 if full.shape[1] > 81 else np.zeros(1200, bool)
+ok = (a[:, 1] == 0) & ~amb
+nod = np.isnan(p).any(axis=1)
+assert not (ok & nod).any(), "rows without data in the reference were classified"
+print("experimental: rows compared", ok.sum(), "ambiguous skipped", amb.sum())
+d = np.abs(a[ok, 2:] - r[ok, 1:]).max()
+print("experimental max abs diff", d)
+sys.exit(0 if d <= 1e-4 else 1)
+EOF
+    # experimental-state input for a min-max model is refused
+    $MKZ "$T/norm.tsv" "$T/xp.zsdm" --state experimental --crop=$CROP
+    expect_fail 1 $B/csro-classify -m "$T/m.csronet" "$T/xp.zsdm" -o "$T/bad.prob"
+    grep -q "experimental" "$T/err.txt" || die "state mismatch not explained"
+fi
+
+# 6. Bad input.
+# bins: 93-bin profiles for a 40-bin model
+$PYTHON -c "import numpy as np; np.savetxt('$T/r93.tsv', np.random.default_rng(1).random((5, 93)), delimiter='\t')"
+$MKZ "$T/r93.tsv" "$T/r93.zsdm" --state raw
+expect_fail 1 $B/csro-classify -m "$T/m.csronet" "$T/r93.zsdm" -o "$T/bad.prob"
+grep -q "r93.zsdm" "$T/err.txt" && grep -qi "bin" "$T/err.txt" || die "bin mismatch not explained"
+expect_fail 1 $B/csro-classify -m "$T/m.csronet" --tsv "$T/r93.tsv" -o "$T/bad.prob"
+grep -q "line 1: 93 values" "$T/err.txt" || die "TSV width not explained"
+# species pair: a Co-Co model refuses Ni-Ni profiles
+$B/csro-net-import "$T/s1.h5" -o "$T/coco.csronet" --classes A,B,C --crop=$CROP --pair Co-Co --quiet
+$MKZ "$T/norm.tsv" "$T/nini.zsdm" --state minmax --crop=$CROP --pair Ni-Ni
+expect_fail 1 $B/csro-classify -m "$T/coco.csronet" "$T/nini.zsdm" -o "$T/bad.prob"
+grep -q "Ni-Ni.*Co-Co" "$T/err.txt" || die "pair mismatch not explained"
+# NaN in a profile: error naming the row
+sed -n 1,6p "$T/norm.tsv" > "$T/nan.tsv"
+sed -n 7p "$T/norm.tsv" | awk -F'\t' -v OFS='\t' '{ $5 = "nan"; print }' >> "$T/nan.tsv"
+expect_fail 1 $B/csro-classify -m "$T/m.csronet" --tsv "$T/nan.tsv" -o "$T/bad.prob"
+grep -q "row 6" "$T/err.txt" || die "NaN row not named"
+# truncated and corrupted model files
+sz=$(wc -c < "$T/m.csronet")
+head -c $((sz / 2)) "$T/m.csronet" > "$T/trunc.csronet"
+expect_fail 1 $B/csro-classify -m "$T/trunc.csronet" "$T/in.zsdm" -o "$T/bad.prob"
+grep -q "trunc.csronet" "$T/err.txt" || die "truncated model not named"
+head -c 100 "$T/m.csronet" > "$T/trunc2.csronet"
+expect_fail 1 $B/csro-classify -m "$T/trunc2.csronet" "$T/in.zsdm" -o "$T/bad.prob"
+$PYTHON -c "
+b = bytearray(open('$T/m.csronet', 'rb').read()); b[len(b) // 2] ^= 0x55
+open('$T/flip.csronet', 'wb').write(b)"
+expect_fail 1 $B/csro-classify -m "$T/flip.csronet" "$T/in.zsdm" -o "$T/bad.prob"
+expect_fail 1 $B/csro-classify -m "$T/in.zsdm" "$T/in.zsdm" -o "$T/bad.prob"
+# truncated input: fails, and no partial output is left
+sz=$(wc -c < "$T/in.zsdm")
+head -c $((sz - 30)) "$T/in.zsdm" > "$T/trunc.zsdm"
+expect_fail 1 $B/csro-classify -m "$T/m.csronet" "$T/trunc.zsdm" -o "$T/bad.prob"
+expect_fail 1 $B/csro-classify -m "$T/m.csronet" "$T/trunc.zsdm" -o "$T/bad.tsv" --format tsv
+[ ! -e "$T/bad.prob" ] && [ ! -e "$T/bad.tsv" ] || die "partial output left behind"
+[ -z "$(ls "$T" | grep tmp)" ] || die "temporary file left behind"
+expect_fail 1 $B/csro-classify -m "$T/m.csronet" "$T/missing.zsdm" -o "$T/bad.prob"
+# binary output is refused on a terminal
+if command -v script >/dev/null 2>&1; then
+    script -qc "$B/csro-classify -m $T/m.csronet $T/in.zsdm" /dev/null > "$T/tty.txt" 2>&1 || true
+    grep -q "refusing to write binary output to a terminal" "$T/tty.txt" || die "binary output to a terminal"
+fi
+# usage
+expect_fail 2 $B/csro-classify "$T/in.zsdm" -o "$T/bad.prob"
+expect_fail 2 $B/csro-classify -m "$T/m.csronet" "$T/in.zsdm" --format csv
+expect_fail 2 $B/csro-classify -m "$T/m.csronet" "$T/in.zsdm" --batch 0
+expect_fail 2 $B/csro-classify -m "$T/m.csronet" "$T/in.zsdm" --tsv-state raw
+$B/csro-classify --help | grep -q Usage
+echo "t_classify: ok"

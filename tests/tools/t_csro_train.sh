@@ -1,0 +1,70 @@
+# csro-train: a separable two-class bank written by an independent Python
+# .zsdm writer (csro-zsdm(5) layout), trained, checked, reproduced.
+. "$CSRO_SRCDIR/tests/tools/lib.sh"
+cat > "$T/mkbank.py" <<'PY'
+import struct, sys, zlib
+import numpy as np
+path, n, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def s(x):
+    b = x.encode(); return struct.pack("<I", len(b)) + b
+nb, first, R, w = 93, 54, 1.5, 0.015
+h = struct.pack("<III", 2, 0, 1)                      # bank, raw counts, has bins
+h += struct.pack("<7d", R, w, -0.7, 0.7, 0, 0, 1)     # radius, width, crop, direction
+h += struct.pack("<II", nb, first)
+h += b"".join(struct.pack("<d", -R + (first + i) * w) for i in range(nb))
+h += s("Co") + s("Co") + struct.pack("<I", 0)         # pair, no grid
+h += struct.pack("<I", 2) + s("random") + s("L12")    # classes
+h += struct.pack("<I", 0) + struct.pack("<I", 1) + s("origin") + s("t_csro_train")
+h += struct.pack("<I", 16 + 4 * nb)
+rng = np.random.default_rng(seed)
+k = np.arange(nb)
+raw = b""
+for i in range(n):
+    c = i % 2
+    mu = 30 if c == 0 else 60
+    prof = 50 * rng.uniform(1, 2) * np.exp(-0.5 * (k - mu) ** 2 / 9) + rng.poisson(20, nb)
+    raw += struct.pack("<QiI", i, c, 0) + prof.astype("<f4").tobytes()
+out = b"CSROZSDM" + struct.pack("<II", 1, len(h)) + h + struct.pack("<I", zlib.crc32(h))
+for o in range(0, len(raw), 1 << 20):
+    ch = raw[o:o + (1 << 20)]
+    z = zlib.compress(ch)
+    out += struct.pack("<III", len(ch), len(z), zlib.crc32(ch)) + z
+out += struct.pack("<III", 0, 0, zlib.crc32(raw)) + struct.pack("<Q", len(raw))
+open(path, "wb").write(out)
+PY
+"$PYTHON" "$T/mkbank.py" "$T/bank.zsdm" 400 3
+"$CSRO_BIN/zsdm-dump" -H "$T/bank.zsdm" >/dev/null 2>&1 || true
+
+"$CSRO_BIN/csro-train" --epochs 3 --folds 3 --seed 7 --threads 2 --log "$T/log.tsv" \
+    -o "$T/m.csronet" "$T/bank.zsdm" > "$T/report.txt"
+cat "$T/report.txt"
+acc=$(awk -F'\t' '$1 == "accuracy" { print $2 }' "$T/report.txt")
+awk -v a="$acc" 'BEGIN { exit !(a >= 0.99) }' || die "held-out accuracy $acc < 0.99"
+grep -q '^random	' "$T/report.txt" || die "no confusion row for class random"
+# 40 held-out patterns (10% of 400): the matrix sums to 40
+tot=$(awk -F'\t' '$1 == "random" || $1 == "L12" { if (NF == 3) s += $2 + $3 } END { print s }' "$T/report.txt")
+[ "$tot" = 40 ] || die "confusion matrix sums to $tot, expected 40"
+[ "$(wc -l < "$T/log.tsv")" -eq 10 ] || die "log has $(wc -l < "$T/log.tsv") lines, expected 1 + 3 folds x 3 epochs"
+head -c 8 "$T/m.csronet" | od -c | head -1 | grep -q 'C   S   R   O   N   E   T' || die "bad magic"
+
+# same seed (other thread count): identical model bytes; other seed: different
+"$CSRO_BIN/csro-train" --epochs 3 --folds 3 --seed 7 --threads 1 --quiet -o "$T/m2.csronet" "$T/bank.zsdm"
+cmp "$T/m.csronet" "$T/m2.csronet" || die "same seed gave a different model"
+"$CSRO_BIN/csro-train" --epochs 1 --folds 3 --seed 8 --quiet -o "$T/m3.csronet" - < "$T/bank.zsdm"
+if cmp -s "$T/m.csronet" "$T/m3.csronet"; then die "other seed gave the same model"; fi
+
+# errors: usage (2), bad data (1), never a partial output
+expect_fail 2 "$CSRO_BIN/csro-train" "$T/bank.zsdm"
+expect_fail 2 "$CSRO_BIN/csro-train" --folds 1 -o "$T/x.csronet" "$T/bank.zsdm"
+expect_fail 2 "$CSRO_BIN/csro-train" --epochs abc -o "$T/x.csronet" "$T/bank.zsdm"
+expect_fail 1 "$CSRO_BIN/csro-train" -o "$T/x.csronet" "$T/nonexistent.zsdm"
+head -c 3000 "$T/bank.zsdm" > "$T/cut.zsdm"
+expect_fail 1 "$CSRO_BIN/csro-train" -o "$T/x.csronet" "$T/cut.zsdm"
+grep -q '^csro-train: ' "$T/err.txt" || die "error message does not start with the tool name"
+[ ! -e "$T/x.csronet" ] || die "partial output left behind"
+"$CSRO_BIN/csro-train" --help | grep -q 'Usage: csro-train'
+
+# model to stdout: the report moves to stderr, stdout holds exactly the model
+"$CSRO_BIN/csro-train" --epochs 3 --folds 3 --seed 7 -o - "$T/bank.zsdm" > "$T/m4.csronet" 2> "$T/rep4.txt"
+cmp "$T/m.csronet" "$T/m4.csronet" || die "model written to stdout differs"
+grep -q '^accuracy' "$T/rep4.txt" || die "report missing on stderr"

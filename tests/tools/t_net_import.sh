@@ -1,0 +1,106 @@
+# t_net_import.sh: csro-net-import of Keras 2 HDF5 models, checked against
+# tests/keras_ref.py (an independent NumPy forward pass from the same HDF5
+# weights, read with h5py) through csro-classify.
+. "$CSRO_SRCDIR/tests/tools/lib.sh"
+if [ "${HAVE_HDF5:-0}" != 1 ]; then echo "skip: built without HDF5"; exit 0; fi
+B=$CSRO_BIN
+REF="$PYTHON $CSRO_SRCDIR/tests/keras_ref.py"
+PUB=${CSRO_MLAPT_DIR:-/work/shared/data/mlapt-published}
+
+# 1. Small random models exercising 'same' padding, an Activation layer,
+#    a bias-free Conv1D, Dropout after Dense, 3 classes, 40 bins.
+$REF mkmodel --seed 1 -o "$T/s1.h5"
+$REF mkmodel --seed 2 -o "$T/s2.h5"
+$B/csro-net-import "$T/s1.h5" "$T/s2.h5" -o "$T/small.csronet" --classes A,B,C \
+    --crop -0.3075,0.2925 --quiet
+$PYTHON -c "import numpy as np; np.savetxt('$T/x.tsv', np.random.default_rng(3).random((300, 40)), delimiter='\t')"
+$B/csro-classify -m "$T/small.csronet" --tsv "$T/x.tsv" --format tsv -o "$T/c.tsv" --quiet
+$REF predict "$T/s1.h5" "$T/s2.h5" --tsv "$T/x.tsv" -o "$T/r.tsv"
+$REF compare "$T/c.tsv" "$T/r.tsv" --tol 1e-5
+head -1 "$T/c.tsv" | grep -q 'mean_A	mean_B	mean_C	std_A' || die "class names not in the TSV header"
+# the models disagree, so the ensemble std is not trivially zero
+awk 'NR > 1 && $6 > 1e-3 { n++ } END { exit !(n > 10) }' "$T/c.tsv" || die "std all zero"
+
+# datasets found through the weight_names attribute (another scope name)
+$REF mkmodel --seed 3 --nested -o "$T/s3.h5"
+$B/csro-net-import "$T/s3.h5" -o "$T/nested.csronet" --classes A,B,C --crop=-0.3075,0.2925 --quiet
+$B/csro-classify -m "$T/nested.csronet" --tsv "$T/x.tsv" --format tsv -o "$T/c3.tsv" --quiet
+$REF predict "$T/s3.h5" --tsv "$T/x.tsv" -o "$T/r3.tsv"
+$REF compare "$T/c3.tsv" "$T/r3.tsv" --tol 1e-5
+
+# input shape given as batch_shape instead of batch_input_shape
+$REF edit "$T/s1.h5" --replace '"batch_input_shape"' '"batch_shape"' -o "$T/bs.h5"
+$B/csro-net-import "$T/bs.h5" -o "$T/bs.csronet" --classes A,B,C --crop=-0.3075,0.2925 --quiet
+$REF edit "$T/s1.h5" --replace '"batch_input_shape"' '"other_shape"' -o "$T/noshape.h5"
+expect_fail 1 $B/csro-net-import "$T/noshape.h5" -o "$T/bad.csronet" --crop=-0.3075,0.2925
+grep -q "batch_input_shape" "$T/err.txt" || die "missing input shape not reported"
+
+# 2. The published ML-APT ensemble on the published L1_2 Co-Co bank.
+if [ -d "$PUB/models" ]; then
+    M=$PUB/models
+    $B/csro-net-import "$M/model_0.h5" "$M/model_1.h5" "$M/model_2.h5" "$M/model_3.h5" "$M/model_4.h5" \
+        -o "$T/pub.csronet" --pair Co-Co --quiet
+    # raw counts: csro-classify applies min-max itself
+    $REF patterns --npy "$PUB/zSDM_simu_CoCrNi_L12_CoCo.npy" --raw -o "$T/raw.tsv"
+    $B/csro-classify -m "$T/pub.csronet" --tsv "$T/raw.tsv" --tsv-state raw --format tsv -o "$T/pc.tsv" --quiet
+    $REF predict "$M/model_0.h5" "$M/model_1.h5" "$M/model_2.h5" "$M/model_3.h5" "$M/model_4.h5" \
+        --npy "$PUB/zSDM_simu_CoCrNi_L12_CoCo.npy" -o "$T/pr.tsv"
+    $REF compare "$T/pc.tsv" "$T/pr.tsv" --tol 1e-5 --csro-class 1 | tee "$T/cmp.txt"
+    [ "$(wc -l < "$T/pc.tsv")" -eq 1951 ] || die "expected 1950 rows"
+    # already normalised rows (the model's own state): same answer, via stdin
+    $REF patterns --npy "$PUB/zSDM_simu_CoCrNi_L12_CoCo.npy" -o "$T/norm.tsv"
+    $B/csro-classify -m "$T/pub.csronet" --tsv --format tsv --quiet < "$T/norm.tsv" > "$T/pc2.tsv"
+    $REF compare "$T/pc2.tsv" "$T/pr.tsv" --tol 1e-5
+    # as a labelled Co-Co .zsdm bank (csro-zsdm(5) writer) -> .prob (decoded independently)
+    $PYTHON "$CSRO_SRCDIR/tests/tools/mk_zsdm.py" "$T/raw.tsv" "$T/pub.zsdm" --state raw --pair Co-Co \
+        --kind bank --classes FCC,CSRO
+    $B/csro-classify -m "$T/pub.csronet" "$T/pub.zsdm" -o "$T/pub.prob" --quiet
+    $REF readprob "$T/pub.prob" --nclasses 2 -o "$T/pc3.tsv"
+    $REF compare "$T/pc3.tsv" "$T/pr.tsv" --tol 1e-5
+    BASE=$M/model_0.h5
+else
+    echo "note: $PUB not present; published-model checks skipped"
+    BASE=$T/s1.h5
+fi
+
+# 3. Bad input: unsupported architecture / options, each naming the layer.
+$REF edit "$T/s1.h5" --replace '"MaxPooling1D"' '"AveragePooling1D"' -o "$T/bad1.h5"
+expect_fail 1 $B/csro-net-import "$T/bad1.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925
+grep -q "max_pooling1d_1" "$T/err.txt" && grep -q AveragePooling1D "$T/err.txt" || die "layer not named"
+$REF edit "$T/s1.h5" --replace '"strides": [1], "padding": "same"' '"strides": [2], "padding": "same"' -o "$T/bad2.h5"
+expect_fail 1 $B/csro-net-import "$T/bad2.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925
+grep -q "conv1d_1.*strides" "$T/err.txt" || die "strides not reported"
+$REF edit "$T/s1.h5" --replace '"padding": "same"' '"padding": "causal"' -o "$T/bad3.h5"
+expect_fail 1 $B/csro-net-import "$T/bad3.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925
+grep -q "causal" "$T/err.txt" || die "padding not reported"
+$REF edit "$T/s1.h5" --replace '"activation": "relu"}' '"activation": "tanh"}' -o "$T/bad4.h5"
+expect_fail 1 $B/csro-net-import "$T/bad4.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925
+grep -q "activation_1.*tanh" "$T/err.txt" || die "activation not reported"
+# weights that do not fit the declared architecture (8 filters declared, 4 stored)
+$REF edit "$T/s1.h5" --replace '"filters": 4' '"filters": 8' -o "$T/bad5.h5"
+expect_fail 1 $B/csro-net-import "$T/bad5.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925
+grep -q "conv1d_1.*kernel:0.*shape" "$T/err.txt" || die "shape mismatch not reported"
+# the published architecture edited the same way
+$REF edit "$BASE" --replace '"Flatten"' '"GlobalAveragePooling1D"' -o "$T/bad6.h5"
+expect_fail 1 $B/csro-net-import "$T/bad6.h5" -o "$T/bad.csronet"
+grep -q "GlobalAveragePooling1D" "$T/err.txt" || die "layer type not reported"
+# model input (40) does not fit the default contract (93 bins)
+expect_fail 1 $B/csro-net-import "$T/s1.h5" -o "$T/bad.csronet"
+grep -q "93 bins" "$T/err.txt" || die "bin mismatch not reported"
+# not HDF5 / no model_config / not JSON
+printf 'hello\n' > "$T/not.h5"
+expect_fail 1 $B/csro-net-import "$T/not.h5" -o "$T/bad.csronet"
+$PYTHON -c "import h5py; h5py.File('$T/empty.h5', 'w').attrs['x'] = 1"
+expect_fail 1 $B/csro-net-import "$T/empty.h5" -o "$T/bad.csronet"
+grep -q "model_config" "$T/err.txt" || die "missing model_config not reported"
+$REF edit "$T/s1.h5" --replace '{"class_name": "Sequential"' '{"class_name": Sequential' -o "$T/bad7.h5"
+expect_fail 1 $B/csro-net-import "$T/bad7.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925
+grep -q "JSON" "$T/err.txt" || die "bad JSON not reported"
+[ ! -e "$T/bad.csronet" ] || die "partial output left behind"
+# usage errors
+expect_fail 2 $B/csro-net-import "$T/s1.h5"
+expect_fail 2 $B/csro-net-import "$T/s1.h5" -o "$T/x.csronet" --preprocess smooth
+expect_fail 2 $B/csro-net-import "$T/s1.h5" -o "$T/x.csronet" --crop -0.3075,0.2925 --classes A,B
+expect_fail 2 $B/csro-net-import "$T/s1.h5" -o "$T/x.csronet" --pair CoCo
+$B/csro-net-import --help | grep -q Usage
+echo "t_net_import: ok"

@@ -1,0 +1,229 @@
+/* csro-train: train the ML-APT 1D-CNN ensemble on a labelled .zsdm bank
+ * (k-fold cross-validation, held-out test) and write a .csronet model. */
+#include "common.h"
+#include <cblas.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static void usage(void)
+{
+    printf("Usage: csro-train [OPTIONS] BANK.zsdm|- -o MODEL.csronet\n"
+           "Train the ML-APT network (Conv1D 16x10, ReLU, Dropout 0.5, MaxPool 2, Dense 256,\n"
+           "Dense softmax) on a labelled pattern bank with k-fold cross-validation; the k\n"
+           "models form the ensemble written to MODEL. A held-out part of the bank tests\n"
+           "the ensemble; its confusion matrix and precision/recall/F1 go to stdout.\n"
+           "Raw banks are min-max normalised per profile first.\n\n"
+           "  -o FILE            output model (.csronet), required\n"
+           "      --epochs N     epochs per fold (default 30)\n"
+           "      --folds K      cross-validation folds = ensemble size (default 5)\n"
+           "      --batch N      mini-batch size (default 32)\n"
+           "      --lr X         Adam learning rate (default 0.001)\n"
+           "      --holdout F    fraction held out for the final test (default 0.1)\n"
+           "      --no-augment   do not add the shifted copy of each training pattern\n"
+           "      --seed S       random seed (default 1); same seed, same model bits\n"
+           "      --log FILE     per-fold, per-epoch loss and accuracy (TSV)\n"
+           "      --threads N    folds trained in parallel (0 = all cores, default)\n"
+           "      --quiet        no progress bar, no report\n"
+           "The report goes to stderr when the model (-o -) or the log goes to stdout.\n"
+           "      --help, --version\n\n"
+           "Exit 0 ok, 1 bad data or I/O, 2 usage.\n");
+    exit(0);
+}
+
+typedef struct { float *x; int32_t *y; size_t n, cap, nbins; } bank;
+
+static int read_bank(const char *path, bank *b, csro_zsdm_meta **meta, uLong *crc)
+{
+    csro_zsdm_reader *r;
+    int rc = csro_zsdm_reader_open(&r, path);
+    if (rc) return rc;
+    const csro_zsdm_meta *m = csro_zsdm_reader_meta(r);
+    if (csro_zsdm_meta_kind(m) != CSRO_ZSDM_BANK) tool_die(1, "%s: not a pattern bank (kind voxels)", path);
+    size_t nb = csro_zsdm_meta_nbins(m), nc = csro_zsdm_meta_nclasses(m);
+    if (nc < 2) tool_die(1, "%s: a bank needs at least 2 classes (has %zu)", path, nc);
+    b->nbins = nb;
+    *crc = crc32(0L, Z_NULL, 0);
+    size_t chunk = 4096, skipped = 0;
+    float *px = malloc(chunk * nb * sizeof *px);
+    int32_t *py = malloc(chunk * sizeof *py);
+    uint32_t *pf = malloc(chunk * sizeof *pf);
+    if (!px || !py || !pf) tool_die(1, "out of memory");
+    for (;;) {
+        size_t got;
+        if ((rc = csro_zsdm_reader_read(r, chunk, px, NULL, py, pf, NULL, &got))) break;
+        if (!got) break;
+        *crc = crc32(*crc, (const Bytef *)py, (uInt)(got * sizeof *py));
+        *crc = crc32(*crc, (const Bytef *)px, (uInt)(got * nb * sizeof *px));
+        for (size_t i = 0; i < got; i++) {
+            if (pf[i] & CSRO_ROW_NODATA) { skipped++; continue; }
+            if (py[i] < 0 || (size_t)py[i] >= nc)
+                tool_die(1, "%s: pattern %zu has label %d, not one of the %zu classes", path, b->n + skipped, (int)py[i], nc);
+            if (b->n == b->cap) {
+                b->cap = b->cap ? 2 * b->cap : 8192;
+                b->x = realloc(b->x, b->cap * nb * sizeof *b->x);
+                b->y = realloc(b->y, b->cap * sizeof *b->y);
+                if (!b->x || !b->y) tool_die(1, "out of memory");
+            }
+            memcpy(b->x + b->n * nb, px + i * nb, nb * sizeof *px);
+            b->y[b->n++] = py[i];
+        }
+    }
+    free(px); free(py); free(pf);
+    if (!rc && !(*meta = csro_zsdm_meta_clone(m))) rc = CSRO_ENOMEM;
+    csro_zsdm_reader_close(r);
+    if (!rc && skipped && !tool_quiet()) fprintf(stderr, "%s: %s: skipped %zu patterns flagged no-data\n", tool_name(), path, skipped);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    /* We train folds in parallel ourselves. OpenBLAS must then run
+     * single-threaded, and only OPENBLAS_NUM_THREADS=1 at start-up does that
+     * reliably: with its thread pool started, concurrent sgemm calls from our
+     * threads were measured to serialise even after
+     * openblas_set_num_threads(1). So restart once with it set. */
+    if (!getenv("OPENBLAS_NUM_THREADS") && !getenv("CSRO_TRAIN_REEXEC")) {
+        setenv("OPENBLAS_NUM_THREADS", "1", 1);
+        setenv("CSRO_TRAIN_REEXEC", "1", 1);
+        execv("/proc/self/exe", argv); /* on failure carry on as we are */
+    }
+    tool_init("csro-train");
+    enum { O_EPOCHS = 256, O_FOLDS, O_BATCH, O_LR, O_HOLDOUT, O_NOAUG, O_SEED, O_LOG, O_THREADS, O_QUIET, O_HELP, O_VERSION };
+    static const struct option lo[] = {
+        {"epochs", 1, 0, O_EPOCHS}, {"folds", 1, 0, O_FOLDS}, {"batch", 1, 0, O_BATCH}, {"lr", 1, 0, O_LR},
+        {"holdout", 1, 0, O_HOLDOUT}, {"no-augment", 0, 0, O_NOAUG}, {"seed", 1, 0, O_SEED}, {"log", 1, 0, O_LOG},
+        {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, O_QUIET}, {"help", 0, 0, O_HELP}, {"version", 0, 0, O_VERSION},
+        {0, 0, 0, 0}};
+    const char *out = NULL, *logp = NULL;
+    long epochs = 30, folds = 5, batch = 32, threads = 0;
+    double lr = 1e-3, holdout = 0.1;
+    int augment = 1;
+    uint64_t seed = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case O_EPOCHS: epochs = tool_long("--epochs", optarg, 1, 100000); break;
+        case O_FOLDS: folds = tool_long("--folds", optarg, 2, 1000); break;
+        case O_BATCH: batch = tool_long("--batch", optarg, 1, 1 << 20); break;
+        case O_LR: lr = tool_double("--lr", optarg); break;
+        case O_HOLDOUT: holdout = tool_double("--holdout", optarg); break;
+        case O_NOAUG: augment = 0; break;
+        case O_SEED: seed = tool_u64("--seed", optarg); break;
+        case O_LOG: logp = optarg; break;
+        case O_THREADS: threads = tool_long("--threads", optarg, 0, 4096); break;
+        case O_QUIET: tool_set_quiet(1); break;
+        case O_HELP: usage(); break;
+        case O_VERSION: tool_version(); break;
+        default: tool_usage_error("unknown option");
+        }
+    }
+    if (optind != argc - 1) tool_usage_error("expected one input bank");
+    if (!out) tool_usage_error("-o MODEL.csronet is required");
+    if (!(lr > 0)) tool_usage_error("--lr: %g must be > 0", lr);
+    if (!(holdout >= 0 && holdout < 0.9)) tool_usage_error("--holdout: %g must be in [0, 0.9)", holdout);
+    tool_refuse_tty(out);
+    const char *in = argv[optind];
+
+    /* we parallelise over folds ourselves: keep OpenBLAS single-threaded
+     * (faster for batch-32 products and free of thread-count effects) */
+    openblas_set_num_threads(1);
+
+    bank b = { 0 };
+    csro_zsdm_meta *meta = NULL;
+    uLong crc;
+    int rc = read_bank(in, &b, &meta, &crc);
+    if (rc) tool_fail(rc);
+    size_t nclasses = csro_zsdm_meta_nclasses(meta);
+    if (b.n < 10) tool_die(1, "%s: only %zu usable patterns", in, b.n);
+    if (csro_zsdm_meta_preprocess(meta) == CSRO_PRE_RAW) {
+        uint32_t *fl = calloc(b.n, sizeof *fl);
+        if (!fl) tool_die(1, "out of memory");
+        if ((rc = csro_preprocess_rows(NULL, CSRO_PRE_MINMAX, b.x, b.x, b.n, b.nbins, fl, (int)threads))) tool_fail(rc);
+        size_t k = 0;
+        for (size_t i = 0; i < b.n; i++) {
+            if (fl[i] & CSRO_ROW_NODATA) continue;
+            memmove(b.x + k * b.nbins, b.x + i * b.nbins, b.nbins * sizeof *b.x);
+            b.y[k++] = b.y[i];
+        }
+        if (k < b.n && !tool_quiet())
+            fprintf(stderr, "%s: %s: dropped %zu constant profiles\n", tool_name(), in, b.n - k);
+        b.n = k;
+        free(fl);
+        if ((rc = csro_zsdm_meta_set_preprocess(meta, CSRO_PRE_MINMAX))) tool_fail(rc);
+    }
+    size_t *count = calloc(nclasses, sizeof *count);
+    for (size_t i = 0; i < b.n; i++) count[b.y[i]]++;
+    for (size_t k = 0; k < nclasses; k++)
+        if (!count[k]) tool_die(1, "%s: class %zu (%s) has no patterns", in, k, csro_zsdm_meta_class(meta, k));
+
+    csro_net *arch;
+    csro_train_opts *o = csro_train_opts_new();
+    if (!o) tool_die(1, "out of memory");
+    if ((rc = csro_net_new_default(&arch, b.nbins, nclasses)) || (rc = csro_train_opts_set_epochs(o, (int)epochs)) ||
+        (rc = csro_train_opts_set_folds(o, (int)folds)) || (rc = csro_train_opts_set_batch(o, (int)batch)) ||
+        (rc = csro_train_opts_set_adam(o, lr, 0.9, 0.999, 1e-7)) || (rc = csro_train_opts_set_holdout(o, holdout)) ||
+        (rc = csro_train_opts_set_shift(o, augment, -2, 1)) || (rc = csro_train_opts_set_seed(o, seed)) ||
+        (rc = csro_train_opts_set_threads(o, (int)threads)))
+        tool_fail(rc);
+    csro_ensemble *e;
+    csro_train_report *rep;
+    rc = csro_train(&e, &rep, arch, b.x, b.y, b.n, nclasses, o, tool_progress, NULL);
+    tool_progress_done();
+    if (rc) tool_fail(rc);
+
+    char buf[256];
+    for (size_t k = 0; k < nclasses && !rc; k++) rc = csro_ensemble_set_class(e, k, csro_zsdm_meta_class(meta, k));
+    if (!rc) rc = csro_ensemble_set_contract(e, meta);
+    snprintf(buf, sizeof buf, "%08lx", (unsigned long)crc);
+    if (!rc) rc = csro_ensemble_set_text(e, "bank_crc32", buf);
+    if (!rc) rc = csro_ensemble_set_text(e, "bank", in);
+    snprintf(buf, sizeof buf, "%zu", b.n);
+    if (!rc) rc = csro_ensemble_set_text(e, "bank_patterns", buf);
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)seed);
+    if (!rc) rc = csro_ensemble_set_text(e, "seed", buf);
+    snprintf(buf, sizeof buf, "epochs=%ld folds=%ld batch=%ld adam_lr=%g beta1=0.9 beta2=0.999 eps=1e-7 holdout=%g "
+             "augment=%s loss=categorical_crossentropy", epochs, folds, batch, lr, holdout, augment ? "shift[-2,1]" : "none");
+    if (!rc) rc = csro_ensemble_set_text(e, "training", buf);
+    snprintf(buf, sizeof buf, "%.6f", csro_train_report_accuracy(rep));
+    if (!rc) rc = csro_ensemble_set_text(e, "heldout_accuracy", buf);
+    if (!rc) rc = csro_ensemble_set_text(e, "software", "csro-train (libcsro " CSRO_VERSION_STRING ")");
+    if (!rc) rc = csro_ensemble_save(e, out);
+    if (!rc && logp) rc = csro_train_report_write_log(rep, logp);
+    if (rc) tool_fail(rc);
+
+    if (!tool_quiet()) {
+        /* the report goes to stdout unless the model or the log does */
+        FILE *fp = !strcmp(out, "-") || (logp && !strcmp(logp, "-")) ? stderr : stdout;
+        uint64_t *cm = malloc(nclasses * nclasses * sizeof *cm);
+        double *p = malloc(nclasses * sizeof *p), *r = malloc(nclasses * sizeof *r), *f = malloc(nclasses * sizeof *f);
+        csro_train_report_confusion(rep, cm);
+        csro_train_report_prf(rep, p, r, f);
+        fprintf(fp, "# held-out test of the %ld-model ensemble (rows: true class, columns: predicted)\n", folds);
+        fprintf(fp, "true\\pred");
+        for (size_t k = 0; k < nclasses; k++) fprintf(fp, "\t%s", csro_zsdm_meta_class(meta, k));
+        fprintf(fp, "\n");
+        for (size_t i = 0; i < nclasses; i++) {
+            fprintf(fp, "%s", csro_zsdm_meta_class(meta, i));
+            for (size_t k = 0; k < nclasses; k++) fprintf(fp, "\t%llu", (unsigned long long)cm[i * nclasses + k]);
+            fprintf(fp, "\n");
+        }
+        fprintf(fp, "class\tprecision\trecall\tf1\n");
+        for (size_t k = 0; k < nclasses; k++)
+            fprintf(fp, "%s\t%.4f\t%.4f\t%.4f\n", csro_zsdm_meta_class(meta, k), p[k], r[k], f[k]);
+        fprintf(fp, "accuracy\t%.4f\n", csro_train_report_accuracy(rep));
+        free(cm); free(p); free(r); free(f);
+    }
+    csro_train_report_free(rep);
+    csro_ensemble_free(e);
+    csro_train_opts_free(o);
+    csro_net_free(arch);
+    csro_zsdm_meta_free(meta);
+    free(count); free(b.x); free(b.y);
+    return 0;
+}
