@@ -313,13 +313,14 @@ static int generate(csro_aptsim *s, as_sink *sink, csro_progress_fn progress, vo
     const double (*basis)[3] = s->lattice == CSRO_LATTICE_FCC ? fcc : bcc;
     size_t n[3];
     for (int k = 0; k < 3; k++) n[k] = (size_t)floor(s->box[k] / s->a);
-    /* cumulative compositions: random matrix, and the faces of an ordered
-     * domain chosen so the domain keeps the overall composition where
-     * possible (corner fraction 1/nb holds the ordered species). */
+    /* cumulative compositions: random matrix, and the other sublattice of
+     * an ordered domain, which holds the other species in their ratios
+     * and none of the ordered one (ideal L1_2 X3Y / B2, like the reference
+     * pattern bank's L1_2 crystals). */
     double cum[AS_MAXEL], cumf[AS_MAXEL], c = 0, cf = 0;
-    double corner = 1.0 / nb, wf[AS_MAXEL], wsum = 0;
+    double wf[AS_MAXEL], wsum = 0;
     for (size_t k = 0; k < s->nel; k++) {
-        wf[k] = (int)k == s->dspecies ? fmax(0.0, (s->frac[k] - corner) / (1 - corner)) : s->frac[k];
+        wf[k] = (int)k == s->dspecies ? 0.0 : s->frac[k];
         wsum += wf[k];
     }
     for (size_t k = 0; k < s->nel; k++) {

@@ -31,8 +31,8 @@ START_TEST(test_domains_placement)
 END_TEST
 
 /* No blur, full efficiency: every site is an ion at its lattice position;
- * the truth equals a brute-force inside-sphere test and corner sites of
- * domains hold Co (m/z 58.9332/2). */
+ * the truth equals a brute-force inside-sphere test, corner sites of
+ * domains hold Co (m/z 58.9332/2) and their face sites never do. */
 START_TEST(test_exact_specimen)
 {
     csro_aptsim *s;
@@ -48,7 +48,7 @@ START_TEST(test_exact_specimen)
     size_t n = csro_recon_count(r);
     ck_assert_uint_eq(n, 4 * 20 * 20 * 20);
     const float *x = csro_recon_x(r), *y = csro_recon_y(r), *z = csro_recon_z(r), *m = csro_recon_mass(r);
-    size_t nd = csro_aptsim_ndomains(s), inside = 0, corner_co = 0, corner = 0, co_all = 0;
+    size_t nd = csro_aptsim_ndomains(s), inside = 0, corner_co = 0, corner = 0, co_all = 0, face_co = 0;
     ck_assert_uint_ge(nd, 1);
     for (size_t i = 0; i < n; i++) {
         int in = 0;
@@ -65,11 +65,14 @@ START_TEST(test_exact_specimen)
         int is_corner = fabs(x[i] / a - round(x[i] / a)) < 1e-4 && fabs(y[i] / a - round(y[i] / a)) < 1e-4 &&
                         fabs(z[i] / a - round(z[i] / a)) < 1e-4;
         if (in && is_corner) { corner++; corner_co += is_co; }
+        if (in && !is_corner) face_co += is_co;
     }
     ck_assert_uint_gt(inside, 100);
     ck_assert_uint_eq(corner_co, corner);
-    /* overall Co fraction stays ~1/3 (domains keep the composition) */
-    ck_assert(fabs((double)co_all / n - 1.0 / 3) < 0.03);
+    ck_assert_uint_eq(face_co, 0); /* ideal L1_2: no Co on the faces */
+    /* overall Co fraction: 1/3 outside, 1/4 inside the domains */
+    double fin = (double)inside / n;
+    ck_assert(fabs((double)co_all / n - (fin / 4 + (1 - fin) / 3)) < 0.02);
     csro_recon_free(r);
     csro_free(t);
     csro_aptsim_free(s);

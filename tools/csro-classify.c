@@ -230,6 +230,11 @@ _Noreturn static void usage(void)
            "                        bins per line) instead of a .zsdm file\n"
            "      --tsv-state S     preprocessing of TSV rows: raw, minmax or experimental\n"
            "                        (default: what the model expects)\n"
+           "      --preprocess S    bring profiles to state S before the model: its own\n"
+           "                        state, or experimental (Savitzky-Golay + Moody\n"
+           "                        background + min-max) for a min-max model, as the\n"
+           "                        reference does for measured data (default: the\n"
+           "                        model's state; experimental input stays so)\n"
            "  -b, --batch N         rows per batch (default 4096)\n"
            "  -t, --threads N       threads (default 0 = all cores)\n"
            "  -q, --quiet           no messages\n"
@@ -244,11 +249,11 @@ int main(int argc, char **argv)
     static const struct option lo[] = {
         { "model", required_argument, 0, 'm' }, { "output", required_argument, 0, 'o' },
         { "format", required_argument, 0, 'f' }, { "tsv", no_argument, 0, 'T' },
-        { "tsv-state", required_argument, 0, 'S' }, { "batch", required_argument, 0, 'b' },
+        { "tsv-state", required_argument, 0, 'S' }, { "preprocess", required_argument, 0, 'P' }, { "batch", required_argument, 0, 'b' },
         { "threads", required_argument, 0, 't' }, { "quiet", no_argument, 0, 'q' },
         { "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
     const char *model = NULL, *outp = "-", *inp = "-";
-    int fmt = FMT_PROB, tsv = 0, tsv_state = -1, threads = 0, c;
+    int fmt = FMT_PROB, tsv = 0, tsv_state = -1, target = -1, threads = 0, c;
     size_t batch = 4096;
     while ((c = getopt_long(argc, argv, "m:o:f:b:t:qhV", lo, NULL)) != -1) {
         switch (c) {
@@ -261,6 +266,7 @@ int main(int argc, char **argv)
             break;
         case 'T': tsv = 1; break;
         case 'S': tsv_state = parse_state("--tsv-state", optarg); break;
+        case 'P': target = parse_state("--preprocess", optarg); break;
         case 'b': batch = (size_t)tool_long("--batch", optarg, 1, 1L << 20); break;
         case 't': threads = (int)tool_long("--threads", optarg, 0, 4096); break;
         case 'q': tool_set_quiet(1); break;
@@ -295,10 +301,18 @@ int main(int argc, char **argv)
         if (!(inmeta = csro_zsdm_meta_clone(csro_zsdm_reader_meta(in.zr)))) tool_die(TOOL_EDATA, "out of memory");
     }
     int have = csro_zsdm_meta_preprocess(inmeta);
-    if (have != want && !(have == CSRO_PRE_RAW && want != CSRO_PRE_RAW) &&
-        !(have == CSRO_PRE_MINMAX && want == CSRO_PRE_EXPERIMENTAL))
+    /* Experimental preprocessing ends with a min-max normalisation, so a
+     * model trained on min-max patterns takes experimental profiles: the
+     * ML-APT reference classifies smoothed, background-removed measured
+     * profiles with networks trained on normalised simulated ones. */
+    if (target < 0) target = (have == CSRO_PRE_EXPERIMENTAL && want == CSRO_PRE_MINMAX) ? have : want;
+    if (target != want && !(target == CSRO_PRE_EXPERIMENTAL && want == CSRO_PRE_MINMAX))
+        tool_die(TOOL_EDATA, "%s: --preprocess %s does not give the %s input model %s expects", inp,
+                 state_name(target), state_name(want), model);
+    if (have != target && !(have == CSRO_PRE_RAW && target != CSRO_PRE_RAW) &&
+        !(have == CSRO_PRE_MINMAX && target == CSRO_PRE_EXPERIMENTAL))
         tool_die(TOOL_EDATA, "%s: profiles are %s-preprocessed but %s expects %s input", inp,
-                 state_name(have), model, state_name(want));
+                 state_name(have), model, state_name(target));
     /* The model sees the profiles after preprocessing: check that view. */
     csro_zsdm_meta *seen = csro_zsdm_meta_clone(inmeta);
     if (!seen || (rc = csro_zsdm_meta_set_preprocess(seen, want))) tool_die(TOOL_EDATA, "out of memory");
@@ -341,7 +355,7 @@ int main(int argc, char **argv)
                     tool_die(TOOL_EDATA, "%s: row %llu (index %llu): non-finite value in bin %zu", inp,
                              (unsigned long long)(rows + i), (unsigned long long)index[i], j);
         }
-        preprocess(have, want, x, n, nbins, flags, ftmp, threads);
+        preprocess(have, target, x, n, nbins, flags, ftmp, threads);
         size_t g = 0;
         for (size_t i = 0; i < n; i++) g += !(flags[i] & CSRO_ROW_NODATA);
         const float *feed = x;

@@ -1,8 +1,9 @@
 /* csro/aptsim.h: simulated APT specimens with known CSRO.
  *
  * A random solid solution on an FCC (or BCC) lattice with planted ordered
- * spherical domains (FCC: L1_2 with the chosen species on the cube-corner
- * sublattice; BCC: B2 with it on the cube corners), measured as APT would:
+ * spherical domains (FCC: ideal L1_2 with the chosen species on the
+ * cube-corner sublattice and only the other species, in their ratios, on the
+ * faces; BCC: B2 likewise), measured as APT would:
  * detection efficiency (random loss), Gaussian lateral (sigma_xy) and depth
  * (sigma_z) blur, optional uniform background ions, and a mass-to-charge per
  * ion drawn from the natural isotopes of its element (2+ charge state).
