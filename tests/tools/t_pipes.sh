@@ -8,6 +8,9 @@
 B=$CSRO_BIN
 LIBCSRO=${CSRO_BUILD:-$B/..}/libcsro.so.1
 cd "$CSRO_SRCDIR"
+# check-tools does not depend on the shared library the Python cross-checks
+# load: build it (same BUILD/SAN settings through MAKEFLAGS) when absent
+[ -e "$LIBCSRO" ] || make -s -C "$CSRO_SRCDIR" lib >/dev/null
 have() { [ -x "$B/$1" ]; }
 # py ARGS < script: Python cross-checks with the bindings (skipped without $PYTHON)
 py() {
