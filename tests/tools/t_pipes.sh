@@ -14,7 +14,12 @@ cd "$CSRO_SRCDIR"
 have() { [ -x "$B/$1" ]; }
 # py ARGS < script: Python cross-checks with the bindings (skipped without $PYTHON)
 py() {
-    if [ -n "${PYTHON:-}" ]; then CSRO_LIBRARY="$LIBCSRO" $PYTHON "$@"
+    if [ -n "${PYTHON:-}" ]; then
+        if ldd "$LIBCSRO" 2>/dev/null | grep -q libasan; then  # sanitizer build: as in t_python.sh
+            LD_PRELOAD="$(cc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0 CSRO_LIBRARY="$LIBCSRO" $PYTHON "$@"
+        else
+            CSRO_LIBRARY="$LIBCSRO" $PYTHON "$@"
+        fi
     else cat >/dev/null; echo "SKIP t_pipes: no \$PYTHON: a cross-check with the Python bindings not run"; fi
 }
 skip() { echo "SKIP t_pipes: $*"; }
