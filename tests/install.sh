@@ -15,7 +15,7 @@ test -f "$root/include/csro.h" && test -f "$root/lib/pkgconfig/csro.pc"
 for f in $(grep -ohE 'CSRO_API[^;]*' include/csro.h include/csro/*.h | tr '\n' ' ' | sed 's/CSRO_API/\n/g' | sed -nE 's/.*[ *](csro_[a-z0-9_]+)[ ]*\(.*/\1/p' | sort -u); do
     [ -e "$root/share/man/man3/$f.3" ] || nomans="${nomans:-} $f"
 done
-[ -z "${nomans:-}" ] || echo "install: WARNING functions without a man page:$nomans"
+[ -z "${nomans:-}" ] || { echo "install: functions without a man page:$nomans"; exit 1; }
 # pkg-config sees the staged prefix through PKG_CONFIG_SYSROOT_DIR
 export PKG_CONFIG_PATH="$root/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage"
 flags=$(pkg-config --cflags --libs csro)

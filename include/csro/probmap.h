@@ -1,12 +1,162 @@
-/* csro/probmap.h: (to be filled by the probmap module) */
+/* csro/probmap.h: 3D CSRO tomography (ML-APT step 4).
+ *
+ * A csro_probmap turns per-voxel CSRO probabilities of a csro_grid into a
+ * map on cubic sub-cells of edge s (the grid stride). With voxel edge
+ * v = r*s (r an integer; the reference uses v = 1 nm, s = 0.5 nm, r = 2),
+ * voxel (K, J, I) covers sub-cells K..K+r-1, J..J+r-1, I..I+r-1, so sub-cell
+ * (k, j, i) lies inside the up to r^3 voxels with indices k-r+1..k,
+ * j-r+1..j, i-r+1..i that exist in the grid. The map has
+ * (nx+r-1) x (ny+r-1) x (nz+r-1) sub-cells; sub-cell 0 starts at the grid's
+ * lo corner; linear index i + NX*(j + NY*k), x fastest.
+ *
+ * Modes:
+ *  CSRO_PROBMAP_SUM  (default, the reference rule): the SUM of the
+ *     contributing voxels' probabilities, values in [0, r^3] ([0, 8] for
+ *     r = 2). The published threshold 3.75 is in these units, so this mode
+ *     reproduces the reference selection exactly. Sub-cells near the ROI
+ *     border have fewer contributing voxels and so lower sums.
+ *  CSRO_PROBMAP_MEAN: the mean over contributing voxels, values in [0, 1]
+ *     (independent of r and of the border; threshold 3.75/8 ~ 0.47 is the
+ *     interior equivalent of the reference threshold).
+ * No-data voxels are NaN in the input: they contribute nothing (and do not
+ * count in the mean); a sub-cell without any valid contributing voxel is
+ * NaN in the map and is never selected.
+ *
+ * A map is immutable after creation; all const functions are thread-safe.
+ */
 #ifndef CSRO_PROBMAP_H
 #define CSRO_PROBMAP_H
 
 #include "csro/common.h"
+#include "csro/grid.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+typedef struct csro_probmap csro_probmap;
+
+enum { CSRO_PROBMAP_SUM = 0, CSRO_PROBMAP_MEAN = 1 };
+
+/* Build the sub-cell map of grid g from voxel_prob (count entries, one per
+ * voxel in grid order; count must equal csro_grid_count(g); NaN = no data).
+ * Fails with CSRO_EINVAL when v/s is not an integer (within 1e-6), count
+ * does not match (CSRO_EMISMATCH), or mode is unknown. The map copies what
+ * it needs: g and voxel_prob may be freed afterwards. */
+CSRO_API int csro_probmap_new(csro_probmap **out, const csro_grid *g, const float *voxel_prob,
+                              size_t count, int mode);
+enum { CSRO_PROBMAP_MEANS = 0, CSRO_PROBMAP_STDS = 1 };
+
+/* Map of one class of a .prob file (csro-classify output): field
+ * CSRO_PROBMAP_MEANS maps the class probability (ensemble mean),
+ * CSRO_PROBMAP_STDS its ensemble standard deviation (the uncertainty map;
+ * use CSRO_PROBMAP_MEAN mode for it). cls is a class name of the file, a
+ * decimal class index, or NULL: the second class of a two-class file (the
+ * reference's CSRO column), otherwise CSRO_EINVAL. Voxels absent from the
+ * file or flagged CSRO_ROW_NODATA are no-data (NaN). The map's label
+ * becomes "A-B class" from the file's species pair and class name.
+ * CSRO_ENOTFOUND for an unknown class, CSRO_EFORMAT for an index outside
+ * the grid or a file without a grid. */
+CSRO_API int csro_probmap_load(csro_probmap **out, const char *path, const char *cls,
+                               int field, int mode);
+/* Label of the map ("" for maps made by csro_probmap_new), owned by m. */
+CSRO_API const char *csro_probmap_label(const csro_probmap *m);
+/* Free a map; NULL is a no-op. */
+CSRO_API void csro_probmap_free(csro_probmap *m);
+/* Number of sub-cells per axis (x, y, z) and in total. */
+CSRO_API void csro_probmap_dims(const csro_probmap *m, size_t dims[3]);
+CSRO_API size_t csro_probmap_count(const csro_probmap *m);
+/* Corner (nm) of sub-cell 0 (the grid's lo); sub-cell centres are
+ * origin + (index + 0.5) * spacing. */
+CSRO_API void csro_probmap_origin(const csro_probmap *m, double origin[3]);
+/* Sub-cell edge s (nm) and the voxel/sub-cell ratio r. */
+CSRO_API double csro_probmap_spacing(const csro_probmap *m);
+CSRO_API int csro_probmap_ratio(const csro_probmap *m);
+CSRO_API int csro_probmap_mode(const csro_probmap *m);
+/* Largest possible value: r^3 (sum) or 1 (mean). */
+CSRO_API double csro_probmap_max_value(const csro_probmap *m);
+/* The map values (count floats), valid while m lives (zero-copy). */
+CSRO_API const float *csro_probmap_data(const csro_probmap *m);
+
+/* Selection mask of a threshold band, as the reference: lower < value <=
+ * upper (upper = INFINITY selects everything above lower). mask has n ==
+ * csro_probmap_count(m) bytes, set to 1 (selected) or 0; *nsel (may be
+ * NULL) receives the number selected. CSRO_EINVAL unless
+ * 0 <= lower < max_value and upper > lower. */
+CSRO_API int csro_probmap_threshold(const csro_probmap *m, double lower, double upper,
+                                    uint8_t *mask, size_t n, size_t *nsel);
+
+enum { CSRO_EXTRACT_SPHERE = 0, CSRO_EXTRACT_CELL = 1 };
+
+/* Ions of a reconstruction inside the selected sub-cells (lower < value <=
+ * upper). CSRO_EXTRACT_SPHERE (the reference rule): an ion is kept when its
+ * distance to the centre of a selected sub-cell is <= s/2 * 1.414;
+ * CSRO_EXTRACT_CELL: when it lies inside a selected sub-cell (half-open
+ * [corner, corner + s) per axis). x, y, z (nm) have n entries; keep (n
+ * bytes) receives 1 for a kept ion (each ion once) and 0 otherwise; *nkeep
+ * (may be NULL) the number kept. Thresholds are checked as in
+ * csro_probmap_threshold. */
+CSRO_API int csro_probmap_extract(const csro_probmap *m, double lower, double upper, int rule,
+                                  const float *x, const float *y, const float *z, size_t n,
+                                  uint8_t *keep, size_t *nkeep);
+
+/* Write the map as a float32 TIFF stack (libtiff): one deflate-compressed
+ * page per z slice, resolution tags 1/s pixels per unit, and an ImageJ
+ * ImageDescription (images=NZ, slices=NZ, unit=nm, spacing=s, min/max) so
+ * Fiji/ImageJ, napari and tifffile open it as a volume with its voxel size.
+ * label (may be NULL) is stored as the PageName of each slice. The file is
+ * written atomically (temporary + rename). */
+CSRO_API int csro_probmap_write_tiff(const csro_probmap *m, const char *path, const char *label);
+/* Write the map as legacy VTK structured points (binary, big-endian
+ * float32 point data at the sub-cell centres) for ParaView. label names
+ * the scalar field (default "probability"; spaces become '_'). */
+CSRO_API int csro_probmap_write_vtk(const csro_probmap *m, const char *path, const char *label);
+/* Quick look: a 4-page float32 TIFF of NX x NY images: the maximum
+ * intensity projection along z, then the slices at z = NZ/4, NZ/2 and
+ * 3NZ/4 (NaN are ignored by the projection). */
+CSRO_API int csro_probmap_write_quicklook(const csro_probmap *m, const char *path);
+
+/* Write any float32 volume (nx*ny*nz values, x fastest) as the ImageJ TIFF
+ * stack of csro_probmap_write_tiff with cubic spacing (nm). */
+CSRO_API int csro_tiff_write_volume(const char *path, const float *data, const size_t dims[3],
+                                    double spacing, const char *label);
+
+/* Connected CSRO domains of a mask (1 = selected) on a dims[0] x dims[1] x
+ * dims[2] grid (x fastest). connectivity 6 (faces), 18 (faces + edges) or
+ * 26 (faces + edges + corners). Labels are 1..count in order of each
+ * domain's first cell in linear order; 0 is background. Immutable, and
+ * thread-safe after creation. */
+typedef struct csro_domains csro_domains;
+CSRO_API int csro_domains_new(csro_domains **out, const uint8_t *mask, const size_t dims[3],
+                              int connectivity);
+CSRO_API void csro_domains_free(csro_domains *d);
+CSRO_API size_t csro_domains_count(const csro_domains *d);
+/* Label per cell (dims product entries), valid while d lives. */
+CSRO_API const int32_t *csro_domains_labels(const csro_domains *d);
+/* Cells per domain (count entries; entry l-1 for label l). */
+CSRO_API const uint64_t *csro_domains_sizes(const csro_domains *d);
+/* Equivalent-sphere diameter (nm) of each domain, out[l-1] =
+ * cbrt(6 * size * spacing^3 / pi); n must be >= count. */
+CSRO_API int csro_domains_diameters(const csro_domains *d, double spacing, double *out, size_t n);
+
+/* Summary of a sample: mean, median (mean of the two middle values for
+ * even n), min and max of v (n entries); NaN for n == 0. */
+CSRO_API int csro_stats_summary(double *mean, double *median, double *min, double *max,
+                                const double *v, size_t n);
+/* Histogram of v in nbins equal bins over [lo, hi) (values == hi go in the
+ * last bin, others outside are not counted); counts has nbins entries. */
+CSRO_API int csro_stats_histogram(uint64_t *counts, size_t nbins, double lo, double hi,
+                                  const double *v, size_t n);
+/* Ion counts per species inside and outside CSRO: species[i] in
+ * [0, nspecies) (others, e.g. -1 for unranged, are skipped), inside[i]
+ * non-zero for a kept ion; count_in and count_out have nspecies entries. */
+CSRO_API int csro_stats_composition(uint64_t *count_in, uint64_t *count_out, size_t nspecies,
+                                    const int32_t *species, const uint8_t *inside, size_t n);
+/* Ordinary least squares y = a + b x over n >= 2 points: slope b with its
+ * standard error (NaN for n == 2), intercept a, and R^2 (NaN when y is
+ * constant). CSRO_EINVAL when all x are equal or a value is not finite. */
+CSRO_API int csro_stats_linfit(double *slope, double *slope_err, double *intercept, double *r2,
+                               const double *x, const double *y, size_t n);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,468 @@
+/* csro-stats: CSRO statistics of a .prob file (volume fraction, connected
+ * domains, number density, equivalent-sphere diameters), appended to a
+ * table of samples; linear fits over such a table. */
+#include "common.h"
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void usage(void)
+{
+    printf("Usage: csro-stats [OPTION]... IN.prob\n"
+           "       csro-stats --table FILE --fit COLUMN [--against COLUMN]\n"
+           "CSRO statistics of one class of a .prob file: volume fraction of the\n"
+           "sub-cells above the threshold, connected CSRO domains (count, number\n"
+           "density, equivalent-sphere diameters, largest domain).\n\n"
+           "  -c, --class NAME|INDEX  class (default: the 2nd of a 2-class file)\n"
+           "  -m, --mode sum|mean     sub-cell value (default sum, as csro-map)\n"
+           "  -t, --threshold T       selected: value > T (default 3.75 for sum,\n"
+           "                          3.75/r^3 for mean)\n"
+           "      --connectivity N    6, 18 or 26 (default 26)\n"
+           "      --recon FILE        reconstruction: composition inside / outside CSRO\n"
+           "  -r, --ranges FILE       range file of --recon (.rrng, .rng)\n"
+           "      --bins N            diameter histogram bins (default 10)\n"
+           "      --hist-max D        histogram range [0, D] nm (default: largest\n"
+           "                          diameter rounded up to 0.5 nm)\n"
+           "  -f, --format tsv|json   output format (default tsv: name<TAB>value)\n"
+           "  -o, --output FILE       output (default stdout)\n"
+           "      --table FILE        append this sample's row to a TSV table\n"
+           "      --sample NAME       sample name of the row (required with --table)\n"
+           "      --label TEXT        processing label of the row (default '-')\n"
+           "      --property K=V      extra column (repeatable; numbers for --fit)\n"
+           "      --fit COLUMN        least-squares line of COLUMN over the table\n"
+           "      --against COLUMN    x column of --fit (default: the first property)\n"
+           "  -h, --help, -V, --version\n");
+    exit(0);
+}
+
+#define MAXPROP 32
+#define MAXCOL 512
+#define MAXMET 256
+
+typedef struct { const char *name; double v; int is_int; } metric;
+
+static char *xstrdup(const char *s)
+{
+    char *p = strdup(s);
+    if (!p) tool_die(TOOL_EDATA, "out of memory");
+    return p;
+}
+
+/* Split a TSV line (modified in place) into at most max fields. */
+static int split_tsv(char *line, char **f, int max)
+{
+    int n = 0;
+    line[strcspn(line, "\r\n")] = 0;
+    for (char *p = line;;) {
+        if (n == max) return -1;
+        f[n++] = p;
+        char *t = strchr(p, '\t');
+        if (!t) break;
+        *t = 0;
+        p = t + 1;
+    }
+    return n;
+}
+
+static int parse_num(const char *s, double *v)
+{
+    char *end;
+    errno = 0;
+    *v = strtod(s, &end);
+    return *s && !*end && !errno && isfinite(*v);
+}
+
+/* JSON-safe number ("null" for NaN). */
+static void jnum(FILE *o, double v, int is_int)
+{
+    if (isnan(v)) fputs("null", o);
+    else if (is_int) fprintf(o, "%.0f", v);
+    else fprintf(o, "%.10g", v);
+}
+
+/* JSON string with escapes. */
+static void jstr(FILE *o, const char *s)
+{
+    fputc('"', o);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') fprintf(o, "\\%c", ch);
+        else if (ch < 0x20) fprintf(o, "\\u%04x", ch);
+        else fputc(ch, o);
+    }
+    fputc('"', o);
+}
+
+/* Output file written atomically (temporary + rename); "-" or NULL = stdout. */
+typedef struct { FILE *fp; char *tmp; const char *path; } outf;
+
+static void out_open(outf *o, const char *path)
+{
+    o->path = path;
+    o->tmp = NULL;
+    if (!path || !strcmp(path, "-")) { o->fp = stdout; return; }
+    size_t n = strlen(path) + 16;
+    if (!(o->tmp = malloc(n))) tool_die(TOOL_EDATA, "out of memory");
+    snprintf(o->tmp, n, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(o->tmp);
+    if (fd >= 0) fchmod(fd, 0644);
+    if (fd < 0 || !(o->fp = fdopen(fd, "w"))) tool_die(TOOL_EDATA, "%s: cannot create: %s", path, strerror(errno));
+}
+
+static void out_commit(outf *o)
+{
+    if (!o->tmp) {
+        if (fflush(o->fp) != 0 || ferror(o->fp)) tool_die(TOOL_EDATA, "-: write error");
+        return;
+    }
+    int bad = ferror(o->fp);
+    if ((fclose(o->fp) != 0) | bad || rename(o->tmp, o->path) != 0) {
+        unlink(o->tmp);
+        tool_die(TOOL_EDATA, "%s: write error", o->path);
+    }
+    free(o->tmp);
+}
+
+static void do_fit(const char *table, const char *ycol, const char *xcol, int json, const char *out)
+{
+    FILE *fp = fopen(table, "r");
+    if (!fp) tool_die(TOOL_EDATA, "%s: cannot open: %s", table, strerror(errno));
+    char *line = NULL, *f[MAXCOL];
+    size_t cap = 0;
+    if (getline(&line, &cap, fp) < 0) tool_die(TOOL_EDATA, "%s: empty table", table);
+    char *hdr = xstrdup(line);
+    char *h[MAXCOL];
+    int nh = split_tsv(hdr, h, MAXCOL), yi = -1, xi = -1;
+    if (nh < 0) tool_die(TOOL_EDATA, "%s: more than %d columns", table, MAXCOL);
+    for (int i = 0; i < nh; i++) {
+        if (!strcmp(h[i], ycol)) yi = i;
+        if (xcol && !strcmp(h[i], xcol)) xi = i;
+    }
+    if (!xcol) { /* first property: the column after sample and label */
+        if (nh < 3 || strcmp(h[0], "sample") || strcmp(h[1], "label"))
+            tool_die(TOOL_EDATA, "%s: no property column; name the x column with --against", table);
+        xi = 2;
+        xcol = h[2];
+    }
+    if (yi < 0) tool_die(TOOL_EDATA, "%s: no column '%s'", table, ycol);
+    if (xi < 0) tool_die(TOOL_EDATA, "%s: no column '%s'", table, xcol);
+    double *x = NULL, *y = NULL;
+    size_t n = 0, ncap = 0, lineno = 1;
+    while (getline(&line, &cap, fp) >= 0) {
+        lineno++;
+        if (!line[strspn(line, " \t\r\n")]) continue;
+        int nf = split_tsv(line, f, MAXCOL);
+        if (nf != nh) tool_die(TOOL_EDATA, "%s: line %zu has %d columns, the header %d", table, lineno, nf, nh);
+        if (n == ncap) {
+            ncap = ncap ? 2 * ncap : 16;
+            x = realloc(x, ncap * sizeof *x);
+            y = realloc(y, ncap * sizeof *y);
+            if (!x || !y) tool_die(TOOL_EDATA, "out of memory");
+        }
+        if (!parse_num(f[xi], &x[n])) tool_die(TOOL_EDATA, "%s: line %zu: %s '%s' is not a number", table, lineno, xcol, f[xi]);
+        if (!parse_num(f[yi], &y[n])) tool_die(TOOL_EDATA, "%s: line %zu: %s '%s' is not a number", table, lineno, ycol, f[yi]);
+        n++;
+    }
+    fclose(fp);
+    double b, be, a, r2;
+    int rc = csro_stats_linfit(&b, &be, &a, &r2, x, y, n);
+    if (rc) tool_die(TOOL_EDATA, "%s: %s", table, csro_last_error());
+    outf of;
+    out_open(&of, out);
+    FILE *o = of.fp;
+    if (json) {
+        fputs("{\"y\": ", o); jstr(o, ycol);
+        fputs(", \"x\": ", o); jstr(o, xcol);
+        fprintf(o, ", \"n\": %zu, \"slope\": ", n); jnum(o, b, 0);
+        fputs(", \"slope_err\": ", o); jnum(o, be, 0);
+        fputs(", \"intercept\": ", o); jnum(o, a, 0);
+        fputs(", \"r2\": ", o); jnum(o, r2, 0);
+        fputs("}\n", o);
+    } else
+        fprintf(o, "y\t%s\nx\t%s\nn\t%zu\nslope\t%.10g\nslope_err\t%.10g\nintercept\t%.10g\nr2\t%.10g\n",
+                ycol, xcol, n, b, be, a, r2);
+    out_commit(&of);
+    free(x); free(y); free(line); free(hdr);
+}
+
+
+static void append_row(const char *table, const char *sample, const char *label,
+                       char *const *pk, char *const *pv, int np, const metric *mt, int nm)
+{
+    /* build header and row */
+    size_t hcap = 4096, rcap = 4096;
+    char *hdr = malloc(hcap), *row = malloc(rcap);
+    if (!hdr || !row) tool_die(TOOL_EDATA, "out of memory");
+    int hl = snprintf(hdr, hcap, "sample\tlabel"), rl = snprintf(row, rcap, "%s\t%s", sample, label);
+    for (int i = 0; i < np; i++) {
+        hl += snprintf(hdr + hl, hcap - (size_t)hl, "\t%s", pk[i]);
+        rl += snprintf(row + rl, rcap - (size_t)rl, "\t%s", pv[i]);
+    }
+    for (int i = 0; i < nm; i++) {
+        hl += snprintf(hdr + hl, hcap - (size_t)hl, "\t%s", mt[i].name);
+        rl += snprintf(row + rl, rcap - (size_t)rl, mt[i].is_int ? "\t%.0f" : "\t%.10g", mt[i].v);
+    }
+    if ((size_t)hl >= hcap || (size_t)rl >= rcap) tool_die(TOOL_EDATA, "%s: row too long", table);
+    /* existing content (if any) must have the same header */
+    char *old = NULL;
+    size_t oldn = 0;
+    FILE *fp = fopen(table, "rb");
+    if (fp) {
+        size_t cap = 0;
+        char buf[65536];
+        size_t k;
+        while ((k = fread(buf, 1, sizeof buf, fp)) > 0) {
+            if (oldn + k + 1 > cap) {
+                cap = 2 * (oldn + k + 1);
+                old = realloc(old, cap);
+                if (!old) tool_die(TOOL_EDATA, "out of memory");
+            }
+            memcpy(old + oldn, buf, k);
+            oldn += k;
+        }
+        fclose(fp);
+        if (old) old[oldn] = 0;
+    } else if (errno != ENOENT) tool_die(TOOL_EDATA, "%s: cannot open: %s", table, strerror(errno));
+    if (oldn) {
+        size_t l1 = strcspn(old, "\r\n");
+        if (l1 != (size_t)hl || memcmp(old, hdr, l1))
+            tool_die(TOOL_EDATA, "%s: the table's columns differ from this row's (%s); use the same --property names in the same order", table, hdr);
+    }
+    size_t n = strlen(table);
+    char *tmp = malloc(n + 16);
+    if (!tmp) tool_die(TOOL_EDATA, "out of memory");
+    snprintf(tmp, n + 16, "%s.tmpXXXXXX", table);
+    int fd = mkstemp(tmp);
+    if (fd < 0) tool_die(TOOL_EDATA, "%s: cannot create: %s", table, strerror(errno));
+    fchmod(fd, 0644);
+    FILE *o = fdopen(fd, "wb");
+    if (!o) { unlink(tmp); tool_die(TOOL_EDATA, "%s: cannot create: %s", table, strerror(errno)); }
+    if (oldn) {
+        fwrite(old, 1, oldn, o);
+        if (old[oldn - 1] != '\n') fputc('\n', o);
+    } else fprintf(o, "%s\n", hdr);
+    fprintf(o, "%s\n", row);
+    if (ferror(o) | (fclose(o) != 0) || rename(tmp, table) != 0) {
+        unlink(tmp);
+        tool_die(TOOL_EDATA, "%s: write error: %s", table, strerror(errno));
+    }
+    free(tmp); free(old); free(hdr); free(row);
+}
+
+int main(int argc, char **argv)
+{
+    tool_init("csro-stats");
+    const char *cls = NULL, *out = NULL, *table = NULL, *sample = NULL, *label = "-";
+    const char *fit = NULL, *against = NULL, *reconp = NULL, *rangesp = NULL;
+    char *pk[MAXPROP], *pv[MAXPROP];
+    int np = 0, mode = CSRO_PROBMAP_SUM, json = 0, conn = 26;
+    long bins = 10;
+    double thr = NAN, hmax = NAN;
+    static const struct option lo[] = {
+        {"class", 1, 0, 'c'}, {"mode", 1, 0, 'm'}, {"threshold", 1, 0, 't'},
+        {"connectivity", 1, 0, 1}, {"bins", 1, 0, 2}, {"hist-max", 1, 0, 3},
+        {"format", 1, 0, 'f'}, {"output", 1, 0, 'o'}, {"table", 1, 0, 4}, {"sample", 1, 0, 5},
+        {"label", 1, 0, 6}, {"property", 1, 0, 7}, {"fit", 1, 0, 8}, {"against", 1, 0, 9},
+        {"recon", 1, 0, 10}, {"ranges", 1, 0, 'r'}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {"version", 0, 0, 'V'}, {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "c:m:t:f:o:r:qhV", lo, NULL)) != -1) {
+        switch (c) {
+        case 'c': cls = optarg; break;
+        case 'm':
+            if (!strcmp(optarg, "sum")) mode = CSRO_PROBMAP_SUM;
+            else if (!strcmp(optarg, "mean")) mode = CSRO_PROBMAP_MEAN;
+            else tool_usage_error("--mode: '%s' is not sum or mean", optarg);
+            break;
+        case 't': thr = tool_double("--threshold", optarg); break;
+        case 1:
+            conn = (int)tool_long("--connectivity", optarg, 6, 26);
+            if (conn != 6 && conn != 18 && conn != 26) tool_usage_error("--connectivity: %d is not 6, 18 or 26", conn);
+            break;
+        case 2: bins = tool_long("--bins", optarg, 1, 100000); break;
+        case 3:
+            hmax = tool_double("--hist-max", optarg);
+            if (!(hmax > 0)) tool_usage_error("--hist-max: %g must be > 0", hmax);
+            break;
+        case 'f':
+            if (!strcmp(optarg, "json")) json = 1;
+            else if (!strcmp(optarg, "tsv")) json = 0;
+            else tool_usage_error("--format: '%s' is not tsv or json", optarg);
+            break;
+        case 'o': out = optarg; break;
+        case 4: table = optarg; break;
+        case 5: sample = optarg; break;
+        case 6: label = optarg; break;
+        case 7: {
+            if (np == MAXPROP) tool_usage_error("at most %d --property options", MAXPROP);
+            const char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg) tool_usage_error("--property: '%s' is not NAME=VALUE", optarg);
+            pk[np] = xstrdup(optarg);
+            pk[np][eq - optarg] = 0;
+            pv[np] = pk[np] + (eq - optarg) + 1;
+            if (strpbrk(pk[np], "\t\n") || strpbrk(pv[np], "\t\n")) tool_usage_error("--property: tabs and newlines are not allowed");
+            np++;
+            break;
+        }
+        case 8: fit = optarg; break;
+        case 9: against = optarg; break;
+        case 10: reconp = optarg; break;
+        case 'r': rangesp = optarg; break;
+        case 'q': tool_set_quiet(1); break;
+        case 'h': usage(); break;
+        case 'V': tool_version(); break;
+        default: tool_usage_error("unknown option");
+        }
+    }
+    if (fit) {
+        if (!table) tool_usage_error("--fit needs --table FILE");
+        if (optind != argc) tool_usage_error("--fit reads the table only; no input file");
+        do_fit(table, fit, against, json, out);
+        for (int i = 0; i < np; i++) free(pk[i]);
+        return 0;
+    }
+    if (against) tool_usage_error("--against needs --fit");
+    if (optind + 1 != argc) tool_usage_error("expected one input .prob file");
+    if (table && !sample) tool_usage_error("--table needs --sample NAME");
+    if (!reconp != !rangesp) tool_usage_error("--recon and -r/--ranges go together");
+    if (sample && (strpbrk(sample, "\t\n") || strpbrk(label, "\t\n"))) tool_usage_error("--sample/--label: tabs and newlines are not allowed");
+    const char *in = argv[optind];
+
+    csro_probmap *m;
+    int rc = csro_probmap_load(&m, in, cls, CSRO_PROBMAP_MEANS, mode);
+    if (rc) tool_fail(rc);
+    if (isnan(thr)) thr = mode == CSRO_PROBMAP_SUM ? 3.75 : 3.75 / 8;
+    size_t n = csro_probmap_count(m), nsel, dims[3], valid = 0;
+    csro_probmap_dims(m, dims);
+    uint8_t *mask = malloc(n ? n : 1);
+    if (!mask) tool_die(TOOL_EDATA, "out of memory");
+    if ((rc = csro_probmap_threshold(m, thr, INFINITY, mask, n, &nsel))) tool_fail(rc);
+    const float *d = csro_probmap_data(m);
+    for (size_t i = 0; i < n; i++) valid += !isnan(d[i]);
+    csro_domains *dom;
+    if ((rc = csro_domains_new(&dom, mask, dims, conn))) tool_fail(rc);
+    size_t nd = csro_domains_count(dom);
+    double s = csro_probmap_spacing(m), cell = s * s * s;
+    double *dia = malloc((nd ? nd : 1) * sizeof *dia);
+    if (!dia) tool_die(TOOL_EDATA, "out of memory");
+    if ((rc = csro_domains_diameters(dom, s, dia, nd))) tool_fail(rc);
+    double dmean, dmed, dmin, dmax;
+    csro_stats_summary(&dmean, &dmed, &dmin, &dmax, dia, nd);
+    uint64_t largest = 0;
+    for (size_t i = 0; i < nd; i++) if (csro_domains_sizes(dom)[i] > largest) largest = csro_domains_sizes(dom)[i];
+    if (isnan(hmax)) hmax = nd ? ceil(dmax * 2) / 2 : 1;
+    if (!(hmax > 0)) hmax = 0.5;
+    uint64_t *hist = calloc((size_t)bins, sizeof *hist);
+    if (!hist) tool_die(TOOL_EDATA, "out of memory");
+    if ((rc = csro_stats_histogram(hist, (size_t)bins, 0, hmax, dia, nd))) tool_fail(rc);
+    double vol = (double)valid * cell;
+    metric mt[MAXMET] = {
+        {"threshold", thr, 0},
+        {"subcells", (double)valid, 1},
+        {"subcells_csro", (double)nsel, 1},
+        {"volume_fraction", valid ? (double)nsel / (double)valid : NAN, 0},
+        {"volume_nm3", vol, 0},
+        {"csro_volume_nm3", (double)nsel * cell, 0},
+        {"domains", (double)nd, 1},
+        {"number_density_nm3", vol > 0 ? (double)nd / vol : NAN, 0},
+        {"diameter_mean_nm", dmean, 0},
+        {"diameter_median_nm", dmed, 0},
+        {"diameter_max_nm", dmax, 0},
+        {"largest_domain_cells", (double)largest, 1},
+        {"largest_domain_nm3", (double)largest * cell, 0},
+    };
+    int nm = 13;
+    char *names[MAXMET] = {0};
+    int nnames = 0;
+    if (reconp) {
+        /* composition inside / outside CSRO: ions in the map's ROI, by ion type */
+        csro_recon *r;
+        csro_ranges *rg;
+        if ((rc = csro_recon_load(&r, reconp, NULL))) tool_fail(rc);
+        if ((rc = csro_ranges_load(&rg, rangesp, NULL))) tool_fail(rc);
+        size_t ni = csro_recon_count(r), nions = csro_ranges_nions(rg);
+        if ((size_t)nm + 4 * nions + 2 > MAXMET) tool_die(TOOL_EDATA, "%s: too many ion types (%zu)", rangesp, nions);
+        int32_t *ion = malloc((ni ? ni : 1) * sizeof *ion);
+        uint8_t *keep = malloc(ni ? ni : 1);
+        uint64_t *cin = calloc(nions ? nions : 1, sizeof *cin), *cout = calloc(nions ? nions : 1, sizeof *cout);
+        if (!ion || !keep || !cin || !cout) tool_die(TOOL_EDATA, "out of memory");
+        if ((rc = csro_ranges_assign(rg, csro_recon_mass(r), ni, ion))) tool_fail(rc);
+        const float *x = csro_recon_x(r), *y = csro_recon_y(r), *z = csro_recon_z(r);
+        if ((rc = csro_probmap_extract(m, thr, INFINITY, CSRO_EXTRACT_SPHERE, x, y, z, ni, keep, NULL))) tool_fail(rc);
+        double o[3];
+        csro_probmap_origin(m, o);
+        size_t inroi = 0;
+        for (size_t i = 0; i < ni; i++) {
+            double p[3] = {x[i], y[i], z[i]};
+            int ok = 1;
+            for (int a = 0; a < 3; a++) ok &= p[a] >= o[a] && p[a] <= o[a] + (double)dims[a] * s;
+            if (!ok) ion[i] = -1;
+            inroi += ok;
+        }
+        if (ni && !inroi)
+            tool_die(TOOL_EDATA, "%s: no ion lies in the ROI of %s: not the reconstruction of this map?", reconp, in);
+        if ((rc = csro_stats_composition(cin, cout, nions, ion, keep, ni))) tool_fail(rc);
+        uint64_t tin = 0, tout = 0;
+        for (size_t k = 0; k < nions; k++) { tin += cin[k]; tout += cout[k]; }
+        mt[nm++] = (metric){"ions_csro", (double)tin, 1};
+        mt[nm++] = (metric){"ions_outside", (double)tout, 1};
+        for (size_t k = 0; k < nions; k++) {
+            const char *nmk = csro_ranges_ion_name(rg, k);
+            static const char *suf[4] = {"csro_ions", "csro_fraction", "outside_ions", "outside_fraction"};
+            double val[4] = {(double)cin[k], tin ? (double)cin[k] / (double)tin : NAN,
+                             (double)cout[k], tout ? (double)cout[k] / (double)tout : NAN};
+            for (int q = 0; q < 4; q++) {
+                size_t len = strlen(nmk) + 32;
+                char *nmq = malloc(len);
+                if (!nmq) tool_die(TOOL_EDATA, "out of memory");
+                snprintf(nmq, len, "%s_%s", nmk, suf[q]);
+                for (char *ch = nmq; *ch; ch++) if (*ch == '\t' || *ch == '\n' || *ch == ' ') *ch = '_';
+                names[nnames++] = nmq;
+                mt[nm++] = (metric){nmq, val[q], q % 2 == 0};
+            }
+        }
+        free(ion); free(keep); free(cin); free(cout);
+        csro_ranges_free(rg);
+        csro_recon_free(r);
+    }
+    outf of;
+    out_open(&of, out);
+    FILE *o = of.fp;
+    const char *lab = csro_probmap_label(m);
+    double bw = hmax / (double)bins;
+    if (json) {
+        fputs("{\n  \"input\": ", o); jstr(o, in);
+        fputs(",\n  \"map\": ", o); jstr(o, lab);
+        fprintf(o, ",\n  \"mode\": \"%s\",\n  \"spacing_nm\": %.10g,\n  \"connectivity\": %d,\n",
+                mode == CSRO_PROBMAP_SUM ? "sum" : "mean", s, conn);
+        if (sample) {
+            fputs("  \"sample\": ", o); jstr(o, sample);
+            fputs(",\n  \"label\": ", o); jstr(o, label); fputs(",\n", o);
+        }
+        for (int i = 0; i < np; i++) { fputs("  ", o); jstr(o, pk[i]); fputs(": ", o); jstr(o, pv[i]); fputs(",\n", o); }
+        for (int i = 0; i < nm; i++) { fprintf(o, "  \"%s\": ", mt[i].name); jnum(o, mt[i].v, mt[i].is_int); fputs(",\n", o); }
+        fprintf(o, "  \"diameter_histogram\": {\"lo_nm\": 0, \"hi_nm\": %.10g, \"counts\": [", hmax);
+        for (long i = 0; i < bins; i++) fprintf(o, "%s%llu", i ? ", " : "", (unsigned long long)hist[i]);
+        fprintf(o, "]},\n  \"diameters_nm\": [");
+        for (size_t i = 0; i < nd; i++) fprintf(o, "%s%.6g", i ? ", " : "", dia[i]);
+        fprintf(o, "]\n}\n");
+    } else {
+        fprintf(o, "input\t%s\nmap\t%s\nmode\t%s\nspacing_nm\t%.10g\nconnectivity\t%d\n", in, lab,
+                mode == CSRO_PROBMAP_SUM ? "sum" : "mean", s, conn);
+        for (int i = 0; i < nm; i++) fprintf(o, mt[i].is_int ? "%s\t%.0f\n" : "%s\t%.10g\n", mt[i].name, mt[i].v);
+        for (long i = 0; i < bins; i++)
+            fprintf(o, "diameter_hist_%.4g_%.4g_nm\t%llu\n", bw * (double)i, bw * (double)(i + 1), (unsigned long long)hist[i]);
+    }
+    out_commit(&of);
+    if (table) append_row(table, sample, label, pk, pv, np, mt, nm);
+    for (int i = 0; i < np; i++) free(pk[i]);
+    for (int i = 0; i < nnames; i++) free(names[i]);
+    free(hist); free(dia); free(mask);
+    csro_domains_free(dom);
+    csro_probmap_free(m);
+    return 0;
+}
