@@ -74,6 +74,14 @@ if have csro-simulate; then
     on_tty $B/csro-simulate --quiet --class r:random --random 2 -o -
 else skip "csro-simulate not built"; fi
 
+if have csro-net-import && [ -n "${PYTHON:-}" ] && $PYTHON -c 'import h5py' 2>/dev/null; then
+    $PYTHON "$CSRO_SRCDIR/tests/keras_ref.py" mkmodel --seed 1 -o "$T/k.h5"
+    on_tty $B/csro-net-import --quiet "$T/k.h5" --classes A,B,C --crop=-0.3075,0.2925 -o -
+    $B/csro-net-import --quiet "$T/k.h5" --classes A,B,C --crop=-0.3075,0.2925 -o "$T/k_file.csronet"
+    $B/csro-net-import --quiet "$T/k.h5" --classes A,B,C --crop=-0.3075,0.2925 -o - > "$T/k_pipe.csronet"
+    cmp "$T/k_file.csronet" "$T/k_pipe.csronet" || die "csro-net-import: stdout and file differ"
+else skip "csro-net-import (HDF5) or h5py missing"; fi
+
 # ---- '-' reads stdin ----
 $B/apt-info -i pos "$T/s.pos" > "$T/info_file.txt"
 $B/apt-info -i pos - < "$T/s.pos" > "$T/info_pipe.txt"
@@ -220,6 +228,8 @@ assert np.array_equal(a, mine.data, equal_nan=True), "csro-map differs from csro
 print("map", a.shape, "max", np.nanmax(a))
 PY
         on_tty $B/csro-map --quiet "$T/v.prob" -o -
+        on_tty $B/csro-map --quiet "$T/v.prob" -o "$T/m1.tif" --mask -
+        on_tty $B/csro-map --quiet "$T/v.prob" -o "$T/m1.tif" --uncertainty -
         $B/csro-map --quiet - -o - < "$T/v.prob" > "$T/map_stdin.tif"
         cmp "$T/map_stdin.tif" "$T/map_file.tif" || die "csro-map: stdin/stdout and files differ"
     else
@@ -254,6 +264,17 @@ print("extracted", keep.sum(), "of", len(rec), "ions")
 PY
     else
         skip "csro-extract not built"
+    fi
+    if have csro-score; then
+        $B/csro-score -m "$T/v.prob" -t "$T/s.truth" "$T/s.pos" > "$T/sc_file.tsv"
+        $B/csro-score -m - -t "$T/s.truth" "$T/s.pos" < "$T/v.prob" > "$T/sc_pipe.tsv" 2>/dev/null ||
+            echo "NOTE t_pipes: csro-score cannot read the .prob from stdin"
+        $B/csro-score -m "$T/v.prob" -t "$T/s.truth" --input-format pos - < "$T/s.pos" > "$T/sc_pos.tsv" 2>/dev/null ||
+            echo "NOTE t_pipes: csro-score cannot read the reconstruction from stdin"
+        for f in sc_pipe sc_pos; do
+            [ ! -s "$T/$f.tsv" ] || [ "$(cut -f2- "$T/$f.tsv" | tail -n +2 | md5sum)" = "$(cut -f2- "$T/sc_file.tsv" | tail -n +2 | md5sum)" ] ||
+                { diff "$T/sc_file.tsv" "$T/$f.tsv"; die "csro-score: stdin and file differ ($f)"; }
+        done
     fi
     if have csro-stats; then
         $B/csro-stats "$T/v.prob" > "$T/st_file.tsv"
