@@ -7,6 +7,7 @@
 . "$CSRO_SRCDIR/tests/tools/lib.sh"
 B=$CSRO_BIN
 LIBCSRO=${CSRO_BUILD:-$B/..}/libcsro.so.1
+export PYTHONDONTWRITEBYTECODE=1
 cd "$CSRO_SRCDIR"
 # The shared library the Python side loads: check-tools does not depend on
 # it and make check-asan builds none, so bring it up to date here (run by
