@@ -16,7 +16,7 @@ accessors are zero-copy views that keep their C memory alive.
 """
 from ._lib import CsroError, version, has, path as library_path  # noqa: F401
 from .recon import Recon, Ranges  # noqa: F401
-from .spatial import Grid, SdmOpts, zsdm_points, zsdm_voxels, voxelize, SPHERE, CUBE  # noqa: F401
+from .spatial import Grid, SdmOpts, zsdm_points, zsdm_voxels, sdm_2d, voxelize, SPHERE, CUBE  # noqa: F401
 from .zsdm import (Meta, Zsdm, Prob, ZsdmReader, ZsdmWriter, read_zsdm, write_zsdm, read_prob,  # noqa: F401
                    write_prob, VOXELS, BANK, RAW, MINMAX, EXPERIMENTAL, ROW_NODATA)
 from . import preprocess  # noqa: F401

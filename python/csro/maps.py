@@ -168,3 +168,49 @@ class Domains(Handle):
         out = np.zeros(len(self))
         check(_d_diam(self.ptr, spacing, ptr(out, c_double_p), len(out)))
         return out
+
+
+_summary = fn("csro_stats_summary", c_int, c_double_p, c_double_p, c_double_p, c_double_p, c_double_p, c_size_t)
+_hist = fn("csro_stats_histogram", c_int, c_u64_p, c_size_t, c_double, c_double, c_double_p, c_size_t)
+_comp = fn("csro_stats_composition", c_int, c_u64_p, c_u64_p, c_size_t, c_i32_p, c_u8_p, c_size_t)
+_linfit = fn("csro_stats_linfit", c_int, c_double_p, c_double_p, c_double_p, c_double_p, c_double_p, c_double_p,
+             c_size_t)
+
+
+def _d(v):
+    return carray(v, np.float64, (-1,), "values")
+
+
+def summary(values):
+    """(mean, median, min, max) of values (NaN for none)."""
+    v = _d(values)
+    out = [c_double() for _ in range(4)]
+    check(_summary(*(ctypes.byref(o) for o in out), ptr(v, c_double_p), len(v)))
+    return tuple(o.value for o in out)
+
+
+def histogram(values, nbins, lo, hi):
+    """Counts in nbins equal bins over [lo, hi) (hi itself in the last bin)."""
+    v = _d(values)
+    c = np.zeros(nbins, np.uint64)
+    check(_hist(ptr(c, c_u64_p), nbins, lo, hi, ptr(v, c_double_p), len(v)))
+    return c
+
+
+def composition(species, inside, nspecies):
+    """(counts inside, counts outside) per species index (others skipped)."""
+    sp = carray(species, np.int32, (-1,), "species")
+    ins = carray(np.asarray(inside) != 0, np.uint8, (len(sp),), "inside")
+    a, b = np.zeros(nspecies, np.uint64), np.zeros(nspecies, np.uint64)
+    check(_comp(ptr(a, c_u64_p), ptr(b, c_u64_p), nspecies, ptr(sp, c_i32_p), ptr(ins, c_u8_p), len(sp)))
+    return a, b
+
+
+def linfit(x, y):
+    """Least squares y = a + b x: (slope, slope standard error, intercept, R^2)."""
+    x, y = _d(x), _d(y)
+    if len(x) != len(y):
+        raise ValueError("linfit: x and y differ in length")
+    out = [c_double() for _ in range(4)]
+    check(_linfit(*(ctypes.byref(o) for o in out), ptr(x, c_double_p), ptr(y, c_double_p), len(x)))
+    return tuple(o.value for o in out)

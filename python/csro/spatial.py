@@ -34,6 +34,9 @@ _first = fn("csro_sdm_opts_first_bin", c_size_t, c_void_p)
 _left = fn("csro_sdm_opts_bin_left", c_double, c_void_p, c_size_t)
 _points = fn("csro_sdm_points", c_int, c_void_p, c_float_p, c_float_p, c_float_p, c_size_t,
              c_float_p, c_float_p, c_float_p, c_size_t, c_u64_p, c_size_t)
+_nfull = fn("csro_sdm_opts_nfull", c_size_t, c_void_p)
+_sdm2d = fn("csro_sdm_2d", c_int, c_void_p, c_float_p, c_float_p, c_float_p, c_size_t, c_float_p, c_float_p,
+            c_float_p, c_size_t, c_u64_p, c_u64_p, c_size_t, c_int, PROGRESS, c_void_p)
 _voxels = fn("csro_sdm_voxels", c_int, c_void_p, c_void_p, c_float_p, c_float_p, c_float_p, c_size_t,
              c_float_p, c_float_p, c_float_p, c_size_t, c_size_t, c_size_t, c_float_p, c_u32_p, c_u8_p,
              c_int, PROGRESS, c_void_p)
@@ -112,6 +115,7 @@ class SdmOpts(Handle):
     radius = property(lambda self: _radius(self.ptr))
     bin_width = property(lambda self: _width(self.ptr))
     first_bin = property(lambda self: _first(self.ptr))
+    nfull = property(lambda self: _nfull(self.ptr))
 
     @property
     def bin_left(self):
@@ -135,6 +139,20 @@ def zsdm_points(a, b=None, opts=None):
     h = np.zeros(opts.nbins, np.uint64)
     check(_points(opts.ptr, *pa, na, *pb, nb, ptr(h, c_u64_p), opts.nbins))
     return h
+
+
+def sdm_2d(a, b=None, opts=None, threads=0, progress=None):
+    """Whole point-set 2D SDM: (hist (nfull, nfull) uint64, rows = dz bin,
+    columns = dx bin over [-R, R); profile (nfull,) = row sums, the
+    uncropped 1D z-SDM)."""
+    opts = opts or SdmOpts()
+    ka, pa, na = _xyz(a)
+    kb, pb, nb = (ka, pa, na) if b is None else _xyz(b)
+    n = opts.nfull
+    h, prof = np.zeros((n, n), np.uint64), np.zeros(n, np.uint64)
+    check(_sdm2d(opts.ptr, *pa, na, *pb, nb, ptr(h, c_u64_p), ptr(prof, c_u64_p), n, threads,
+                 progress_fn(progress), None))
+    return h, prof
 
 
 def zsdm_voxels(grid, a, b=None, opts=None, first=0, count=None, threads=0, out=None, progress=None):

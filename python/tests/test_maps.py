@@ -4,6 +4,7 @@ domains (scipy.ndimage.label)."""
 import numpy as np
 import pytest
 import scipy.ndimage
+import scipy.stats
 
 import csro
 from conftest import requires
@@ -102,3 +103,24 @@ def test_map_from_prob_file(tmp_path, rng):
     assert np.array_equal(inmem.data, m.data, equal_nan=True)
     s = csro.ProbMap.load(tmp_path / "p.prob", "CSRO", csro.maps.STDS, csro.maps.MEAN)
     assert np.allclose(s.data, np_map(g, v / 10, 1), equal_nan=True, atol=1e-5)
+
+
+@requires("csro_stats_linfit")
+def test_stats_numpy(rng):
+    v = rng.normal(size=101)
+    m = csro.maps.summary(v)
+    assert np.allclose(m, (v.mean(), np.median(v), v.min(), v.max()))
+    assert np.allclose(csro.maps.summary(v[:100])[1], np.median(v[:100]))
+    h = csro.maps.histogram(v, 7, -1, 1)
+    want = np.histogram(v[(v >= -1) & (v <= 1)], 7, (-1, 1))[0]  # numpy: last bin closed too
+    assert np.array_equal(h, want)
+    sp = rng.integers(-1, 3, 500)
+    ins = rng.random(500) < 0.3
+    a, b = csro.maps.composition(sp, ins, 3)
+    assert list(a) == [((sp == k) & ins).sum() for k in range(3)]
+    assert list(b) == [((sp == k) & ~ins).sum() for k in range(3)]
+    x = np.arange(20.0)
+    y = 2 + 0.5 * x + rng.normal(0, 0.1, 20)
+    slope, err, icpt, r2 = csro.maps.linfit(x, y)
+    fit = scipy.stats.linregress(x, y)
+    assert np.allclose([slope, err, icpt, r2], [fit.slope, fit.stderr, fit.intercept, fit.rvalue ** 2])

@@ -98,3 +98,19 @@ def test_voxels_progress_and_cancel(rng):
         raise KeyboardInterrupt
     with pytest.raises(csro.CsroError):
         csro.zsdm_voxels(g, pts, threads=1, progress=boom)
+
+
+@requires("csro_sdm_2d")
+def test_sdm_2d_numpy(rng):
+    a = rng.uniform(0, 3, (250, 3)).astype(np.float32)
+    h, prof = csro.sdm_2d(a, threads=2)
+    R, n = 1.5, 200
+    p = a.astype(np.float64)
+    d = (p[None] - p[:, None]).reshape(-1, 3)
+    ok = ((d ** 2).sum(1) <= R * R) & (d[:, 0] != 0) & (d[:, 2] != 0)
+    kz = ((d[ok, 2] + R) * n / (2 * R)).astype(int)
+    kx = ((d[ok, 0] + R) * n / (2 * R)).astype(int)
+    want = np.zeros((n, n), np.int64)
+    np.add.at(want, (kz, kx), 1)
+    assert np.array_equal(h, want) and np.array_equal(prof, want.sum(1))
+    assert np.array_equal(prof[54:147], csro.zsdm_points(a))
