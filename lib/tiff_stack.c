@@ -1,79 +1,10 @@
 /* tiff_stack.c: float32 ImageJ-compatible TIFF stacks through libtiff.
- *
- * libtiff writes into a growable memory buffer (TIFFClientOpenExt with our
- * own procs and a per-call error handler, so no global libtiff handler is
- * touched and nothing is printed); the finished file is then written with
- * cs_out_open/cs_out_commit (atomic, "-" = stdout). */
+ * Written in memory, then atomically (tiffmem_impl.h). */
 #include "internal.h"
 #include "probmap_impl.h"
 #include <math.h>
 #include <stdlib.h>
-#include <tiffio.h>
-
-typedef struct {
-    unsigned char *p;
-    size_t n, cap, pos;
-    int oom;
-    char err[256];
-} membuf;
-
-static tmsize_t mem_read(thandle_t h, void *buf, tmsize_t size)
-{
-    membuf *b = (membuf *)h;
-    if (size < 0) return -1;
-    size_t k = b->pos < b->n ? b->n - b->pos : 0;
-    if ((size_t)size < k) k = (size_t)size;
-    memcpy(buf, b->p + b->pos, k);
-    b->pos += k;
-    return (tmsize_t)k;
-}
-
-static tmsize_t mem_write(thandle_t h, void *buf, tmsize_t size)
-{
-    membuf *b = (membuf *)h;
-    if (size < 0) return -1;
-    size_t end = b->pos + (size_t)size;
-    if (end > b->cap) {
-        size_t cap = b->cap ? b->cap : 65536;
-        while (cap < end) cap *= 2;
-        unsigned char *q = realloc(b->p, cap);
-        if (!q) { b->oom = 1; return -1; }
-        b->p = q;
-        b->cap = cap;
-    }
-    if (b->pos > b->n) memset(b->p + b->n, 0, b->pos - b->n);
-    memcpy(b->p + b->pos, buf, (size_t)size);
-    b->pos = end;
-    if (end > b->n) b->n = end;
-    return size;
-}
-
-static toff_t mem_seek(thandle_t h, toff_t off, int whence)
-{
-    membuf *b = (membuf *)h;
-    uint64_t base = whence == SEEK_CUR ? b->pos : whence == SEEK_END ? b->n : 0;
-    b->pos = (size_t)(base + off);
-    return (toff_t)b->pos;
-}
-
-static int mem_close(thandle_t h) { (void)h; return 0; }
-static toff_t mem_size(thandle_t h) { return (toff_t)((membuf *)h)->n; }
-static int mem_map(thandle_t h, void **base, toff_t *size) { (void)h; (void)base; (void)size; return 0; }
-static void mem_unmap(thandle_t h, void *base, toff_t size) { (void)h; (void)base; (void)size; }
-
-static int on_error(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap)
-{
-    (void)tif; (void)module;
-    membuf *b = user;
-    if (!b->err[0]) vsnprintf(b->err, sizeof b->err, fmt, ap);
-    return 1;
-}
-
-static int on_warning(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap)
-{
-    (void)tif; (void)user; (void)module; (void)fmt; (void)ap;
-    return 1;
-}
+#include "tiffmem_impl.h"
 
 int cs_tiff_write_pages(const char *path, const float *data, size_t nx, size_t ny,
                         size_t npages, double spacing, double zspacing,
@@ -95,16 +26,10 @@ int cs_tiff_write_pages(const char *path, const float *data, size_t nx, size_t n
              "ImageJ=1.11a\nimages=%zu\nslices=%zu\nunit=nm\nspacing=%.17g\nloop=false\nmin=%.9g\nmax=%.9g\n",
              npages, npages, zspacing, lo, hi);
 
-    membuf b = {0};
-    TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
-    if (!opts) return cs_err(CSRO_ENOMEM, "%s: out of memory", path);
-    TIFFOpenOptionsSetErrorHandlerExtR(opts, on_error, &b);
-    TIFFOpenOptionsSetWarningHandlerExtR(opts, on_warning, &b);
-    TIFF *tif = TIFFClientOpenExt(path, "w", (thandle_t)&b, mem_read, mem_write, mem_seek,
-                                  mem_close, mem_size, mem_map, mem_unmap, opts);
-    TIFFOpenOptionsFree(opts);
+    cs_tiffmem *b;
+    TIFF *tif = cs_tiffmem_open(&b, path, 0);
+    if (!tif) return CSRO_EIO;
     int rc = 0;
-    if (!tif) { rc = cs_err(CSRO_EIO, "%s: libtiff: %s", path, b.err[0] ? b.err : "cannot open"); goto out; }
     uint32_t rows = (uint32_t)(65536 / (nx * 4)); /* ~64 KiB strips */
     if (rows < 1) rows = 1;
     if (rows > ny) rows = (uint32_t)ny;
@@ -133,24 +58,10 @@ int cs_tiff_write_pages(const char *path, const float *data, size_t nx, size_t n
                                       (tmsize_t)((size_t)nr * nx * sizeof(float))) < 0) ok = 0;
         }
         if (ok && !TIFFWriteDirectory(tif)) ok = 0;
-        if (!ok) rc = cs_err(b.oom ? CSRO_ENOMEM : CSRO_EIO, "%s: libtiff: %s", path,
-                             b.err[0] ? b.err : "cannot write page");
+        if (!ok) rc = cs_err(CSRO_EIO, "%s: libtiff: %s", path,
+                             cs_tiffmem_error(b)[0] ? cs_tiffmem_error(b) : "cannot write page");
     }
-    TIFFClose(tif);
-    if (!rc && b.oom) rc = cs_err(CSRO_ENOMEM, "%s: out of memory", path);
-    if (!rc) {
-        cs_out *o;
-        rc = cs_out_open(&o, path);
-        if (!rc) {
-            if (fwrite(b.p, 1, b.n, cs_out_fp(o)) != b.n) {
-                rc = cs_err_errno(CSRO_EIO, "%s: write error", path);
-                cs_out_abort(o);
-            } else rc = cs_out_commit(o);
-        }
-    }
-out:
-    free(b.p);
-    return rc;
+    return cs_tiffmem_finish(b, tif, path, rc);
 }
 
 int csro_tiff_write_volume(const char *path, const float *data, const size_t dims[3],

@@ -121,3 +121,12 @@ void tool_progress_done(void)
 {
     if (bar_shown) { fputc('\n', stderr); bar_shown = 0; }
 }
+
+void tool_openblas_single(char **argv)
+{
+    if (!getenv("OPENBLAS_NUM_THREADS") && !getenv("CSRO_REEXEC")) {
+        setenv("OPENBLAS_NUM_THREADS", "1", 1);
+        setenv("CSRO_REEXEC", "1", 1);
+        execv("/proc/self/exe", argv); /* on failure carry on as we are */
+    }
+}

@@ -30,6 +30,13 @@ uint64_t tool_u64(const char *opt, const char *s);
 /* Parse "a,b,c" (n values) into v; exit 2 on failure. */
 void tool_doubles(const char *opt, const char *s, double *v, int n);
 
+/* Our threads call sgemm concurrently, so OpenBLAS must run
+ * single-threaded; only OPENBLAS_NUM_THREADS=1 at start-up does that
+ * reliably (with its pool started, concurrent calls were measured to
+ * serialise even after openblas_set_num_threads(1)). Re-executes the
+ * program once with it set unless the user set it; call first in main. */
+void tool_openblas_single(char **argv);
+
 /* Progress bar on stderr when stderr is a terminal and not quiet.
  * Usable as a csro_progress_fn with user = NULL. */
 void tool_set_quiet(int q);

@@ -245,6 +245,7 @@ _Noreturn static void usage(void)
 
 int main(int argc, char **argv)
 {
+    tool_openblas_single(argv); /* the ensemble runs on our threads */
     tool_init("csro-classify");
     static const struct option lo[] = {
         { "model", required_argument, 0, 'm' }, { "output", required_argument, 0, 'o' },

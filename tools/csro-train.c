@@ -82,16 +82,7 @@ static int read_bank(const char *path, bank *b, csro_zsdm_meta **meta, uLong *cr
 
 int main(int argc, char **argv)
 {
-    /* We train folds in parallel ourselves. OpenBLAS must then run
-     * single-threaded, and only OPENBLAS_NUM_THREADS=1 at start-up does that
-     * reliably: with its thread pool started, concurrent sgemm calls from our
-     * threads were measured to serialise even after
-     * openblas_set_num_threads(1). So restart once with it set. */
-    if (!getenv("OPENBLAS_NUM_THREADS") && !getenv("CSRO_TRAIN_REEXEC")) {
-        setenv("OPENBLAS_NUM_THREADS", "1", 1);
-        setenv("CSRO_TRAIN_REEXEC", "1", 1);
-        execv("/proc/self/exe", argv); /* on failure carry on as we are */
-    }
+    tool_openblas_single(argv); /* we train folds in parallel ourselves */
     tool_init("csro-train");
     enum { O_EPOCHS = 256, O_FOLDS, O_BATCH, O_LR, O_HOLDOUT, O_NOAUG, O_SEED, O_LOG, O_THREADS, O_QUIET, O_HELP, O_VERSION };
     static const struct option lo[] = {
