@@ -34,6 +34,9 @@ for src in examples/cpp/*.cpp; do
 done
 # the FCC example must show the a/2 = 0.18 nm plane spacing
 grep -q '^0.180' "$stage/fcc_zsdm.out" || { echo "fcc_zsdm: no peak at 0.18 nm"; cat "$stage/fcc_zsdm.out"; exit 1; }
+# the nearest-centroid example must tell random from L1_2 patterns
+awk '/accuracy/ { if ($NF + 0 < 0.9) exit 1; ok = 1 } END { exit !ok }' "$stage/custom_classifier.out" ||
+    { echo "custom_classifier: accuracy below 0.9"; cat "$stage/custom_classifier.out"; exit 1; }
 make -s uninstall PREFIX=$prefix DESTDIR="$stage" >/dev/null
 left=$(find "$root" -type f | head -5)
 [ -z "$left" ] || { echo "uninstall left files: $left"; exit 1; }

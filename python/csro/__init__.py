@@ -1,0 +1,28 @@
+"""csro: Python bindings of libcsro (chemical short-range order in atom
+probe tomography by machine learning) over ctypes: pure Python, no build
+step. The library is found through $CSRO_LIBRARY, the source tree's
+build/libcsro.so.1, or the system library path.
+
+    import csro
+    rec = csro.Recon.load("ni.pos"); rng = csro.Ranges.load("ni.rrng")
+    vox = csro.voxelize(rec, rng, pair=("Ni", "Ni"))       # z-SDM per voxel
+    prob = csro.classify(csro.Ensemble.load("m.csronet"), vox)
+    pmap = csro.ProbMap(vox.meta.grid, prob.mean[:, 1])    # or ProbMap.load
+    pmap.write_tiff("map.tif")
+
+Errors raise csro.CsroError (message = csro_last_error(), .code = the
+CSRO_E* code). Handles are context managers; numpy arrays returned by
+accessors are zero-copy views that keep their C memory alive.
+"""
+from ._lib import CsroError, version, has, path as library_path  # noqa: F401
+from .recon import Recon, Ranges  # noqa: F401
+from .spatial import Grid, SdmOpts, zsdm_points, zsdm_voxels, sdm_2d, voxelize, SPHERE, CUBE  # noqa: F401
+from .zsdm import (Meta, Zsdm, Prob, ZsdmReader, ZsdmWriter, read_zsdm, write_zsdm, read_prob,  # noqa: F401
+                   write_prob, VOXELS, BANK, RAW, MINMAX, EXPERIMENTAL, ROW_NODATA)
+from . import preprocess  # noqa: F401
+from .net import Net, Ensemble, TrainOpts, TrainReport, train, train_bank, classify  # noqa: F401
+from .simulate import (MonteCarlo, Specimen, SimOpts, Crystal, simulate_bank, load_truth, save_truth,  # noqa: F401
+                       FCC, BCC)
+from .maps import ProbMap, Domains, write_tiff_volume  # noqa: F401
+
+__version__ = version()
