@@ -59,6 +59,7 @@ STLIB    := $(BUILD)/libcsro.a
 MAN1     := $(wildcard man/man1/*.1)
 MAN3     := $(wildcard man/man3/*.3)
 MAN5     := $(wildcard man/man5/*.5)
+MAN7     := $(wildcard man/man7/*.7)
 
 .PHONY: all lib tools tests check check-unit check-tools check-abi check-asan \
         check-valgrind check-install demo bench install uninstall dist clean distclean
@@ -113,7 +114,7 @@ check: check-unit check-tools check-abi check-install
 check-unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $(TEST_ENV) $$t; done
 
-check-tools: $(TOOLS) $(TESTS)
+check-tools: $(TOOLS) $(TESTS) $(SHLIB)
 	@$(TEST_ENV) sh tests/tools/run.sh
 
 check-abi: $(SHLIB)
@@ -143,7 +144,8 @@ csro.pc: csro.pc.in Makefile
 
 install: all csro.pc
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir) $(DESTDIR)$(includedir)/csro \
-	  $(DESTDIR)$(pkgconfigdir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3 $(DESTDIR)$(mandir)/man5
+	  $(DESTDIR)$(pkgconfigdir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3 $(DESTDIR)$(mandir)/man5 \
+	  $(DESTDIR)$(mandir)/man7
 	$(if $(TOOLS),install -m 755 $(TOOLS) $(DESTDIR)$(bindir))
 	install -m 755 $(SHLIB) $(DESTDIR)$(libdir)
 	ln -sf libcsro.so.$(VERSION) $(DESTDIR)$(libdir)/libcsro.so.$(SOMAJOR)
@@ -156,6 +158,7 @@ install: all csro.pc
 	$(if $(MAN3),install -m 644 $(MAN3) $(DESTDIR)$(mandir)/man3)
 	$(if $(MAN3),sh scripts/man-links.sh install $(DESTDIR)$(mandir)/man3 $(MAN3))
 	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(mandir)/man5)
+	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(mandir)/man7)
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(bindir)/,$(notdir $(TOOLS)))
@@ -166,6 +169,7 @@ uninstall:
 	$(if $(MAN3),sh scripts/man-links.sh uninstall $(DESTDIR)$(mandir)/man3 $(MAN3))
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man3/,$(notdir $(MAN3)))
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man5/,$(notdir $(MAN5)))
+	rm -f $(addprefix $(DESTDIR)$(mandir)/man7/,$(notdir $(MAN7)))
 
 dist:
 	rm -rf libcsro-$(VERSION) libcsro-$(VERSION).tar.gz

@@ -60,3 +60,43 @@ void csro_grid_center(const csro_grid *g, size_t idx, double c[3])
     size_t ijk[3] = {i, j, k};
     for (int a = 0; a < 3; a++) c[a] = g->lo[a] + (double)ijk[a] * g->stride + g->voxel / 2;
 }
+
+int csro_grid_count_points(const csro_grid *g, const float *x, const float *y, const float *z, size_t n,
+                           size_t first, size_t nvox, uint32_t *counts)
+{
+    size_t total = csro_grid_count(g);
+    if (first > total || nvox > total - first)
+        return cs_err(CSRO_EINVAL, "grid: voxels [%zu, %zu) are beyond the grid's %zu", first, first + nvox, total);
+    if (n && (!x || !y || !z)) return cs_err(CSRO_EINVAL, "grid: NULL point arrays");
+    /* membership as csro_sdm_voxels: |p - centre|^2 <= (0.75 v)^2 (sphere)
+     * or |p - centre| <= v/2 per axis (cube), centre = lo + i s + v/2 */
+    const int sphere = g->shape == CSRO_VOXEL_SPHERE;
+    const double h = sphere ? g->voxel * 1.5 / 2 : g->voxel / 2, r2 = h * h;
+    for (size_t t = 0; t < n; t++) {
+        double p[3] = {x[t], y[t], z[t]};
+        size_t a0[3], a1[3];
+        int empty = 0;
+        for (int a = 0; a < 3 && !empty; a++) {
+            double u0 = ceil((p[a] - g->lo[a] - g->voxel / 2 - h) / g->stride) - 1;
+            double u1 = floor((p[a] - g->lo[a] - g->voxel / 2 + h) / g->stride) + 1;
+            if (u0 < 0) u0 = 0;
+            if (u1 > (double)g->dims[a] - 1) u1 = (double)g->dims[a] - 1;
+            if (!(u0 <= u1)) empty = 1;
+            else { a0[a] = (size_t)u0; a1[a] = (size_t)u1; }
+        }
+        if (empty) continue;
+        for (size_t k = a0[2]; k <= a1[2]; k++)
+            for (size_t j = a0[1]; j <= a1[1]; j++)
+                for (size_t i = a0[0]; i <= a1[0]; i++) {
+                    size_t idx = i + g->dims[0] * (j + g->dims[1] * k);
+                    if (idx < first || idx >= first + nvox) continue;
+                    double c[3];
+                    csro_grid_center(g, idx, c);
+                    double ex = p[0] - c[0], ey = p[1] - c[1], ez = p[2] - c[2];
+                    int in = sphere ? ex * ex + ey * ey + ez * ez <= r2
+                                    : (fabs(ex) <= h) & (fabs(ey) <= h) & (fabs(ez) <= h);
+                    counts[idx - first] += (uint32_t)in;
+                }
+    }
+    return 0;
+}

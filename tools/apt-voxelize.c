@@ -23,6 +23,10 @@ static void usage(void)
            "                         pairs FILE must contain %%p, replaced by the pair (Ni-Co)\n"
            "      --voxel V          voxel edge in nm (default 1)\n"
            "      --stride S         voxel stride in nm (default 0.5)\n"
+           "      --composition FILE per-voxel atom counts of every element (TSV): a\n"
+           "                         composition map on the same grid\n"
+           "      --input-format F   pos, epos, apt or csv when RECON's name does not say\n"
+           "                         (POS and EPOS on stdin need it)\n"
            "      --roi X0,Y0,Z0,X1,Y1,Z1  region of interest in nm (default: the bounding\n"
            "                         box of the reconstruction)\n"
            "      --shape sphere|cube  voxel shape (default sphere of radius 0.75 V)\n"
@@ -102,6 +106,54 @@ static size_t lower(const float *z, size_t n, double v)
 }
 
 /* Output name: pattern with %p replaced by the pair name. */
+/* --composition: per-voxel atom counts of every element of the range file
+ * (molecular ions contribute their atoms), TSV, voxels with atoms only. */
+static void write_composition(const char *path, const csro_grid *g, const csro_ranges *rg, const int32_t *ion,
+                              const float *x, const float *y, const float *z, size_t n)
+{
+    size_t ne = csro_ranges_nelements(rg), nv = csro_grid_count(g);
+    uint32_t *cnt = calloc(nv * (ne ? ne : 1), sizeof *cnt);
+    float *ex = malloc(n * sizeof *ex), *ey = malloc(n * sizeof *ey), *ez = malloc(n * sizeof *ez);
+    if (!cnt || !ex || !ey || !ez) tool_die(TOOL_EDATA, "out of memory");
+    for (size_t e = 0; e < ne; e++) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            int k = ion[i] < 0 ? 0 : csro_ranges_ion_element_count(rg, (size_t)ion[i], e);
+            for (int r = 0; r < k; r++) {
+                if (m == n) { /* more atoms than ions (molecular ions): flush */
+                    int rc = csro_grid_count_points(g, ex, ey, ez, m, 0, nv, cnt + e * nv);
+                    if (rc) tool_fail(rc);
+                    m = 0;
+                }
+                ex[m] = x[i]; ey[m] = y[i]; ez[m] = z[i]; m++;
+            }
+        }
+        int rc = csro_grid_count_points(g, ex, ey, ez, m, 0, nv, cnt + e * nv);
+        if (rc) tool_fail(rc);
+    }
+    char *tmp = malloc(strlen(path) + 16);
+    if (!tmp) tool_die(TOOL_EDATA, "out of memory");
+    sprintf(tmp, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+    if (!f) tool_die(TOOL_EDATA, "%s: cannot create", path);
+    fprintf(f, "index\tx_nm\ty_nm\tz_nm\tatoms");
+    for (size_t e = 0; e < ne; e++) fprintf(f, "\t%s", csro_ranges_element(rg, e));
+    fputc('\n', f);
+    for (size_t v = 0; v < nv; v++) {
+        uint64_t tot = 0;
+        for (size_t e = 0; e < ne; e++) tot += cnt[e * nv + v];
+        if (!tot) continue;
+        double c[3];
+        csro_grid_center(g, v, c);
+        fprintf(f, "%zu\t%.4f\t%.4f\t%.4f\t%llu", v, c[0], c[1], c[2], (unsigned long long)tot);
+        for (size_t e = 0; e < ne; e++) fprintf(f, "\t%u", cnt[e * nv + v]);
+        fputc('\n', f);
+    }
+    if (ferror(f) | fclose(f) || rename(tmp, path)) { remove(tmp); tool_die(TOOL_EDATA, "%s: write error", path); }
+    free(tmp); free(cnt); free(ex); free(ey); free(ez);
+}
+
 static char *out_name(const char *pat, const char *pairname)
 {
     size_t n = strlen(pat) + 1, k = strlen(pairname);
@@ -137,11 +189,12 @@ int main(int argc, char **argv)
 {
     tool_init("apt-voxelize");
     enum { O_VOXEL = 256, O_STRIDE, O_ROI, O_SHAPE, O_RADIUS, O_BINW, O_CROP, O_DIR, O_DECOMP,
-           O_RANDOM, O_COUNTS, O_PRE, O_SLAB, O_THREADS, O_QUIET, O_SKIP };
+           O_RANDOM, O_COUNTS, O_PRE, O_SLAB, O_THREADS, O_QUIET, O_SKIP, O_INFMT, O_COMP };
     static const struct option lo[] = {
         {"ranges", required_argument, 0, 'r'}, {"pair", required_argument, 0, 'p'},
         {"output", required_argument, 0, 'o'}, {"voxel", required_argument, 0, O_VOXEL},
         {"stride", required_argument, 0, O_STRIDE}, {"roi", required_argument, 0, O_ROI},
+        {"input-format", required_argument, 0, O_INFMT}, {"composition", required_argument, 0, O_COMP},
         {"shape", required_argument, 0, O_SHAPE}, {"radius", required_argument, 0, O_RADIUS},
         {"bin-width", required_argument, 0, O_BINW}, {"crop", required_argument, 0, O_CROP},
         {"direction", required_argument, 0, O_DIR}, {"decompose", no_argument, 0, O_DECOMP},
@@ -153,6 +206,8 @@ int main(int argc, char **argv)
     const char *ranges_path = NULL, *out = NULL;
     double voxel = 1.0, stride = 0.5, roi[6] = {0}, crop[2] = {0}, dir[3] = {0}, radius = NAN, binw = NAN;
     int have_roi = 0, have_crop = 0, have_dir = 0, shape = CSRO_VOXEL_SPHERE, flags = 0, random = 0;
+    int infmt = 0;
+    const char *comp_path = NULL;
     int pre = CSRO_PRE_MINMAX, threads = 0, skip_empty = 0;
     long slab = 0;
     uint64_t seed = 0;
@@ -178,6 +233,11 @@ int main(int argc, char **argv)
         case O_VOXEL: voxel = tool_double("--voxel", optarg); break;
         case O_STRIDE: stride = tool_double("--stride", optarg); break;
         case O_ROI: tool_doubles("--roi", optarg, roi, 6); have_roi = 1; break;
+        case O_COMP: comp_path = optarg; break;
+        case O_INFMT:
+            if ((infmt = csro_format_from_name(optarg)) < 0)
+                tool_usage_error("--input-format: '%s' is not pos, epos, apt or csv", optarg);
+            break;
         case O_SHAPE:
             if (!strcmp(optarg, "sphere")) shape = CSRO_VOXEL_SPHERE;
             else if (!strcmp(optarg, "cube")) shape = CSRO_VOXEL_CUBE;
@@ -243,6 +303,7 @@ int main(int argc, char **argv)
     if ((rc = csro_ranges_load(&rg, ranges_path, NULL))) tool_fail(rc);
     csro_recon *rec;
     csro_load_opts *lopts = csro_load_opts_new();
+    if (infmt > 0) csro_load_opts_set_format(lopts, infmt);
     if (!lopts) tool_die(TOOL_EDATA, "out of memory");
     if (!tool_quiet()) csro_load_opts_set_progress(lopts, tool_progress, NULL);
     rc = csro_recon_load(&rec, recon_path, lopts);
@@ -269,6 +330,7 @@ int main(int argc, char **argv)
         if (have_roi) tool_usage_error("%s", csro_last_error());
         tool_die(TOOL_EDATA, "%s: %s", recon_path, csro_last_error());
     }
+    if (comp_path) write_composition(comp_path, g, rg, ion, x, y, z, n);
     size_t dims[3];
     csro_grid_dims(g, dims);
     const size_t layer = dims[0] * dims[1];

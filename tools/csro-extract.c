@@ -111,6 +111,7 @@ int main(int argc, char **argv)
     if (sweep && !isnan(thr)) tool_usage_error("use either --threshold or --thresholds");
     if (sweep && !strcmp(out, "-")) tool_usage_error("--thresholds writes several files: -o cannot be '-'");
     if (!strcmp(out, "-") && fmt == CSRO_FMT_AUTO) tool_usage_error("-o -: name the format with --format");
+    if (fmt != CSRO_FMT_CSV) tool_refuse_tty(out);
     const char *in = argv[optind];
 
     csro_probmap *m;

@@ -34,6 +34,11 @@ CSRO_API double csro_grid_stride(const csro_grid *g);
 CSRO_API int csro_grid_shape(const csro_grid *g);
 /* Centre (nm) of voxel idx (< count). */
 CSRO_API void csro_grid_center(const csro_grid *g, size_t idx, double c[3]);
+/* Add to counts[0..nvox-1] the number of points inside each voxel
+ * [first, first+nvox) (the membership rule of csro_sdm_voxels): per-voxel
+ * counts and, one species at a time, composition maps. */
+CSRO_API int csro_grid_count_points(const csro_grid *g, const float *x, const float *y, const float *z,
+                                    size_t n, size_t first, size_t nvox, uint32_t *counts);
 
 #ifdef __cplusplus
 }

@@ -173,3 +173,34 @@ grep -q "flip.zsdm" "$T/err.txt" || die "damaged file not named"
 expect_fail 1 "$D" "$P"
 expect_fail 2 "$D"
 echo ok
+
+# --composition: per-voxel element counts against a NumPy ball count with
+# the range windows parsed from the RRNG text (H2 counts 2 H atoms)
+$V --quiet -r "$CSRO_TESTDATA/ranges_cocrni.rrng" -p Ni-Ni --composition "$T/comp.tsv" \
+    "$CSRO_TESTDATA/cocrni_2000.csv" -o "$T/cmp.zsdm"
+"$PYTHON" - "$T/comp.tsv" "$CSRO_TESTDATA/cocrni_2000.csv" "$CSRO_TESTDATA/ranges_cocrni.rrng" <<'EOF'
+import re, sys, numpy as np
+comp, csv, rrng = sys.argv[1:]
+d = np.loadtxt(csv, delimiter=",", dtype=np.float32)
+win = []
+for line in open(rrng):
+    m = re.match(r"Range\d+=([\d.]+) ([\d.]+) .*?(?:Name:\w+ )?(H|Cr|Co|Ni):(\d)", line)
+    if m: win.append((np.float32(m.group(1)), np.float32(m.group(2)), m.group(3), int(m.group(4))))
+hdr = open(comp).readline().split()
+rows = np.loadtxt(comp, skiprows=1, ndmin=2)
+els = hdr[5:]
+atoms = {e: np.zeros(len(d)) for e in els}
+for lo, hi, el, k in win:
+    sel = (d[:, 3] >= lo) & (d[:, 3] <= hi)
+    atoms[el][sel] += k
+p = d[:, :3].astype(np.float64)
+checked = 0
+for r in rows[:: max(1, len(rows) // 300)]:
+    c = r[1:4]
+    inside = ((p - c) ** 2).sum(1) <= 0.75 ** 2
+    for j, e in enumerate(els):
+        assert int(r[5 + j]) == int(atoms[e][inside].sum()), (r, e)
+    assert int(r[4]) == int(sum(atoms[e][inside].sum() for e in els))
+    checked += 1
+print("composition rows checked", checked, "of", len(rows))
+EOF

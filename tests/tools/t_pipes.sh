@@ -132,9 +132,10 @@ assert mm.meta.preprocess == mine.meta.preprocess == csro.MINMAX
 assert np.array_equal(mm.profiles, mine.profiles) and np.array_equal(mm.flags & 1, mine.flags & 1)
 print("apt-voxelize == csro.voxelize:", f.profiles.shape, int(f.profiles.sum()), "pair counts")
 PY
-    if ! $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co - -o "$T/x.zsdm" < "$T/s.pos" 2>"$T/err.txt"; then
-        echo "NOTE t_pipes: apt-voxelize cannot read POS from stdin: $(cat "$T/err.txt")"
-    fi
+    $B/apt-voxelize --quiet --input-format pos -r "$T/s.rrng" -p Co-Co - -o "$T/x.zsdm" < "$T/s.pos"
+    $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co "$T/s.pos" -o "$T/y.zsdm"
+    $B/zsdm-dump -R "$T/x.zsdm" > "$T/x.tsv"; $B/zsdm-dump -R "$T/y.zsdm" > "$T/y.tsv"
+    cmp "$T/x.tsv" "$T/y.tsv" || die "apt-voxelize: POS from stdin and from a file differ"
 else skip "apt-voxelize not built or no CSV copy"; fi
 
 # ---- a model: simulated bank + training, or skip ----
@@ -237,11 +238,7 @@ PY
         skip "csro-map not built: the map stage of the documented pipeline not run"
     fi
     if have csro-extract; then
-        # KNOWN DEFECT (reported, not ours to fix): csro-extract writes binary
-        # POS to a terminal. Make this an on_tty check once it refuses.
-        if ! (on_tty $B/csro-extract --quiet -m "$T/v.prob" "$T/s.pos" -F pos -o -) >"$T/tty_note.txt" 2>&1; then
-            echo "NOTE t_pipes: DEFECT csro-extract -o - does not refuse a terminal: $(head -c 200 "$T/tty_note.txt")"
-        fi
+        on_tty $B/csro-extract --quiet -m "$T/v.prob" "$T/s.pos" -F pos -o -
         $B/csro-extract --quiet -m "$T/v.prob" "$T/s.pos" -o "$T/in_file.pos"
         $B/csro-extract --quiet -m - "$T/s.pos" -F pos -o - < "$T/v.prob" > "$T/in_pipe.pos" ||
             echo "NOTE t_pipes: csro-extract cannot read the .prob from stdin"
