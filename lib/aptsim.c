@@ -2,6 +2,7 @@
  * csro/aptsim.h). Sites are visited cell layer by cell layer (one random
  * stream per layer); each detected ion goes to a sink (memory or files). */
 #include "internal.h"
+#include "sim_impl.h"
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -27,6 +28,8 @@ typedef struct { double c[3], r; } as_domain;
 
 struct csro_aptsim {
     double box[3], a, eff, sxy, sz, bg, dmin, dmax, dfrac, needle_r0, needle_tan;
+    double rot[3][3]; /* crystal -> specimen (rows e1, e2, pole) */
+    int rotated;
     int lattice;
     uint64_t seed;
     size_t nel;
@@ -170,6 +173,15 @@ int csro_aptsim_set_background(csro_aptsim *s, double fraction)
 {
     if (!(fraction >= 0 && fraction < 1)) return cs_err(CSRO_EINVAL, "aptsim: background fraction %g is not in [0, 1)", fraction);
     s->bg = fraction;
+    return 0;
+}
+
+int csro_aptsim_set_pole(csro_aptsim *s, double h, double k, double l)
+{
+    double pole[3] = {h, k, l};
+    int rc = cs_sim_pole_matrix(pole, s->rot);
+    if (rc) return cs_err(rc, "aptsim: pole [%g %g %g] has no direction", h, k, l);
+    s->rotated = !(h == 0 && k == 0 && l > 0);
     return 0;
 }
 
@@ -338,14 +350,41 @@ static int generate(csro_aptsim *s, as_sink *sink, csro_progress_fn progress, vo
         cf += wsum > 0 ? wf[k] / wsum : 0; cumf[k] = cf;
     }
     double bgp = s->bg > 0 ? s->bg / (1 - s->bg) : 0; /* background ions per detected ion */
-    for (size_t kz = 0; kz < n[2]; kz++) {
+    /* crystal cells to visit: the box itself (pole <001>), or the cells
+     * covering the box turned back into the crystal frame; a site at p
+     * sits at q = R (p - box/2) + box/2 in the specimen */
+    long c0[3] = {0, 0, 0}, c1[3] = {(long)n[0], (long)n[1], (long)n[2]};
+    if (s->rotated)
+        for (int a = 0; a < 3; a++) {
+            double lo = INFINITY, hi = -INFINITY;
+            for (int corner = 0; corner < 8; corner++) {
+                double q[3] = {(corner & 1) ? s->box[0] : 0, (corner & 2) ? s->box[1] : 0, (corner & 4) ? s->box[2] : 0};
+                double v = s->box[a] / 2;
+                for (int k = 0; k < 3; k++) v += s->rot[k][a] * (q[k] - s->box[k] / 2);
+                if (v < lo) lo = v;
+                if (v > hi) hi = v;
+            }
+            c0[a] = (long)floor(lo / s->a) - 1;
+            c1[a] = (long)ceil(hi / s->a) + 1;
+        }
+    for (long kz = c0[2]; kz < c1[2]; kz++) {
         cs_rng r;
-        cs_rng_init(&r, s->seed, 1 + kz);
-        for (size_t j = 0; j < n[1]; j++)
-            for (size_t i = 0; i < n[0]; i++)
+        cs_rng_init(&r, s->seed, 1 + (uint64_t)(kz - c0[2]));
+        for (long j = c0[1]; j < c1[1]; j++)
+            for (long i = c0[0]; i < c1[0]; i++)
                 for (int b = 0; b < nb; b++) {
                     double p[3] = {s->a * ((double)i + basis[b][0]), s->a * ((double)j + basis[b][1]),
                                    s->a * ((double)kz + basis[b][2])};
+                    if (s->rotated) {
+                        double q[3];
+                        for (int a = 0; a < 3; a++) {
+                            q[a] = s->box[a] / 2;
+                            for (int k = 0; k < 3; k++) q[a] += s->rot[a][k] * (p[k] - s->box[k] / 2);
+                        }
+                        if (q[0] < 0 || q[1] < 0 || q[2] < 0 || q[0] >= s->box[0] || q[1] >= s->box[1] || q[2] >= s->box[2])
+                            continue;
+                        memcpy(p, q, sizeof q);
+                    }
                     if (s->needle_r0 > 0) { /* needle: radius r0 + z tan(half angle) around the box axis */
                         double rx = p[0] - s->box[0] / 2, ry = p[1] - s->box[1] / 2, rr = s->needle_r0 + p[2] * s->needle_tan;
                         if (rx * rx + ry * ry > rr * rr) continue;
@@ -358,12 +397,13 @@ static int generate(csro_aptsim *s, as_sink *sink, csro_progress_fn progress, vo
                                   (float)(p[2] + s->sz * cs_rng_normal(&r)), draw_mass(&r, s->el[sp])};
                     if ((rc = sink->put(sink->ctx, q, (uint8_t)inside))) return rc;
                     if (bgp > 0 && cs_rng_uniform(&r) < bgp) {
+                        double gz = s->rotated ? s->box[2] * cs_rng_uniform(&r) : s->a * ((double)kz + cs_rng_uniform(&r));
                         float g[4] = {(float)(s->box[0] * cs_rng_uniform(&r)), (float)(s->box[1] * cs_rng_uniform(&r)),
-                                      (float)(s->a * ((double)kz + cs_rng_uniform(&r))), (float)(1 + 99 * cs_rng_uniform(&r))};
+                                      (float)gz, (float)(1 + 99 * cs_rng_uniform(&r))};
                         if ((rc = sink->put(sink->ctx, g, 0))) return rc;
                     }
                 }
-        if (progress && progress((double)(kz + 1) / (double)n[2], user))
+        if (progress && progress((double)(kz - c0[2] + 1) / (double)(c1[2] - c0[2]), user))
             return cs_err(CSRO_ECANCELED, "aptsim: canceled");
     }
     return 0;

@@ -17,6 +17,7 @@ static void usage(void)
            "  --composition SPEC     elements and ratios (default Co:1,Cr:1,Ni:1)\n"
            "  --domains S:DMIN:DMAX:F ordered domains of species S (L1_2 on FCC, B2 on BCC),\n"
            "                         diameters DMIN..DMAX nm, volume fraction F (e.g. Co:1.5:3:0.05)\n"
+           "  --pole H,K,L           crystal pole along z (default 0,0,1)\n"
            "  --needle R0:ANGLE      needle specimen: tip radius R0 nm at z = 0 widening with\n"
            "                         half angle ANGLE degrees around the box's z axis\n"
            "  --efficiency E         detection efficiency in (0, 1] (default 0.5)\n"
@@ -114,7 +115,7 @@ int main(int argc, char **argv)
     static const struct option lo[] = {
         {"box", 1, 0, 'b'}, {"lattice", 1, 0, 'L'}, {"a", 1, 0, 'a'}, {"composition", 1, 0, 'C'},
         {"domains", 1, 0, 'd'}, {"efficiency", 1, 0, 'e'}, {"sigma-xy", 1, 0, 'x'}, {"sigma-z", 1, 0, 'z'},
-        {"background", 1, 0, 'g'}, {"truth", 1, 0, 't'}, {"ranges", 1, 0, 'r'}, {"domain-list", 1, 0, 'D'}, {"atoms", 1, 0, 'A'}, {"needle", 1, 0, 'N'}, {"truth-below", 1, 0, 'B'},
+        {"background", 1, 0, 'g'}, {"truth", 1, 0, 't'}, {"ranges", 1, 0, 'r'}, {"domain-list", 1, 0, 'D'}, {"atoms", 1, 0, 'A'}, {"needle", 1, 0, 'N'}, {"pole", 1, 0, 'P'}, {"truth-below", 1, 0, 'B'},
         {"seed", 1, 0, 'S'}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {"version", 0, 0, 'V'}, {0, 0, 0, 0}};
     int c, lattice = CSRO_LATTICE_FCC;
     double a = 0.356;
@@ -148,6 +149,12 @@ int main(int argc, char **argv)
         case 'r': ranges = optarg; break;
         case 'D': dlist = optarg; break;
         case 'A': atoms = optarg; break;
+        case 'P': {
+            double hkl[3];
+            tool_doubles("--pole", optarg, hkl, 3);
+            if ((rc = csro_aptsim_set_pole(s, hkl[0], hkl[1], hkl[2]))) tool_usage_error("--pole: %s", csro_last_error());
+            break;
+        }
         case 'N': {
             double nd[2];
             char *colon = strchr(optarg, ':');

@@ -7,7 +7,7 @@
  * detection efficiency (random loss), Gaussian lateral (sigma_xy) and depth
  * (sigma_z) blur, optional uniform background ions, and a mass-to-charge per
  * ion drawn from the natural isotopes of its element (2+ charge state).
- * The lattice axes are x, y, z (pole <001> along z). Every detected ion keeps
+ * The lattice axes are x, y, z (pole <001> along z) unless a pole is set. Every detected ion keeps
  * its truth: 1 when its lattice site lies inside a planted domain.
  * Generation runs z-slab by z-slab with one random stream per slab, so
  * memory stays bounded for any size when writing to files and the result is
@@ -48,6 +48,10 @@ CSRO_API int csro_aptsim_set_detection(csro_aptsim *s, double efficiency, double
  * mass-to-charge uniform in [1, 100) Da (truth 0). */
 CSRO_API int csro_aptsim_set_background(csro_aptsim *s, double fraction);
 CSRO_API int csro_aptsim_set_seed(csro_aptsim *s, uint64_t seed);
+/* Crystal orientation: the pole [h k l] of the lattice along the specimen's
+ * z axis (default [0 0 1]); the rotation is the pattern simulator's
+ * (csro_sim(3)), the lattice is rotated about the box centre. */
+CSRO_API int csro_aptsim_set_pole(csro_aptsim *s, double h, double k, double l);
 /* Needle-shaped specimen: keep only sites within r0 + z tan(half_angle) of
  * the box's z axis (x = lx/2, y = ly/2); r0 = 0 (default) keeps the box. */
 CSRO_API int csro_aptsim_set_needle(csro_aptsim *s, double r0, double half_angle_deg);

@@ -94,3 +94,21 @@ assert abs(frac - vol / (0.356 * int(20 / 0.356)) ** 2 / h) < 0.02, (frac, vol)
 print("needle fraction", frac)
 PY
 expect_fail 2 $B/apt-simulate --needle 4:60 -o "$T/x.pos"
+
+# pole [111] along z: without blur every ion lies on a (111) plane, planes
+# a/sqrt3 apart (a hand-derived spacing), and none outside the box
+$B/apt-simulate --quiet --box 8,8,8 --a 0.36 --pole 1,1,1 --sigma-xy 0 --sigma-z 0 --efficiency 1 -o "$T/p111.pos"
+$B/apt-simulate --quiet --box 8,8,8 --a 0.36 --pole 1,0,1 --sigma-xy 0 --sigma-z 0 --efficiency 1 -o "$T/p101.pos"
+$PYTHON - "$T" <<'PY'
+import sys, numpy as np
+T = sys.argv[1]
+for name, d in (("p111", 0.36 / np.sqrt(3)), ("p101", 0.36 / np.sqrt(2) / 2)):
+    p = np.fromfile(f"{T}/{name}.pos", ">f4").reshape(-1, 4).astype(float)
+    assert (p[:, :3] >= 0).all() and (p[:, :3] < 8).all()
+    r = (p[:, 2] - p[0, 2]) / d
+    assert np.abs(r - np.round(r)).max() < 1e-3, (name, np.abs(r - np.round(r)).max())
+    # density: 4 sites per a^3
+    assert abs(len(p) / 8 ** 3 - 4 / 0.36 ** 3) / (4 / 0.36 ** 3) < 0.05, (name, len(p))
+    print(name, len(p), "ions on planes", d)
+PY
+expect_fail 2 $B/apt-simulate --pole 0,0,0 -o "$T/x.pos"
