@@ -432,6 +432,17 @@ static int mem_put(void *ctx, const float q[4], uint8_t truth)
     return 0;
 }
 
+/* Hand the collected ions over as a reconstruction and a truth array. */
+static int mem_finish(mem_sink *m, int rc, csro_recon **recon, uint8_t **truth)
+{
+    if (!rc && !m->n) rc = cs_err(CSRO_EINVAL, "aptsim: the specimen has no detected ions");
+    if (!rc) rc = csro_recon_from_arrays(recon, m->n, m->v[0], m->v[1], m->v[2], m->v[3]);
+    for (int k = 0; k < 4; k++) free(m->v[k]);
+    if (!rc && truth) *truth = m->t;
+    else free(m->t);
+    return rc;
+}
+
 int csro_aptsim_generate(csro_aptsim *s, csro_recon **recon, uint8_t **truth)
 {
     *recon = NULL;
@@ -439,12 +450,7 @@ int csro_aptsim_generate(csro_aptsim *s, csro_recon **recon, uint8_t **truth)
     mem_sink m = {{0}, 0, 0, 0};
     as_sink sink = {mem_put, &m};
     int rc = generate(s, &sink, NULL, NULL);
-    if (!rc && !m.n) rc = cs_err(CSRO_EINVAL, "aptsim: the specimen has no detected ions");
-    if (!rc) rc = csro_recon_from_arrays(recon, m.n, m.v[0], m.v[1], m.v[2], m.v[3]);
-    for (int k = 0; k < 4; k++) free(m.v[k]);
-    if (!rc && truth) *truth = m.t;
-    else free(m.t);
-    return rc;
+    return mem_finish(&m, rc, recon, truth);
 }
 
 int csro_aptsim_measure(const csro_aptsim *s, size_t n, const float *x, const float *y, const float *z,
@@ -484,12 +490,7 @@ int csro_aptsim_measure(const csro_aptsim *s, size_t n, const float *x, const fl
             rc = mem_put(&m, g, 0);
         }
     }
-    if (!rc && !m.n) rc = cs_err(CSRO_EINVAL, "aptsim: the specimen has no detected ions");
-    if (!rc) rc = csro_recon_from_arrays(recon, m.n, m.v[0], m.v[1], m.v[2], m.v[3]);
-    for (int k = 0; k < 4; k++) free(m.v[k]);
-    if (!rc && truth) *truth = m.t;
-    else free(m.t);
-    return rc;
+    return mem_finish(&m, rc, recon, truth);
 }
 
 /* File sink: POS records (big-endian) and truth bytes. */
