@@ -108,28 +108,17 @@ static const as_element *find_element(const char *name, size_t len)
 
 int csro_aptsim_set_composition(csro_aptsim *s, const char *comp)
 {
+    char names[AS_MAXEL][CS_COMP_NAMELEN];
     const as_element *el[AS_MAXEL];
     double fr[AS_MAXEL], sum = 0;
-    size_t n = 0;
-    const char *p = comp;
-    while (p && *p) {
-        const char *colon = strchr(p, ':');
-        if (!colon || n == AS_MAXEL)
-            return cs_err(CSRO_EINVAL, "aptsim: composition '%s' is not like 'Co:1,Cr:1,Ni:1'", comp);
-        el[n] = find_element(p, (size_t)(colon - p));
-        if (!el[n])
-            return cs_err(CSRO_ENOTFOUND, "aptsim: composition '%s': unknown element '%.*s'", comp, (int)(colon - p), p);
-        char *end;
-        errno = 0;
-        fr[n] = strtod(colon + 1, &end);
-        if (end == colon + 1 || errno || !(fr[n] >= 0) || !isfinite(fr[n]) || (*end && *end != ','))
-            return cs_err(CSRO_EINVAL, "aptsim: composition '%s': bad amount for %s", comp, el[n]->el);
-        for (size_t k = 0; k < n; k++)
-            if (el[k] == el[n]) return cs_err(CSRO_EINVAL, "aptsim: composition '%s' names %s twice", comp, el[n]->el);
-        sum += fr[n++];
-        p = *end ? end + 1 : end;
+    size_t n;
+    int rc = cs_parse_composition(comp, "aptsim", AS_MAXEL, names, fr, &n);
+    if (rc) return rc;
+    for (size_t k = 0; k < n; k++) {
+        if (!(el[k] = find_element(names[k], strlen(names[k]))))
+            return cs_err(CSRO_ENOTFOUND, "aptsim: composition '%s': unknown element '%s'", comp, names[k]);
+        sum += fr[k];
     }
-    if (!n || !(sum > 0)) return cs_err(CSRO_EINVAL, "aptsim: composition '%s' is empty", comp);
     s->nel = n;
     for (size_t k = 0; k < n; k++) { s->el[k] = el[k]; s->frac[k] = fr[k] / sum; }
     s->dspecies = -1;

@@ -86,6 +86,13 @@ int cs_cr_at_end(cs_cr *r);
 void cs_cr_close(cs_cr *r);
 const char *cs_cr_path(const cs_cr *r);
 
+/* Composition strings "Co:1,Cr:1,Ni:1": names (unique, no blanks, shorter
+ * than CS_COMP_NAMELEN) and weights (finite, > 0), at most max items. The
+ * error text starts with `what` and quotes the spec. */
+#define CS_COMP_NAMELEN 16
+int cs_parse_composition(const char *spec, const char *what, size_t max, char (*names)[CS_COMP_NAMELEN],
+                         double *w, size_t *n);
+
 /* Little helper to grow a byte buffer for headers. */
 typedef struct { unsigned char *p; size_t n, cap; int oom; } cs_buf;
 void cs_buf_put(cs_buf *b, const void *d, size_t n);

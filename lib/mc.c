@@ -150,27 +150,12 @@ static int species_index(const csro_mc *mc, const char *name)
 
 int csro_mc_set_composition(csro_mc *mc, const char *comp, uint64_t seed)
 {
-    char names[MC_MAXSP][16];
+    char names[MC_MAXSP][CS_COMP_NAMELEN];
     double frac[MC_MAXSP], sum = 0;
-    size_t n = 0;
-    const char *p = comp;
-    while (p && *p) {
-        const char *colon = strchr(p, ':');
-        if (!colon || colon == p || colon - p >= 16 || n == MC_MAXSP)
-            return cs_err(CSRO_EINVAL, "mc: composition '%s' is not like 'Co:1,Cr:1,Ni:1'", comp);
-        memcpy(names[n], p, (size_t)(colon - p));
-        names[n][colon - p] = 0;
-        char *end;
-        errno = 0;
-        frac[n] = strtod(colon + 1, &end);
-        if (end == colon + 1 || errno || !(frac[n] >= 0) || !isfinite(frac[n]) || (*end && *end != ','))
-            return cs_err(CSRO_EINVAL, "mc: composition '%s': bad amount for %s", comp, names[n]);
-        for (size_t s = 0; s < n; s++)
-            if (!strcmp(names[s], names[n])) return cs_err(CSRO_EINVAL, "mc: composition '%s' names %s twice", comp, names[n]);
-        sum += frac[n++];
-        p = *end ? end + 1 : end;
-    }
-    if (!n || !(sum > 0)) return cs_err(CSRO_EINVAL, "mc: composition '%s' is empty", comp);
+    size_t n;
+    int rc = cs_parse_composition(comp, "mc", MC_MAXSP, names, frac, &n);
+    if (rc) return rc;
+    for (size_t s = 0; s < n; s++) sum += frac[s];
     size_t filled = 0;
     for (size_t s = 0; s < n; s++) {
         size_t cnt = s + 1 == n ? mc->nsites - filled : (size_t)llround(frac[s] / sum * (double)mc->nsites);

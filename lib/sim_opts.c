@@ -158,37 +158,14 @@ static int parse_name(const char *p, size_t len, char *out, const char *what, co
 
 int csro_sim_opts_set_composition(csro_sim_opts *o, const char *spec)
 {
-    if (!spec || !*spec) return cs_err(CSRO_EINVAL, "empty composition");
-    size_t n = 0;
+    size_t n;
     char names[CS_SIM_MAXSP][CS_SIM_NAMELEN];
     double w[CS_SIM_MAXSP];
-    const char *p = spec;
-    while (*p) {
-        const char *colon = strchr(p, ':'), *comma = strchr(p, ',');
-        if (!comma) comma = p + strlen(p);
-        if (!colon || colon > comma)
-            return cs_err(CSRO_EINVAL, "composition '%s': expected Species:weight items", spec);
-        if (n >= CS_SIM_MAXSP) return cs_err(CSRO_EINVAL, "composition '%s': too many species", spec);
-        int rc = parse_name(p, (size_t)(colon - p), names[n], "composition", spec);
-        if (rc) return rc;
-        if (!cs_sim_is_element(names[n]))
-            return cs_err(CSRO_EINVAL, "composition '%s': unknown species '%s' (not an element symbol)", spec, names[n]);
-        for (size_t k = 0; k < n; k++)
-            if (!strcmp(names[k], names[n]))
-                return cs_err(CSRO_EINVAL, "composition '%s': species '%s' given twice", spec, names[n]);
-        char buf[64], *end;
-        size_t vl = (size_t)(comma - colon - 1);
-        if (!vl || vl >= sizeof buf) return cs_err(CSRO_EINVAL, "composition '%s': bad weight", spec);
-        memcpy(buf, colon + 1, vl);
-        buf[vl] = 0;
-        errno = 0;
-        w[n] = strtod(buf, &end);
-        if (*end || end == buf || errno || !(w[n] > 0) || !isfinite(w[n]))
-            return cs_err(CSRO_EINVAL, "composition '%s': weight '%s' of %s must be a number > 0", spec, buf, names[n]);
-        n++;
-        p = *comma ? comma + 1 : comma;
-        if (*comma && !*p) return cs_err(CSRO_EINVAL, "composition '%s': trailing comma", spec);
-    }
+    int rc = cs_parse_composition(spec, "sim", CS_SIM_MAXSP, names, w, &n);
+    if (rc) return rc;
+    for (size_t k = 0; k < n; k++)
+        if (!cs_sim_is_element(names[k]))
+            return cs_err(CSRO_EINVAL, "composition '%s': unknown species '%s' (not an element symbol)", spec, names[k]);
     o->ncomp = n;
     memcpy(o->comp_name, names, sizeof names);
     memcpy(o->comp_w, w, sizeof w);
