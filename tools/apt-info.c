@@ -288,9 +288,7 @@ int main(int argc, char **argv)
                 tool_usage_error("--histogram: bin width must be positive, got '%s'", optarg);
             break;
         case 'i':
-            infmt = csro_format_from_name(optarg);
-            if (infmt < 0 || infmt == CSRO_FMT_AUTO)
-                tool_usage_error("--input-format: '%s' is not pos, epos, apt or csv", optarg);
+            infmt = tool_recon_format("--input-format", optarg);
             break;
         case 'o': out = optarg; break;
         case 'q': tool_set_quiet(1); break;

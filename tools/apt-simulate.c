@@ -129,9 +129,7 @@ int main(int argc, char **argv)
             break;
         }
         case 'L':
-            if (!strcmp(optarg, "fcc")) lattice = CSRO_LATTICE_FCC;
-            else if (!strcmp(optarg, "bcc")) lattice = CSRO_LATTICE_BCC;
-            else tool_usage_error("--lattice: '%s' is not fcc or bcc", optarg);
+            lattice = tool_lattice("--lattice", optarg);
             break;
         case 'a': a = tool_double("--a", optarg); break;
         case 'C':

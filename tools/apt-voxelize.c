@@ -235,8 +235,7 @@ int main(int argc, char **argv)
         case O_ROI: tool_doubles("--roi", optarg, roi, 6); have_roi = 1; break;
         case O_COMP: comp_path = optarg; break;
         case O_INFMT:
-            if ((infmt = csro_format_from_name(optarg)) < 0)
-                tool_usage_error("--input-format: '%s' is not pos, epos, apt or csv", optarg);
+            infmt = tool_recon_format("--input-format", optarg);
             break;
         case O_SHAPE:
             if (!strcmp(optarg, "sphere")) shape = CSRO_VOXEL_SPHERE;

@@ -130,3 +130,24 @@ void tool_openblas_single(char **argv)
         execv("/proc/self/exe", argv); /* on failure carry on as we are */
     }
 }
+
+int tool_lattice(const char *opt, const char *s)
+{
+    if (!strcmp(s, "fcc")) return CSRO_LATTICE_FCC;
+    if (!strcmp(s, "bcc")) return CSRO_LATTICE_BCC;
+    tool_usage_error("%s: '%s' is not fcc or bcc", opt, s);
+}
+
+int tool_map_mode(const char *opt, const char *s)
+{
+    if (!strcmp(s, "sum")) return CSRO_PROBMAP_SUM;
+    if (!strcmp(s, "mean")) return CSRO_PROBMAP_MEAN;
+    tool_usage_error("%s: '%s' is not sum or mean", opt, s);
+}
+
+int tool_recon_format(const char *opt, const char *s)
+{
+    int f = csro_format_from_name(s);
+    if (f < 0 || f == CSRO_FMT_AUTO) tool_usage_error("%s: '%s' is not pos, epos, apt or csv", opt, s);
+    return f;
+}

@@ -37,6 +37,12 @@ void tool_doubles(const char *opt, const char *s, double *v, int n);
  * program once with it set unless the user set it; call first in main. */
 void tool_openblas_single(char **argv);
 
+/* Option values shared by several tools; each exits 2 naming opt when s
+ * is not one of the accepted words. */
+int tool_lattice(const char *opt, const char *s);      /* fcc | bcc */
+int tool_map_mode(const char *opt, const char *s);     /* sum | mean */
+int tool_recon_format(const char *opt, const char *s); /* pos | epos | apt | csv */
+
 /* Progress bar on stderr when stderr is a terminal and not quiet.
  * Usable as a csro_progress_fn with user = NULL. */
 void tool_set_quiet(int q);

@@ -66,9 +66,7 @@ int main(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'c': cls = optarg; break;
         case 1:
-            if (!strcmp(optarg, "sum")) mode = CSRO_PROBMAP_SUM;
-            else if (!strcmp(optarg, "mean")) mode = CSRO_PROBMAP_MEAN;
-            else tool_usage_error("--mode: '%s' is not sum or mean", optarg);
+            mode = tool_map_mode("--mode", optarg);
             break;
         case 't': thr = tool_double("--threshold", optarg); break;
         case 2: {

@@ -60,9 +60,7 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
         switch (c) {
         case 'L':
-            if (!strcmp(optarg, "fcc")) lattice = CSRO_LATTICE_FCC;
-            else if (!strcmp(optarg, "bcc")) lattice = CSRO_LATTICE_BCC;
-            else tool_usage_error("--lattice: '%s' is not fcc or bcc", optarg);
+            lattice = tool_lattice("--lattice", optarg);
             break;
         case 'a': a = tool_double("--a", optarg); break;
         case 'c':

@@ -162,9 +162,7 @@ int main(int argc, char **argv)
         case 't': truth = optarg; break;
         case 'c': cls = optarg; break;
         case 'M':
-            if (!strcmp(optarg, "sum")) mode = CSRO_PROBMAP_SUM;
-            else if (!strcmp(optarg, "mean")) mode = CSRO_PROBMAP_MEAN;
-            else tool_usage_error("--mode: '%s' is not sum or mean", optarg);
+            mode = tool_map_mode("--mode", optarg);
             break;
         case 'T': thr = tool_double("--threshold", optarg); have_thr = 1; break;
         case 'r':
@@ -193,11 +191,7 @@ int main(int argc, char **argv)
     int rc = csro_probmap_load(&pm, map, cls, CSRO_PROBMAP_MEANS, mode);
     if (rc) tool_fail(rc);
     csro_load_opts *lopts = csro_load_opts_new();
-    if (infmt) {
-        int fmt = csro_format_from_name(infmt);
-        if (fmt < 0) tool_usage_error("--input-format: '%s' is not pos, epos, apt or csv", infmt);
-        csro_load_opts_set_format(lopts, fmt);
-    }
+    if (infmt) csro_load_opts_set_format(lopts, tool_recon_format("--input-format", infmt));
     csro_recon *r;
     rc = csro_recon_load(&r, argv[optind], lopts);
     csro_load_opts_free(lopts);
