@@ -44,7 +44,8 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPTFLAGS) $(WARN) $(SANFLAGS) -pthread \
 LIB_CFLAGS := $(ALL_CFLAGS) -fPIC -fvisibility=hidden -Ilib
 ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 
-LIB_SRC  := $(sort $(wildcard lib/*.c))
+LIB_DIRS := base io spatial formats net maps sim
+LIB_SRC  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard lib/$(d)/*.c)))
 LIB_OBJ  := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 TOOL_SRC := $(filter-out tools/common.c,$(sort $(wildcard tools/*.c)))
 ifneq ($(HAVE_HDF5),1)
@@ -61,7 +62,7 @@ MAN3     := $(wildcard man/man3/*.3)
 MAN5     := $(wildcard man/man5/*.5)
 MAN7     := $(wildcard man/man7/*.7)
 
-.PHONY: all lib tools tests check check-unit check-tools check-abi check-asan \
+.PHONY: all lib tools tests check check-layers check-unit check-tools check-abi check-asan \
         check-valgrind check-install demo bench install uninstall dist clean distclean
 
 all: lib tools
@@ -70,7 +71,8 @@ lib: $(SHLIB) $(STLIB)
 tools: $(TOOLS)
 tests: $(TESTS)
 
-$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) $(wildcard include/*.h include/csro/*.h)
+LIB_HDR  := $(foreach d,$(LIB_DIRS),$(wildcard lib/$(d)/*.h))
+$(BUILD)/lib/%.o: lib/%.c $(LIB_HDR) $(wildcard include/*.h include/csro/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(LIB_CFLAGS) -c $< -o $@
 
@@ -109,13 +111,16 @@ TEST_ENV = CSRO_SRCDIR=$(CURDIR) CSRO_BIN=$(CURDIR)/$(BUILD)/bin CSRO_BUILD=$(CU
            CSRO_TESTDATA=$(CURDIR)/tests/data PYTHON="$(PYTHON)" HAVE_HDF5=$(HAVE_HDF5) \
            OPENBLAS_NUM_THREADS=1
 
-check: check-unit check-tools check-abi check-install
+check: check-layers check-unit check-tools check-abi check-install
 
 check-unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $(TEST_ENV) $$t; done
 
 check-tools: $(TOOLS) $(TESTS) $(SHLIB)
 	@$(TEST_ENV) sh tests/tools/run.sh
+
+check-layers:
+	@sh tests/layers.sh
 
 check-abi: $(SHLIB)
 	@$(TEST_ENV) sh tests/abi.sh

@@ -3,7 +3,7 @@
  * interactions, against a baseline loop that only draws the same random
  * site pairs (the floor any Metropolis swap code pays). */
 #include "csro.h"
-#include "internal.h"
+#include "base/internal.h"
 #include <stdio.h>
 #include <time.h>
 

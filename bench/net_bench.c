@@ -8,8 +8,8 @@
  *     patterns (batch 32, Adam, augmentation doubling the training set).
  * Usage: net_bench DIR [N [M [E [T]]]] */
 #include "csro.h"
-#include "internal.h"
-#include "net_impl.h"
+#include "base/internal.h"
+#include "net/net_impl.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -17,7 +17,7 @@
  * NSAMPLE x 93) and OUTDIR/params.txt (voxel size, radius, engine times).
  */
 #include "csro.h"
-#include "internal.h"
+#include "base/internal.h"
 #include <math.h>
 #include <stdlib.h>
 #include <time.h>

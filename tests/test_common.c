@@ -1,7 +1,7 @@
 /* test_common.c: errors, version, RNG streams, atomic output, container. */
 #include "testutil.h"
-#include "internal.h"
-#include "sdm_impl.h"
+#include "base/internal.h"
+#include "spatial/sdm_impl.h"
 #include <math.h>
 #include <stdlib.h>
 #include <unistd.h>

@@ -3,7 +3,7 @@
  * summary statistics, composition and the least-squares line. */
 #include "testutil.h"
 #include "csro.h"
-#include "internal.h"
+#include "base/internal.h"
 #include <math.h>
 #include <stdlib.h>
 

@@ -3,7 +3,7 @@
  * ensembles (prediction, mean/std), .csronet round trip and corruption. */
 #include "testutil.h"
 #include "csro.h"
-#include "net_impl.h"
+#include "net/net_impl.h"
 #include <math.h>
 #include <stdlib.h>
 

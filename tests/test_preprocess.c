@@ -3,7 +3,7 @@
  * through $PYTHON at test time). */
 #include "testutil.h"
 #include "csro.h"
-#include "internal.h"
+#include "base/internal.h"
 #include <math.h>
 #include <stdlib.h>
 

@@ -4,7 +4,7 @@
  * with tifffile ($PYTHON) and the VTK header. */
 #include "testutil.h"
 #include "csro.h"
-#include "internal.h"
+#include "base/internal.h"
 #include <math.h>
 #include <stdlib.h>
 

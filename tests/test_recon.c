@@ -4,7 +4,7 @@
  * re-implementation of the documented Fisher-Yates shuffle. */
 #include "testutil.h"
 #include "csro.h"
-#include "recon_impl.h"
+#include "io/recon_impl.h"
 #include <math.h>
 #include <stdlib.h>
 #include <unistd.h>

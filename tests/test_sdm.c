@@ -3,7 +3,7 @@
  * the atoms inside each voxel, membership computed here independently). */
 #include "testutil.h"
 #include "csro.h"
-#include "internal.h"
+#include "base/internal.h"
 #include <math.h>
 #include <stdlib.h>
 #include <tiffio.h>

@@ -2,7 +2,7 @@
  * training on a separable toy problem, determinism, report and errors. */
 #include "testutil.h"
 #include "csro.h"
-#include "net_impl.h"
+#include "net/net_impl.h"
 #include <math.h>
 #include <stdlib.h>
 

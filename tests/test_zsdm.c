@@ -2,9 +2,9 @@
  * truncation and validation of implausible content. */
 #include "testutil.h"
 #include "csro.h"
-#include "internal.h"
-#include "zsdm_impl.h"
-#include "grid_impl.h"
+#include "base/internal.h"
+#include "formats/zsdm_impl.h"
+#include "spatial/grid_impl.h"
 #include <math.h>
 #include <stdlib.h>
 #include <unistd.h>

@@ -100,64 +100,6 @@ CSRO_API int csro_probmap_extract(const csro_probmap *m, double lower, double up
                                   const float *x, const float *y, const float *z, size_t n,
                                   uint8_t *keep, size_t *nkeep);
 
-/* Write the map as a float32 TIFF stack (libtiff): one deflate-compressed
- * page per z slice, resolution tags 1/s pixels per unit, and an ImageJ
- * ImageDescription (images=NZ, slices=NZ, unit=nm, spacing=s, min/max) so
- * Fiji/ImageJ, napari and tifffile open it as a volume with its voxel size.
- * label (may be NULL) is stored as the PageName of each slice. The file is
- * written atomically (temporary + rename). */
-CSRO_API int csro_probmap_write_tiff(const csro_probmap *m, const char *path, const char *label);
-/* Write the map as legacy VTK structured points (binary, big-endian
- * float32 point data at the sub-cell centres) for ParaView. label names
- * the scalar field (default "probability"; spaces become '_'). */
-CSRO_API int csro_probmap_write_vtk(const csro_probmap *m, const char *path, const char *label);
-/* Quick look: a 4-page float32 TIFF of NX x NY images: the maximum
- * intensity projection along z, then the slices at z = NZ/4, NZ/2 and
- * 3NZ/4 (NaN are ignored by the projection). */
-CSRO_API int csro_probmap_write_quicklook(const csro_probmap *m, const char *path);
-
-/* Write any float32 volume (nx*ny*nz values, x fastest) as the ImageJ TIFF
- * stack of csro_probmap_write_tiff with cubic spacing (nm). */
-CSRO_API int csro_tiff_write_volume(const char *path, const float *data, const size_t dims[3],
-                                    double spacing, const char *label);
-
-/* Connected CSRO domains of a mask (1 = selected) on a dims[0] x dims[1] x
- * dims[2] grid (x fastest). connectivity 6 (faces), 18 (faces + edges) or
- * 26 (faces + edges + corners). Labels are 1..count in order of each
- * domain's first cell in linear order; 0 is background. Immutable, and
- * thread-safe after creation. */
-typedef struct csro_domains csro_domains;
-CSRO_API int csro_domains_new(csro_domains **out, const uint8_t *mask, const size_t dims[3],
-                              int connectivity);
-CSRO_API void csro_domains_free(csro_domains *d);
-CSRO_API size_t csro_domains_count(const csro_domains *d);
-/* Label per cell (dims product entries), valid while d lives. */
-CSRO_API const int32_t *csro_domains_labels(const csro_domains *d);
-/* Cells per domain (count entries; entry l-1 for label l). */
-CSRO_API const uint64_t *csro_domains_sizes(const csro_domains *d);
-/* Equivalent-sphere diameter (nm) of each domain, out[l-1] =
- * cbrt(6 * size * spacing^3 / pi); n must be >= count. */
-CSRO_API int csro_domains_diameters(const csro_domains *d, double spacing, double *out, size_t n);
-
-/* Summary of a sample: mean, median (mean of the two middle values for
- * even n), min and max of v (n entries); NaN for n == 0. */
-CSRO_API int csro_stats_summary(double *mean, double *median, double *min, double *max,
-                                const double *v, size_t n);
-/* Histogram of v in nbins equal bins over [lo, hi) (values == hi go in the
- * last bin, others outside are not counted); counts has nbins entries. */
-CSRO_API int csro_stats_histogram(uint64_t *counts, size_t nbins, double lo, double hi,
-                                  const double *v, size_t n);
-/* Ion counts per species inside and outside CSRO: species[i] in
- * [0, nspecies) (others, e.g. -1 for unranged, are skipped), inside[i]
- * non-zero for a kept ion; count_in and count_out have nspecies entries. */
-CSRO_API int csro_stats_composition(uint64_t *count_in, uint64_t *count_out, size_t nspecies,
-                                    const int32_t *species, const uint8_t *inside, size_t n);
-/* Ordinary least squares y = a + b x over n >= 2 points: slope b with its
- * standard error (NaN for n == 2), intercept a, and R^2 (NaN when y is
- * constant). CSRO_EINVAL when all x are equal or a value is not finite. */
-CSRO_API int csro_stats_linfit(double *slope, double *slope_err, double *intercept, double *r2,
-                               const double *x, const double *y, size_t n);
-
 #ifdef __cplusplus
 }
 #endif

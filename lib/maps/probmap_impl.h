@@ -1,0 +1,29 @@
+/* probmap_impl.h: private layout of csro_probmap and the TIFF writer. */
+#ifndef CSRO_PROBMAP_IMPL_H
+#define CSRO_PROBMAP_IMPL_H
+
+#include "base/internal.h"
+
+struct csro_probmap {
+    size_t dims[3];     /* sub-cells per axis */
+    double origin[3];   /* corner of sub-cell 0 (nm) */
+    double spacing;     /* sub-cell edge s (nm) */
+    int ratio;          /* r = v / s */
+    int mode;           /* CSRO_PROBMAP_SUM or _MEAN */
+    float *data;        /* dims[0]*dims[1]*dims[2] values */
+    char label[128];    /* "A-B class" for maps loaded from .prob files */
+};
+
+/* Check a threshold band against the map's value range. */
+int cs_probmap_check_band(const csro_probmap *m, double lower, double upper);
+
+/* Write npages float32 images of nx x ny (page p at data + p*nx*ny) as a
+ * deflate-compressed TIFF with resolution 1/spacing per nm and an ImageJ
+ * description (stack of npages slices, spacing = zspacing). page_names
+ * (may be NULL, or entries NULL) become PageName tags. Atomic (temp +
+ * rename). */
+int cs_tiff_write_pages(const char *path, const float *data, size_t nx, size_t ny,
+                        size_t npages, double spacing, double zspacing,
+                        const char *const *page_names);
+
+#endif

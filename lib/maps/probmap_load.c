@@ -1,0 +1,82 @@
+/* probmap_load.c: the CSRO map of one class of a .prob file. */
+#include "base/internal.h"
+#include "probmap_impl.h"
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+#define LOAD_BLOCK 4096
+
+/* Class index from a name, a decimal index or NULL (2-class default). */
+static int find_class(size_t *ci, const csro_zsdm_meta *meta, const char *cls, const char *path)
+{
+    size_t nc = csro_zsdm_meta_nclasses(meta);
+    if (!cls) {
+        if (nc == 2) { *ci = 1; return 0; }
+        return cs_err(CSRO_EINVAL, "%s: %zu classes: name the CSRO class", path, nc);
+    }
+    for (size_t c = 0; c < nc; c++)
+        if (!strcmp(csro_zsdm_meta_class(meta, c), cls)) { *ci = c; return 0; }
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(cls, &end, 10);
+    if (*cls >= '0' && *cls <= '9' && !*end && !errno && v < nc) { *ci = v; return 0; }
+    char names[256] = "";
+    for (size_t c = 0; c < nc; c++) {
+        size_t k = strlen(names);
+        snprintf(names + k, sizeof names - k, "%s%s", c ? ", " : "", csro_zsdm_meta_class(meta, c));
+    }
+    return cs_err(CSRO_ENOTFOUND, "%s: no class '%s' (classes: %s)", path, cls, names);
+}
+
+int csro_probmap_load(csro_probmap **out, const char *path, const char *cls, int field, int mode)
+{
+    *out = NULL;
+    if (field != CSRO_PROBMAP_MEANS && field != CSRO_PROBMAP_STDS)
+        return cs_err(CSRO_EINVAL, "probmap: unknown field %d (0 = means, 1 = stds)", field);
+    csro_prob_reader *r;
+    int rc = csro_prob_reader_open(&r, path);
+    if (rc) return rc;
+    const csro_zsdm_meta *meta = csro_prob_reader_meta(r);
+    const csro_grid *g = csro_zsdm_meta_grid(meta);
+    size_t nc = csro_zsdm_meta_nclasses(meta), ci = 0;
+    float *prob = NULL, *mean = NULL, *std = NULL;
+    uint64_t *index = NULL;
+    uint32_t *flags = NULL;
+    if (!g) { rc = cs_err(CSRO_EFORMAT, "%s: no voxel grid in the header", path); goto done; }
+    if ((rc = find_class(&ci, meta, cls, path))) goto done;
+    size_t count = csro_grid_count(g);
+    prob = malloc((count ? count : 1) * sizeof *prob);
+    mean = malloc(LOAD_BLOCK * nc * sizeof *mean);
+    std = malloc(LOAD_BLOCK * nc * sizeof *std);
+    index = malloc(LOAD_BLOCK * sizeof *index);
+    flags = malloc(LOAD_BLOCK * sizeof *flags);
+    if (!prob || !mean || !std || !index || !flags) { rc = cs_err(CSRO_ENOMEM, "%s: out of memory", path); goto done; }
+    for (size_t i = 0; i < count; i++) prob[i] = NAN;
+    for (;;) {
+        size_t n;
+        if ((rc = csro_prob_reader_read(r, LOAD_BLOCK, index, flags, mean, std, &n))) goto done;
+        if (!n) break;
+        for (size_t t = 0; t < n; t++) {
+            if (index[t] >= count) {
+                rc = cs_err(CSRO_EFORMAT, "%s: voxel index %llu is outside the grid of %zu voxels",
+                            path, (unsigned long long)index[t], count);
+                goto done;
+            }
+            prob[index[t]] = (flags[t] & CSRO_ROW_NODATA) ? NAN
+                           : field == CSRO_PROBMAP_STDS ? std[t * nc + ci] : mean[t * nc + ci];
+        }
+    }
+    if ((rc = csro_probmap_new(out, g, prob, count, mode))) goto done;
+    const char *a = csro_zsdm_meta_pair(meta, 0), *b = csro_zsdm_meta_pair(meta, 1);
+    if (a && b && *a)
+        snprintf((*out)->label, sizeof (*out)->label, "%s-%s %s%s", a, b, csro_zsdm_meta_class(meta, ci),
+                 field == CSRO_PROBMAP_STDS ? " std" : "");
+    else
+        snprintf((*out)->label, sizeof (*out)->label, "%s%s", csro_zsdm_meta_class(meta, ci),
+                 field == CSRO_PROBMAP_STDS ? " std" : "");
+done:
+    free(prob); free(mean); free(std); free(index); free(flags);
+    csro_prob_reader_close(r);
+    return rc;
+}
