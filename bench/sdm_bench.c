@@ -1,7 +1,8 @@
 /* sdm_bench.c: timing of the z-SDM voxel engine (csro_sdm_voxels).
  *
  *   sdm_bench synth OUTDIR [NSAMPLE]       synthetic FCC CoCrNi specimen
- *   sdm_bench csv FILE.csv OUTDIR [NSAMPLE] real ions; Ni = m in [28.8, 29.2] or [29.8, 30.2] Da
+ *   sdm_bench real FILE OUTDIR [NSAMPLE]    real ions (any csro_recon_load format);
+ *                                           Ni = m in [28.8, 29.2] or [29.8, 30.2] Da
  *
  * Synthetic specimen: FCC a = 0.36 nm over 20 x 20 x 40 nm, each site Co,
  * Cr or Ni with probability 1/3, detected with probability 0.5, positions
@@ -79,7 +80,7 @@ static double run(const csro_sdm_opts *o, const csro_grid *g, const cloud *a, co
 
 int main(int argc, char **argv)
 {
-    if (argc < 3) { fprintf(stderr, "usage: sdm_bench synth OUTDIR [N] | csv FILE OUTDIR [N]\n"); return 2; }
+    if (argc < 3) { fprintf(stderr, "usage: sdm_bench synth OUTDIR [N] | real FILE OUTDIR [N]\n"); return 2; }
     int synth = !strcmp(argv[1], "synth");
     const char *dir = synth ? argv[2] : argv[3];
     size_t nsample = (size_t)atol(argc > (synth ? 3 : 4) ? argv[synth ? 3 : 4] : "2000");
@@ -112,15 +113,17 @@ int main(int argc, char **argv)
         printf("synthetic FCC specimen 20x20x40 nm: %zu sites, %zu detected Ni, %zu detected Co (Cr not kept)\n",
                sites, ni.n, co.n);
     } else {
-        FILE *f = fopen(argv[2], "r");
-        if (!f) { perror(argv[2]); return 1; }
-        double x, y, z, m;
-        size_t all = 0;
-        while (fscanf(f, "%lf,%lf,%lf,%lf", &x, &y, &z, &m) == 4) {
-            all++;
-            if ((m >= 28.8 && m <= 29.2) || (m >= 29.8 && m <= 30.2)) add(&ni, x, y, z);
+        csro_recon *rec;
+        int lrc = csro_recon_load(&rec, argv[2], NULL);
+        if (lrc) die(lrc);
+        const float *rx = csro_recon_x(rec), *ry = csro_recon_y(rec), *rz = csro_recon_z(rec),
+                    *rm = csro_recon_mass(rec);
+        size_t all = csro_recon_count(rec);
+        for (size_t i = 0; i < all; i++) {
+            double m = rm[i];
+            if ((m >= 28.8 && m <= 29.2) || (m >= 29.8 && m <= 30.2)) add(&ni, rx[i], ry[i], rz[i]);
         }
-        fclose(f);
+        csro_recon_free(rec);
         double l[3] = {-10, -10, -120}, h[3] = {10, 10, 0};
         memcpy(lo, l, sizeof l); memcpy(hi, h, sizeof h);
         printf("%s: %zu ions, %zu Ni (m in [28.8,29.2] or [29.8,30.2] Da), ROI [-10,10]x[-10,10]x[-120,0] nm\n",

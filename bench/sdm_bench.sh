@@ -7,9 +7,10 @@
 #    occupancy, 50% detection, blur sigma_xy 0.3 / sigma_z 0.03 nm): Ni-Ni
 #    and Ni-Co z-SDMs of every voxel (1 nm spheres, stride 0.5 nm) with 1 and
 #    2 threads.
-# 2. Real CoCrNi ions ($CSRO_DATA/mlapt-published/
-#    cocrni_annealed_NiNi_csro_extract.csv): Ni selected by the mass windows
-#    [28.8, 29.2] and [29.8, 30.2] Da (ranging belongs to the ranges module).
+# 2. Real CoCrNi ions (data/mlapt/cocrni_annealed_NiNi_csro_extract.pos,
+#    shipped with the source; see data/mlapt/README.md): Ni selected by the
+#    mass windows [28.8, 29.2] and [29.8, 30.2] Da (ranging belongs to the
+#    ranges module).
 # For each, bench/ref_zsdm.py runs the reference method (cKDTree + the
 # fast_histogram rule) on NSAMPLE voxels spread evenly over the grid
 # (default 2000; the SciPy time per voxel is extrapolated to the grid), and
@@ -18,7 +19,6 @@ set -eu
 SRC=${CSRO_SRCDIR:-$(pwd)}
 BUILD=${CSRO_BUILD:-$SRC/build}
 PY=${PYTHON:-/usr/bin/python3}
-DATA=${CSRO_DATA:-/work/shared/data}
 N=${1:-2000}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -29,10 +29,10 @@ echo "== synthetic specimen"
 mkdir "$T/s"
 "$T/sdm_bench" synth "$T/s" "$N"
 "$PY" "$SRC/bench/ref_zsdm.py" "$T/s"
-CSV=$DATA/mlapt-published/cocrni_annealed_NiNi_csro_extract.csv
-if [ -r "$CSV" ]; then
+REAL=$SRC/data/mlapt/cocrni_annealed_NiNi_csro_extract.pos
+if [ -r "$REAL" ]; then
     echo "== real CoCrNi ions"
     mkdir "$T/r"
-    "$T/sdm_bench" csv "$CSV" "$T/r" "$N"
+    "$T/sdm_bench" real "$REAL" "$T/r" "$N"
     "$PY" "$SRC/bench/ref_zsdm.py" "$T/r"
 fi

@@ -5,13 +5,13 @@
 #  2. train the 5-fold CNN ensemble on it
 #  3. simulate a CoCrNi specimen with planted L1_2 Co domains (other seed)
 #  4. voxelize, classify, map, extract, compute statistics, score vs truth
-#  5. on the real CoCrNi ions of tests/data, the published ensemble (when
-#     the published Keras models are available and HDF5 support is built)
+#  5. the published ML-APT ensemble on the real CoCrNi ions shipped in
+#     data/mlapt/ (and on their random-label control)
 set -eu
 B=${CSRO_BIN:-build/bin}
 D=${CSRO_TESTDATA:-tests/data}
 O=${DEMO_OUT:-demo-out}
-MLAPT=${CSRO_MLAPT_DIR:-../shared/data/mlapt-published}
+MLAPT=${CSRO_MLAPT_DATA:-data/mlapt}
 mkdir -p "$O"
 t0=$(date +%s)
 step() { printf '%-58s' "$1"; }
@@ -44,20 +44,20 @@ $B/csro-score -m "$O/specimen.prob" -t "$O/specimen.truth" --domains "$O/domains
 ok
 
 real=""
-if [ -f "$MLAPT/models/model_0.h5" ] && [ -x "$B/csro-net-import" ]; then
+if [ -f "$MLAPT/published_NiNi.csronet" ]; then
     step "6. real CoCrNi ions: published ensemble (Ni-Ni)"
-    $B/csro-net-import --quiet "$MLAPT"/models/model_0.h5 "$MLAPT"/models/model_1.h5 \
-        "$MLAPT"/models/model_2.h5 "$MLAPT"/models/model_3.h5 "$MLAPT"/models/model_4.h5 \
-        --pair Ni-Ni -o "$O/published.csronet"
-    $B/apt-voxelize --quiet -r "$D/ranges_cocrni.rrng" -p Ni-Ni --preprocess experimental \
-        "$D/cocrni_2000.csv" -o "$O/real_NiNi.zsdm"
-    $B/csro-classify -q -m "$O/published.csronet" "$O/real_NiNi.zsdm" -o "$O/real_NiNi.prob"
-    $B/csro-stats "$O/real_NiNi.prob" > "$O/real_stats.tsv"
+    for set in csro randomized; do
+        $B/apt-voxelize --quiet -r "$D/ranges_cocrni.rrng" -p Ni-Ni --preprocess experimental \
+            "$MLAPT/cocrni_annealed_NiNi_${set}_extract.pos" -o "$O/real_${set}_NiNi.zsdm"
+        $B/csro-classify -q -m "$MLAPT/published_NiNi.csronet" "$O/real_${set}_NiNi.zsdm" \
+            -o "$O/real_${set}_NiNi.prob"
+        $B/csro-stats "$O/real_${set}_NiNi.prob" > "$O/real_${set}_stats.tsv"
+    done
+    $B/csro-map "$O/real_csro_NiNi.prob" -o "$O/real_NiNi_map.tif" 2>/dev/null
     real=1
     ok
 else
-    echo "6. real CoCrNi ions: skipped (published Keras models not found in $MLAPT"
-    echo "   or csro-net-import not built; set CSRO_MLAPT_DIR)"
+    echo "6. real CoCrNi ions: skipped ($MLAPT/published_NiNi.csronet not found)"
 fi
 
 get() { awk -F'\t' -v k="$2" '$1==k{print $2; exit}' "$1"; }
@@ -69,7 +69,8 @@ echo "map: CSRO volume fraction $(get "$O/stats.tsv" volume_fraction), domains $
 awk -F'\t' '$2=="ion"||$2=="subcell"{printf "%-8s precision %.3f recall %.3f F1 %.3f IoU %.3f false-positive rate %.4f\n", $2, $7, $8, $9, $10, $11}
             $2=="all"{printf "domains detected: %s of %s (%.1f%%)\n", $4, $3, 100*$5}' "$O/score.tsv"
 if [ -n "$real" ]; then
-    echo "real CoCrNi (2000 ions, published ensemble): CSRO volume fraction $(get "$O/real_stats.tsv" volume_fraction), domains $(get "$O/real_stats.tsv" domains)"
+    echo "real CoCrNi, published ensemble: CSRO volume fraction $(get "$O/real_csro_stats.tsv" volume_fraction) on the $(($(wc -c < "$MLAPT/cocrni_annealed_NiNi_csro_extract.pos") / 16)) extracted ions,"
+    echo "  $(get "$O/real_randomized_stats.tsv" volume_fraction) on the random-label control ($O/real_NiNi_map.tif)"
 fi
 echo "files: $O/csro_map.tif (open in Fiji/napari), $O/csro_atoms.pos, $O/stats.tsv, $O/score.tsv"
 echo "total $(( $(date +%s) - t0 )) s"

@@ -26,7 +26,10 @@ Usage:
       4x5 'same' linear; Activation relu; MaxPooling1D 2; Conv1D 3x3 valid
       relu without bias; Flatten; Dense 8 relu; Dropout; Dense 3 softmax).
       --nested stores each layer's datasets under another scope name, listed
-      only in the layer group's weight_names attribute.
+      only in the layer group's weight_names attribute. --arch published
+      writes the published ML-APT architecture instead (input 93x1; Conv1D
+      16x10 valid relu; Dropout; MaxPooling1D 2; Flatten; Dense 256 relu;
+      Dense 2 softmax), with random weights.
   keras_ref.py edit IN.h5 --replace OLD NEW -o OUT.h5
       Copy a model, replacing the text OLD by NEW in its model_config.
   keras_ref.py readprob IN.prob|- --nclasses K -o OUT.tsv
@@ -162,7 +165,7 @@ def ensemble(models, x):
     return outs.mean(axis=0), outs.std(axis=0)
 
 
-def mkmodel(path, seed, nested=False):
+def mkmodel(path, seed, nested=False, arch="small"):
     rng = np.random.default_rng(seed)
 
     def conv(name, filters, ks, pad, act, bias, shape=None):
@@ -188,7 +191,21 @@ def mkmodel(path, seed, nested=False):
               dense("dense_2", 3, "softmax")]
     weights = {"conv1d_1": [(5, 1, 4), (4,)], "conv1d_2": [(3, 4, 3)],
                "dense_1": [(54, 8), (8,)], "dense_2": [(8, 3), (3,)]}
+    if arch == "published":  # the published ML-APT architecture, random weights
+        layers = [conv("conv1d_1", 16, 10, "valid", "relu", True, [None, 93, 1]),
+                  {"class_name": "Dropout", "config": {"name": "dropout_1", "rate": 0.5}},
+                  {"class_name": "MaxPooling1D", "config": {"name": "max_pooling1d_1", "pool_size": [2],
+                                                            "strides": [2], "padding": "valid",
+                                                            "data_format": "channels_last"}},
+                  {"class_name": "Flatten", "config": {"name": "flatten_1", "data_format": "channels_last"}},
+                  dense("dense_1", 256, "relu"),
+                  dense("dense_2", 2, "softmax")]
+        weights = {"conv1d_1": [(10, 1, 16), (16,)], "dense_1": [(672, 256), (256,)],
+                   "dense_2": [(256, 2), (2,)]}
     cfg = {"class_name": "Sequential", "config": {"name": "sequential_1", "layers": layers}}
+
+    def scale(shp):  # fan-in scaling keeps the wide published layers out of saturation
+        return 0.5 if arch == "small" or len(shp) == 1 else 1.0 / np.sqrt(np.prod(shp[:-1]))
     with h5py.File(path, "w") as f:
         f.attrs["model_config"] = json.dumps(cfg)  # variable-length string, as Keras 2
         f.attrs["keras_version"] = "2.2.4-tf"
@@ -202,7 +219,7 @@ def mkmodel(path, seed, nested=False):
             names = [f"{name}/{w}:0".encode() for w in ("kernel", "bias")[:len(shapes)]]
             lg.attrs["weight_names"] = np.array(names) if names else np.zeros(0)
             for w, shp in zip(("kernel", "bias"), shapes):
-                lg.create_dataset(f"{name}/{w}:0", data=(rng.standard_normal(shp) * 0.5).astype(np.float32))
+                lg.create_dataset(f"{name}/{w}:0", data=(rng.standard_normal(shp) * scale(shp)).astype(np.float32))
             if nested and names:  # weights under another scope, found via weight_names only
                 lg.move(name, "outer_scope")
                 lg.attrs["weight_names"] = np.array([b"outer_scope/" + n.split(b"/", 1)[1] for n in names])
@@ -327,6 +344,7 @@ def main():
     ap.add_argument("--nclasses", type=int, default=2)
     ap.add_argument("--header", action="store_true")
     ap.add_argument("--nested", action="store_true")
+    ap.add_argument("--arch", choices=["small", "published"], default="small")
     ap.add_argument("--tol", type=float, default=1e-5)
     ap.add_argument("--csro-class", type=int, default=1)
     ap.add_argument("--npy")
@@ -337,7 +355,7 @@ def main():
     ap.add_argument("-o", "--output", default="-")
     a = ap.parse_args()
     if a.cmd == "mkmodel":
-        return mkmodel(a.output, a.seed, a.nested)
+        return mkmodel(a.output, a.seed, a.nested, a.arch)
     if a.cmd == "edit":
         return edit(a.models[0], a.output, *a.replace)
     if a.cmd == "readprob":

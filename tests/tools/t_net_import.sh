@@ -1,11 +1,35 @@
 # t_net_import.sh: csro-net-import of Keras 2 HDF5 models, checked against
 # tests/keras_ref.py (an independent NumPy forward pass from the same HDF5
-# weights, read with h5py) through csro-classify.
+# weights, read with h5py) through csro-classify; and the shipped published
+# ensemble (data/mlapt/published_NiNi.csronet) against NumPy outputs of the
+# original Keras models (tests/data/mlapt_published_ref.tsv).
 . "$CSRO_SRCDIR/tests/tools/lib.sh"
-if [ "${HAVE_HDF5:-0}" != 1 ]; then echo "skip: built without HDF5"; exit 0; fi
 B=$CSRO_BIN
+D=$CSRO_SRCDIR/tests/data
 REF="$PYTHON $CSRO_SRCDIR/tests/keras_ref.py"
-PUB=${CSRO_MLAPT_DIR:-/work/shared/data/mlapt-published}
+SHIPPED=$CSRO_SRCDIR/data/mlapt/published_NiNi.csronet
+
+# 0. The shipped published ensemble (no HDF5 needed): 130 published L1_2
+#    Co-Co patterns and 40 random Poisson profiles (raw counts), against the
+#    NumPy forward pass of the original model_0..4.h5 computed when the
+#    ensemble was converted (tests/data/README-classify.md).
+$B/csro-classify -m "$SHIPPED" --tsv "$D/mlapt_published_raw.tsv" --tsv-state raw --format tsv \
+    -o "$T/ship.tsv" --quiet
+$REF compare "$T/ship.tsv" "$D/mlapt_published_ref.tsv" --tol 1e-5 --csro-class 1 | tee "$T/ship_cmp.txt"
+grep -q "class1_calls 130$" "$T/ship_cmp.txt" || die "shipped ensemble: expected 130 CSRO calls"
+head -1 "$T/ship.tsv" | grep -q 'mean_FCC	mean_CSRO' || die "shipped ensemble: classes not FCC,CSRO"
+# its contract names the pair Ni-Ni: a Co-Co .zsdm is refused, a Ni-Ni one taken
+head -20 "$D/mlapt_published_raw.tsv" > "$T/ship20.tsv"
+$PYTHON "$CSRO_SRCDIR/tests/tools/mk_zsdm.py" "$T/ship20.tsv" "$T/coco.zsdm" --state raw --pair Co-Co
+$PYTHON "$CSRO_SRCDIR/tests/tools/mk_zsdm.py" "$T/ship20.tsv" "$T/nini.zsdm" --state raw --pair Ni-Ni
+expect_fail 1 $B/csro-classify -m "$SHIPPED" "$T/coco.zsdm" -o "$T/coco.prob"
+grep -q "Ni-Ni" "$T/err.txt" || die "pair mismatch not reported"
+$B/csro-classify -m "$SHIPPED" "$T/nini.zsdm" -o "$T/nini.prob" --quiet
+
+if [ "${HAVE_HDF5:-0}" != 1 ]; then echo "skip: built without HDF5"; echo "t_net_import: ok"; exit 0; fi
+# Optional: the original Keras files (not in the repository), only when
+# CSRO_MLAPT_DIR names a copy of the published repository's files.
+PUB=${CSRO_MLAPT_DIR:-}
 
 # 1. Small random models exercising 'same' padding, an Activation layer,
 #    a bias-free Conv1D, Dropout after Dense, 3 classes, 40 bins.
@@ -35,8 +59,28 @@ $REF edit "$T/s1.h5" --replace '"batch_input_shape"' '"other_shape"' -o "$T/nosh
 expect_fail 1 $B/csro-net-import "$T/noshape.h5" -o "$T/bad.csronet" --crop=-0.3075,0.2925
 grep -q "batch_input_shape" "$T/err.txt" || die "missing input shape not reported"
 
-# 2. The published ML-APT ensemble on the published L1_2 Co-Co bank.
-if [ -d "$PUB/models" ]; then
+# 2. The published architecture (93 inputs, Conv1D 16x10, Dense 256) with
+#    random weights, built here with h5py: the default contract (93 bins,
+#    min-max, FCC,CSRO) and a NumPy forward pass of the same files.
+$REF mkmodel --arch published --seed 5 -o "$T/p5.h5"
+$REF mkmodel --arch published --seed 6 -o "$T/p6.h5"
+$B/csro-net-import "$T/p5.h5" "$T/p6.h5" --pair Ni-Ni -o "$T/arch.csronet" --quiet
+$PYTHON -c "
+import numpy as np
+r = np.loadtxt('$D/mlapt_published_raw.tsv')
+lo, hi = r.min(1, keepdims=True), r.max(1, keepdims=True)
+np.savetxt('$T/pnorm.tsv', (r - lo) / (hi - lo), fmt='%.9g', delimiter='\t')"
+$REF predict "$T/p5.h5" "$T/p6.h5" --tsv "$T/pnorm.tsv" -o "$T/parch_ref.tsv"
+$B/csro-classify -m "$T/arch.csronet" --tsv "$D/mlapt_published_raw.tsv" --tsv-state raw --format tsv \
+    -o "$T/parch.tsv" --quiet
+$REF compare "$T/parch.tsv" "$T/parch_ref.tsv" --tol 1e-5
+head -1 "$T/parch.tsv" | grep -q 'mean_FCC	mean_CSRO' || die "default classes not FCC,CSRO"
+expect_fail 1 $B/csro-classify -m "$T/arch.csronet" "$T/coco.zsdm" -o "$T/coco.prob"
+BASE=$T/p5.h5
+
+# 2b. Optional: the original published ensemble on the published L1_2 Co-Co
+#     bank, and the conversion reproducing the shipped file byte for byte.
+if [ -n "$PUB" ] && [ -d "$PUB/models" ]; then
     M=$PUB/models
     $B/csro-net-import "$M/model_0.h5" "$M/model_1.h5" "$M/model_2.h5" "$M/model_3.h5" "$M/model_4.h5" \
         -o "$T/pub.csronet" --pair Co-Co --quiet
@@ -57,10 +101,12 @@ if [ -d "$PUB/models" ]; then
     $B/csro-classify -m "$T/pub.csronet" "$T/pub.zsdm" -o "$T/pub.prob" --quiet
     $REF readprob "$T/pub.prob" --nclasses 2 -o "$T/pc3.tsv"
     $REF compare "$T/pc3.tsv" "$T/pr.tsv" --tol 1e-5
-    BASE=$M/model_0.h5
+    # the shipped file is exactly what the importer writes from the originals
+    (cd "$M" && $B/csro-net-import model_0.h5 model_1.h5 model_2.h5 model_3.h5 model_4.h5 \
+        --pair Ni-Ni -o "$T/ship_again.csronet" --quiet)
+    cmp "$T/ship_again.csronet" "$SHIPPED" || die "shipped ensemble differs from a fresh conversion"
 else
-    echo "note: $PUB not present; published-model checks skipped"
-    BASE=$T/s1.h5
+    echo "note: CSRO_MLAPT_DIR not set; checks against the original Keras files skipped"
 fi
 
 # 3. Bad input: unsupported architecture / options, each naming the layer.
