@@ -143,11 +143,12 @@ demo: all
 bench: all
 	@$(TEST_ENV) sh bench/run.sh
 
-csro.pc: csro.pc.in Makefile
-	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
-	    -e 's|@VERSION@|$(VERSION)|' csro.pc.in > $@
+# csro.pc is written at install time for the prefix of this install (a file
+# made once would keep the first prefix).
+PC_SUBST = sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
+	    -e 's|@VERSION@|$(VERSION)|' csro.pc.in
 
-install: all csro.pc
+install: all
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir) $(DESTDIR)$(includedir)/csro \
 	  $(DESTDIR)$(pkgconfigdir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3 $(DESTDIR)$(mandir)/man5 \
 	  $(DESTDIR)$(mandir)/man7
@@ -158,7 +159,7 @@ install: all csro.pc
 	install -m 644 $(STLIB) $(DESTDIR)$(libdir)
 	install -m 644 include/csro.h $(DESTDIR)$(includedir)
 	install -m 644 include/csro/*.h $(DESTDIR)$(includedir)/csro
-	install -m 644 csro.pc $(DESTDIR)$(pkgconfigdir)
+	$(PC_SUBST) > $(DESTDIR)$(pkgconfigdir)/csro.pc && chmod 644 $(DESTDIR)$(pkgconfigdir)/csro.pc
 	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(mandir)/man1)
 	$(if $(MAN3),install -m 644 $(MAN3) $(DESTDIR)$(mandir)/man3)
 	$(if $(MAN3),sh scripts/man-links.sh install $(DESTDIR)$(mandir)/man3 $(MAN3))

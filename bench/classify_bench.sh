@@ -33,7 +33,7 @@ now() { $PYTHON -c 'import time; print(time.perf_counter())'; }
 rate() { $PYTHON -c "print(f'{$N / ($2 - $1) * 60:.0f}')"; }
 for th in 1 2; do
     t0=$(now)
-    OPENBLAS_NUM_THREADS=1 $CSRO_BIN/csro-classify -m "$T/pub.csronet" "$T/x.zsdm" -o "$T/x.prob" --threads $th --quiet
+    OPENBLAS_NUM_THREADS=1 $CSRO_BIN/csro-classify -m "$T/pub.csronet" "$T/x.zsdm" -o "$T/x.prob" --preprocess minmax --threads $th --quiet
     t1=$(now)
     eval "c$th=$(rate "$t0" "$t1")"
 done

@@ -22,5 +22,6 @@
 #include "csro/prob.h"
 #include "csro/mc.h"
 #include "csro/aptsim.h"
+#include "csro/classify.h"
 
 #endif

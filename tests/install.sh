@@ -40,4 +40,11 @@ awk '/accuracy/ { if ($NF + 0 < 0.9) exit 1; ok = 1 } END { exit !ok }' "$stage/
 make -s uninstall PREFIX=$prefix DESTDIR="$stage" >/dev/null
 left=$(find "$root" -type f | head -5)
 [ -z "$left" ] || { echo "uninstall left files: $left"; exit 1; }
+# a second install to another prefix gets a csro.pc of its own prefix
+prefix2=/opt/csro-test2
+make -s install PREFIX=$prefix2 DESTDIR="$stage" BUILD="${CSRO_BUILD##*/}" >/dev/null
+grep -qx "prefix=$prefix2" "$stage$prefix2/lib/pkgconfig/csro.pc" &&
+    grep -qx "libdir=$prefix2/lib" "$stage$prefix2/lib/pkgconfig/csro.pc" ||
+    { echo "install: $prefix2/lib/pkgconfig/csro.pc names another prefix:"; cat "$stage$prefix2/lib/pkgconfig/csro.pc"; exit 1; }
+make -s uninstall PREFIX=$prefix2 DESTDIR="$stage" >/dev/null
 echo "install: $n examples built against the installed library and ran"

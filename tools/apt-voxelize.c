@@ -37,8 +37,9 @@ static void usage(void)
            "      --decompose        molecular ions contribute their atoms of the species\n"
            "      --random-labels SEED  shuffle mass-to-charge values among the ions\n"
            "                         first (random-label null control)\n"
-           "      --counts           store raw pair counts (same as --preprocess raw)\n"
-           "      --preprocess P     raw, minmax (default) or experimental\n"
+           "      --counts           store raw pair counts (the default; --preprocess raw)\n"
+           "      --preprocess P     raw (default: csro-classify preprocesses for its\n"
+           "                         model), minmax or experimental\n"
            "      --skip-empty       write no row for voxels without data (no-data flag)\n"
            "      --slab N           voxel layers per slab (default: automatic)\n"
            "      --threads N        worker threads (0 = all cores, default)\n"
@@ -91,6 +92,34 @@ static void select_species(const csro_ranges *rg, const char *spec, int flags, c
     *on = k;
     free(key);
     free(wt);
+}
+
+/* Species the range file does not know: said before the reconstruction
+ * is read (that can take minutes). */
+static void check_species_known(const csro_ranges *rg, const pair *prs, size_t npairs, int flags)
+{
+    size_t ni = csro_ranges_nions(rg);
+    int *wt = calloc(ni ? ni : 1, sizeof *wt);
+    if (!wt) tool_die(TOOL_EDATA, "out of memory");
+    for (size_t p = 0; p < 2 * npairs; p++) {
+        const char *sp = p % 2 ? prs[p / 2].b : prs[p / 2].a;
+        if (csro_ranges_species_weights(rg, sp, flags, wt, ni))
+            tool_die(TOOL_EDATA, "%s; check -p %s", csro_last_error(), prs[p / 2].name);
+    }
+    free(wt);
+}
+
+/* A species with no ranged ion (or one ion of a same-species pair) gives
+ * no pairs at all: said before the voxels are computed. */
+static void check_species_atoms(const pair *pp, const char *ranges_path, const char *recon_path)
+{
+    const char *sp = pp->na == 0 ? pp->a : pp->nb == 0 ? pp->b : NULL;
+    if (sp)
+        tool_die(TOOL_EDATA, "%s: no ion of %s is ranged as %s, so the pair %s has no data; "
+                 "check -p and the range windows of %s", ranges_path, recon_path, sp, pp->name, sp);
+    if (!strcmp(pp->a, pp->b) && pp->na < 2)
+        tool_die(TOOL_EDATA, "%s: only one ion of %s is ranged as %s: no %s pairs can form; "
+                 "check -p and the range windows of %s", ranges_path, recon_path, pp->a, pp->name, pp->a);
 }
 
 /* First index with z[i] >= v in a sorted array. */
@@ -208,7 +237,7 @@ int main(int argc, char **argv)
     int have_roi = 0, have_crop = 0, have_dir = 0, shape = CSRO_VOXEL_SPHERE, flags = 0, random = 0;
     int infmt = 0;
     const char *comp_path = NULL;
-    int pre = CSRO_PRE_MINMAX, threads = 0, skip_empty = 0;
+    int pre = CSRO_PRE_RAW, threads = 0, skip_empty = 0;
     long slab = 0;
     uint64_t seed = 0;
     int c;
@@ -300,6 +329,7 @@ int main(int argc, char **argv)
     /* inputs */
     csro_ranges *rg;
     if ((rc = csro_ranges_load(&rg, ranges_path, NULL))) tool_fail(rc);
+    check_species_known(rg, pairs, npairs, flags);
     csro_recon *rec;
     csro_load_opts *lopts = csro_load_opts_new();
     if (infmt > 0) csro_load_opts_set_format(lopts, infmt);
@@ -349,6 +379,7 @@ int main(int argc, char **argv)
         } else {
             select_species(rg, pp->b, flags, ion, x, y, z, n, &pp->bx, &pp->by, &pp->bz, &pp->nb);
         }
+        check_species_atoms(pp, ranges_path, recon_path);
     }
     free(ion);
 

@@ -12,18 +12,11 @@
 
 enum { FMT_PROB, FMT_TSV };
 
-static const char *state_name(int s)
-{
-    return s == CSRO_PRE_RAW ? "raw" : s == CSRO_PRE_MINMAX ? "minmax"
-         : s == CSRO_PRE_EXPERIMENTAL ? "experimental" : "unknown";
-}
-
 static int parse_state(const char *opt, const char *s)
 {
-    if (!strcmp(s, "raw")) return CSRO_PRE_RAW;
-    if (!strcmp(s, "minmax")) return CSRO_PRE_MINMAX;
-    if (!strcmp(s, "experimental")) return CSRO_PRE_EXPERIMENTAL;
-    tool_usage_error("%s: '%s' is not raw, minmax or experimental", opt, s);
+    int st = csro_preprocess_state_parse(s);
+    if (st < 0) tool_usage_error("%s: %s", opt, csro_last_error());
+    return st;
 }
 
 /* ---- input: .zsdm reader or TSV rows ------------------------------------ */
@@ -159,82 +152,26 @@ static void output_close(output *o)
     cleanup_out = NULL;
 }
 
-/* ---- metadata of the output: the input's with the model's classes ------- */
-
-static int same_classes(const csro_zsdm_meta *m, const csro_ensemble *e)
-{
-    size_t nc = csro_ensemble_nclasses(e);
-    if (csro_zsdm_meta_nclasses(m) != nc) return 0;
-    for (size_t c = 0; c < nc; c++)
-        if (strcmp(csro_zsdm_meta_class(m, c), csro_ensemble_class(e, c))) return 0;
-    return 1;
-}
-
-static csro_zsdm_meta *output_meta(const csro_zsdm_meta *in, const csro_ensemble *e)
-{
-    csro_zsdm_meta *m;
-    int rc = 0;
-    size_t nc = csro_ensemble_nclasses(e);
-    if (csro_zsdm_meta_nclasses(in) == 0 || same_classes(in, e)) {
-        if (!(m = csro_zsdm_meta_clone(in))) tool_die(TOOL_EDATA, "out of memory");
-        if (csro_zsdm_meta_nclasses(in) == 0)
-            for (size_t c = 0; c < nc && rc >= 0; c++) rc = csro_zsdm_meta_add_class(m, csro_ensemble_class(e, c));
-        if (rc < 0) tool_fail(rc);
-        return m;
-    }
-    /* A labelled bank names its own classes: rebuild without them. */
-    if (!(m = csro_zsdm_meta_new(csro_zsdm_meta_kind(in)))) tool_die(TOOL_EDATA, "out of memory");
-    csro_sdm_opts *so = csro_zsdm_meta_sdm_opts(in);
-    if (so) rc = csro_zsdm_meta_set_sdm(m, so);
-    csro_sdm_opts_free(so);
-    if (!rc && csro_zsdm_meta_pair(in, 0) && csro_zsdm_meta_pair(in, 1))
-        rc = csro_zsdm_meta_set_pair(m, csro_zsdm_meta_pair(in, 0), csro_zsdm_meta_pair(in, 1));
-    if (!rc && csro_zsdm_meta_grid(in)) rc = csro_zsdm_meta_set_grid(m, csro_zsdm_meta_grid(in));
-    if (!rc) rc = csro_zsdm_meta_set_preprocess(m, csro_zsdm_meta_preprocess(in));
-    for (size_t i = 0; i < csro_zsdm_meta_nparams(in) && rc >= 0; i++)
-        rc = csro_zsdm_meta_add_param(m, csro_zsdm_meta_param(in, i));
-    for (size_t i = 0; i < csro_zsdm_meta_ntexts(in) && rc >= 0; i++) {
-        const char *k = csro_zsdm_meta_text_key(in, i);
-        rc = csro_zsdm_meta_set_text(m, k, csro_zsdm_meta_text(in, k));
-    }
-    for (size_t c = 0; c < nc && rc >= 0; c++) rc = csro_zsdm_meta_add_class(m, csro_ensemble_class(e, c));
-    if (rc < 0) tool_fail(rc);
-    return m;
-}
-
-/* ---- preprocessing ------------------------------------------------------ */
-
-/* Bring n profiles from state `from` to state `to` in place (threads as
- * the networks); rows that cannot be normalised (flat profiles) get
- * CSRO_ROW_NODATA, rows flagged in the input keep it. */
-static void preprocess(int from, int to, float *x, size_t n, size_t nbins, uint32_t *flags,
-                       uint32_t *tmp, int threads)
-{
-    if (from == to) return;
-    memcpy(tmp, flags, n * sizeof *flags);
-    int rc = csro_preprocess_rows(NULL, to, x, x, n, nbins, flags, threads);
-    if (rc) tool_fail(rc);
-    for (size_t i = 0; i < n; i++) flags[i] |= tmp[i] & CSRO_ROW_NODATA;
-}
-
 _Noreturn static void usage(void)
 {
-    printf("Usage: csro-classify -m MODEL.csronet [IN.zsdm|-] [-o OUT] [options]\n"
+    printf("Usage: csro-classify [-m MODEL.csronet] [IN.zsdm|-] [-o OUT] [options]\n"
            "Classify every z-SDM profile of IN (default stdin) with the ensemble MODEL\n"
            "and write per-row mean class probabilities, their standard deviation across\n"
            "the members and the no-data flag.\n\n"
-           "  -m, --model FILE      .csronet ensemble (required)\n"
+           "  -m, --model FILE      .csronet ensemble (default: the default model of the\n"
+           "                        input's species pair, see csro-classify(1))\n"
            "  -o, --output FILE     output (default '-' = stdout)\n"
            "  -f, --format F        prob (default, binary csro-prob(5)) or tsv\n"
            "      --tsv             IN holds plain TSV rows (one profile of the model's\n"
            "                        bins per line) instead of a .zsdm file\n"
            "      --tsv-state S     preprocessing of TSV rows: raw, minmax or experimental\n"
            "                        (default: what the model expects)\n"
-           "      --preprocess S    bring profiles to state S before the model: its own\n"
-           "                        state, or experimental (Savitzky-Golay + Moody\n"
-           "                        background + min-max) for a min-max model, as the\n"
-           "                        reference does for measured data (default: the\n"
-           "                        model's state; experimental input stays so)\n"
+           "      --preprocess S    feed the model profiles in state S: its own state, or\n"
+           "                        experimental (Savitzky-Golay + Moody background +\n"
+           "                        min-max) for a min-max model. Default: experimental for\n"
+           "                        voxel profiles (raw or min-max) when the model asks for\n"
+           "                        it on measured data (imported published models do),\n"
+           "                        else the model's state; experimental input stays so\n"
            "  -b, --batch N         rows per batch (default 4096)\n"
            "  -t, --threads N       threads (default 0 = all cores)\n"
            "  -q, --quiet           no messages\n"
@@ -243,155 +180,155 @@ _Noreturn static void usage(void)
     exit(0);
 }
 
-int main(int argc, char **argv)
+typedef struct {
+    const char *model, *out, *in;
+    int fmt, tsv, tsv_state, target, threads;
+    size_t batch;
+} args;
+
+static args parse(int argc, char **argv)
 {
-    tool_openblas_single(argv); /* the ensemble runs on our threads */
-    tool_init("csro-classify");
     static const struct option lo[] = {
         { "model", required_argument, 0, 'm' }, { "output", required_argument, 0, 'o' },
         { "format", required_argument, 0, 'f' }, { "tsv", no_argument, 0, 'T' },
-        { "tsv-state", required_argument, 0, 'S' }, { "preprocess", required_argument, 0, 'P' }, { "batch", required_argument, 0, 'b' },
-        { "threads", required_argument, 0, 't' }, { "quiet", no_argument, 0, 'q' },
-        { "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
-    const char *model = NULL, *outp = "-", *inp = "-";
-    int fmt = FMT_PROB, tsv = 0, tsv_state = -1, target = -1, threads = 0, c;
-    size_t batch = 4096;
+        { "tsv-state", required_argument, 0, 'S' }, { "preprocess", required_argument, 0, 'P' },
+        { "batch", required_argument, 0, 'b' }, { "threads", required_argument, 0, 't' },
+        { "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' },
+        { "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
+    args a = { .out = "-", .in = "-", .fmt = FMT_PROB, .tsv_state = -1, .target = CSRO_CLASSIFY_AUTO,
+               .batch = 4096 };
+    int c;
     while ((c = getopt_long(argc, argv, "m:o:f:b:t:qhV", lo, NULL)) != -1) {
         switch (c) {
-        case 'm': model = optarg; break;
-        case 'o': outp = optarg; break;
+        case 'm': a.model = optarg; break;
+        case 'o': a.out = optarg; break;
         case 'f':
-            if (!strcmp(optarg, "prob")) fmt = FMT_PROB;
-            else if (!strcmp(optarg, "tsv")) fmt = FMT_TSV;
+            if (!strcmp(optarg, "prob")) a.fmt = FMT_PROB;
+            else if (!strcmp(optarg, "tsv")) a.fmt = FMT_TSV;
             else tool_usage_error("--format: '%s' is not prob or tsv", optarg);
             break;
-        case 'T': tsv = 1; break;
-        case 'S': tsv_state = parse_state("--tsv-state", optarg); break;
-        case 'P': target = parse_state("--preprocess", optarg); break;
-        case 'b': batch = (size_t)tool_long("--batch", optarg, 1, 1L << 20); break;
-        case 't': threads = (int)tool_long("--threads", optarg, 0, 4096); break;
+        case 'T': a.tsv = 1; break;
+        case 'S': a.tsv_state = parse_state("--tsv-state", optarg); break;
+        case 'P': a.target = parse_state("--preprocess", optarg); break;
+        case 'b': a.batch = (size_t)tool_long("--batch", optarg, 1, 1L << 20); break;
+        case 't': a.threads = (int)tool_long("--threads", optarg, 0, 4096); break;
         case 'q': tool_set_quiet(1); break;
         case 'h': usage();
         case 'V': tool_version();
         default: tool_usage_error("unknown option");
         }
     }
-    if (!model) tool_usage_error("no model (-m MODEL.csronet)");
-    if (optind < argc) inp = argv[optind++];
+    if (optind < argc) a.in = argv[optind++];
     if (optind < argc) tool_usage_error("more than one input file");
-    if (tsv_state >= 0 && !tsv) tool_usage_error("--tsv-state needs --tsv");
-    if (fmt == FMT_PROB) tool_refuse_tty(outp);
+    if (a.tsv_state >= 0 && !a.tsv) tool_usage_error("--tsv-state needs --tsv");
+    if (!a.model && a.tsv) tool_usage_error("no model (-m MODEL.csronet): TSV rows name no species pair");
+    if (a.fmt == FMT_PROB) tool_refuse_tty(a.out);
+    return a;
+}
 
+/* The model: -m, or the default model of the input's pair. */
+static csro_ensemble *load_model(const char **path, const csro_zsdm_meta *in, const char *inp, char *buf, size_t len)
+{
+    if (!*path) {
+        const char *a = csro_zsdm_meta_pair(in, 0), *b = csro_zsdm_meta_pair(in, 1);
+        if (!a || !b) tool_die(TOOL_EDATA, "%s: the profiles name no species pair; give a model (-m MODEL.csronet)", inp);
+        if (csro_classify_default_model(buf, len, a, b, NULL))
+            tool_die(TOOL_EDATA, "%s: %s (-m MODEL.csronet)", inp, csro_last_error());
+        *path = buf;
+        if (!tool_quiet()) fprintf(stderr, "%s: default model for %s-%s: %s\n", tool_name(), a, b, buf);
+    }
     csro_ensemble *e;
-    int rc = csro_ensemble_load(&e, model);
+    int rc = csro_ensemble_load(&e, *path);
     if (rc) tool_fail(rc);
-    const csro_zsdm_meta *contract = csro_ensemble_contract(e);
-    if (!contract) tool_die(TOOL_EDATA, "%s: model has no input contract", model);
-    int want = csro_zsdm_meta_preprocess(contract);
+    return e;
+}
 
-    /* Input and its metadata. */
-    input in = { .path = inp };
-    csro_zsdm_meta *inmeta;
+/* Input and its metadata (TSV rows: the model's contract in state st). */
+static csro_zsdm_meta *open_input(input *in, const char *path, int tsv)
+{
+    in->path = path;
     if (tsv) {
-        if (!strcmp(inp, "-")) in.fp = stdin;
-        else if (!(in.fp = fopen(inp, "r"))) tool_die(TOOL_EDATA, "%s: cannot open: %s", inp, strerror(errno));
-        if (!(inmeta = csro_zsdm_meta_clone(contract))) tool_die(TOOL_EDATA, "out of memory");
-        if ((rc = csro_zsdm_meta_set_preprocess(inmeta, tsv_state >= 0 ? tsv_state : want))) tool_fail(rc);
-    } else {
-        if ((rc = csro_zsdm_reader_open(&in.zr, inp))) tool_fail(rc);
-        if (!(inmeta = csro_zsdm_meta_clone(csro_zsdm_reader_meta(in.zr)))) tool_die(TOOL_EDATA, "out of memory");
+        if (!strcmp(path, "-")) in->fp = stdin;
+        else if (!(in->fp = fopen(path, "r"))) tool_die(TOOL_EDATA, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
     }
-    int have = csro_zsdm_meta_preprocess(inmeta);
-    /* Experimental preprocessing ends with a min-max normalisation, so a
-     * model trained on min-max patterns takes experimental profiles: the
-     * ML-APT reference classifies smoothed, background-removed measured
-     * profiles with networks trained on normalised simulated ones. */
-    if (target < 0) target = (have == CSRO_PRE_EXPERIMENTAL && want == CSRO_PRE_MINMAX) ? have : want;
-    if (target != want && !(target == CSRO_PRE_EXPERIMENTAL && want == CSRO_PRE_MINMAX))
-        tool_die(TOOL_EDATA, "%s: --preprocess %s does not give the %s input model %s expects", inp,
-                 state_name(target), state_name(want), model);
-    if (have != target && !(have == CSRO_PRE_RAW && target != CSRO_PRE_RAW) &&
-        !(have == CSRO_PRE_MINMAX && target == CSRO_PRE_EXPERIMENTAL))
-        tool_die(TOOL_EDATA, "%s: profiles are %s-preprocessed but %s expects %s input", inp,
-                 state_name(have), model, state_name(target));
-    /* The model sees the profiles after preprocessing: check that view. */
-    csro_zsdm_meta *seen = csro_zsdm_meta_clone(inmeta);
-    if (!seen || (rc = csro_zsdm_meta_set_preprocess(seen, want))) tool_die(TOOL_EDATA, "out of memory");
-    if ((rc = csro_ensemble_check_input(e, seen))) {
-        const char *msg = csro_last_error();
-        tool_die(TOOL_EDATA, "%s: does not fit model %s: %s", inp, model, msg && *msg ? msg : csro_strerror(rc));
-    }
-    csro_zsdm_meta_free(seen);
+    int rc = csro_zsdm_reader_open(&in->zr, path);
+    if (rc) tool_fail(rc);
+    csro_zsdm_meta *m = csro_zsdm_meta_clone(csro_zsdm_reader_meta(in->zr));
+    if (!m) tool_die(TOOL_EDATA, "out of memory");
+    return m;
+}
+
+static csro_zsdm_meta *tsv_meta(const csro_ensemble *e, const char *model, int state)
+{
+    const csro_zsdm_meta *ct = csro_ensemble_contract(e);
+    if (!ct) tool_die(TOOL_EDATA, "%s: model has no input contract", model);
+    csro_zsdm_meta *m = csro_zsdm_meta_clone(ct);
+    int rc;
+    if (!m) tool_die(TOOL_EDATA, "out of memory");
+    if ((rc = csro_zsdm_meta_set_preprocess(m, state >= 0 ? state : csro_zsdm_meta_preprocess(ct)))) tool_fail(rc);
+    return m;
+}
+
+int main(int argc, char **argv)
+{
+    tool_openblas_single(argv); /* the ensemble runs on our threads */
+    tool_init("csro-classify");
+    args a = parse(argc, argv);
+    input in = { 0 };
+    char defmodel[4096];
+    csro_zsdm_meta *inmeta = open_input(&in, a.in, a.tsv);
+    csro_ensemble *e = load_model(&a.model, inmeta, a.in, defmodel, sizeof defmodel);
+    if (!inmeta) inmeta = tsv_meta(e, a.model, a.tsv_state);
+
+    /* Plan: the library's classify stage decides and checks everything. */
+    const char *base = strrchr(a.model, '/');
+    csro_classify_opts *o = csro_classify_opts_new();
+    csro_classifier *cl;
+    int rc;
+    if (!o || (rc = csro_classify_opts_set_preprocess(o, a.target)) || (rc = csro_classify_opts_set_batch(o, a.batch)) ||
+        (rc = csro_classify_opts_set_threads(o, a.threads)) ||
+        (rc = csro_classify_opts_set_model_name(o, base ? base + 1 : a.model)))
+        tool_die(TOOL_EDATA, "out of memory");
+    if ((rc = csro_classify_new(&cl, e, inmeta, o))) tool_die(TOOL_EDATA, "%s: %s", a.in, csro_last_error());
+    if (!tool_quiet()) fprintf(stderr, "%s: %s\n", tool_name(), csro_classify_note(cl));
     size_t nbins = csro_zsdm_meta_nbins(inmeta), nc = csro_ensemble_nclasses(e);
     in.nbins = nbins;
 
-    /* Output. */
-    csro_zsdm_meta *om = output_meta(inmeta, e);
-    {
-        const char *base = strrchr(model, '/');
-        if ((rc = csro_zsdm_meta_set_text(om, "classify_model", base ? base + 1 : model))) tool_fail(rc);
-    }
-    output out = { .fmt = fmt, .path = outp, .nc = nc };
+    const csro_zsdm_meta *om = csro_classify_output_meta(cl);
+    output out = { .fmt = a.fmt, .path = a.out, .nc = nc };
     cleanup_out = &out;
     atexit(output_cleanup);
-    if (fmt == FMT_PROB) { if ((rc = csro_prob_writer_open(&out.pw, outp, om))) tool_fail(rc); }
+    if (a.fmt == FMT_PROB) { if ((rc = csro_prob_writer_open(&out.pw, a.out, om))) tool_fail(rc); }
     else output_open_tsv(&out, om);
 
-    float *x = malloc(batch * nbins * sizeof *x), *xg = malloc(batch * nbins * sizeof *x);
-    float *mean = malloc(batch * nc * sizeof *mean), *sd = malloc(batch * nc * sizeof *sd);
-    float *gm = malloc(batch * nc * sizeof *gm), *gs = malloc(batch * nc * sizeof *gs);
-    uint64_t *index = malloc(batch * sizeof *index);
-    uint32_t *flags = malloc(batch * sizeof *flags), *ftmp = malloc(batch * sizeof *ftmp);
-    if (!x || !xg || !mean || !sd || !gm || !gs || !index || !flags || !ftmp) tool_die(TOOL_EDATA, "out of memory");
-    uint64_t rows = 0, nodata = 0;
+    size_t B = a.batch;
+    float *x = malloc(B * nbins * sizeof *x), *mean = malloc(B * nc * sizeof *mean), *sd = malloc(B * nc * sizeof *sd);
+    uint64_t *index = malloc(B * sizeof *index);
+    uint32_t *flags = malloc(B * sizeof *flags);
+    if (!x || !mean || !sd || !index || !flags) tool_die(TOOL_EDATA, "out of memory");
     /* Progress (terminal only): voxel files hold about one row per voxel. */
     const csro_grid *grid = csro_zsdm_meta_grid(inmeta);
     double total = grid ? (double)csro_grid_count(grid) : 0;
     size_t n;
-    while ((n = input_read(&in, batch, x, index, flags)) > 0) {
-        for (size_t i = 0; i < n; i++) {
-            if (flags[i] & CSRO_ROW_NODATA) continue;
-            for (size_t j = 0; j < nbins; j++)
-                if (!isfinite(x[i * nbins + j]))
-                    tool_die(TOOL_EDATA, "%s: row %llu (index %llu): non-finite value in bin %zu", inp,
-                             (unsigned long long)(rows + i), (unsigned long long)index[i], j);
-        }
-        preprocess(have, target, x, n, nbins, flags, ftmp, threads);
-        size_t g = 0;
-        for (size_t i = 0; i < n; i++) g += !(flags[i] & CSRO_ROW_NODATA);
-        const float *feed = x;
-        if (g < n) { /* compact the rows with data */
-            g = 0;
-            for (size_t i = 0; i < n; i++)
-                if (!(flags[i] & CSRO_ROW_NODATA)) memcpy(xg + g++ * nbins, x + i * nbins, nbins * sizeof *x);
-            feed = xg;
-        }
-        if (g && (rc = csro_ensemble_predict(e, g, feed, gm, gs, threads))) tool_fail(rc);
-        for (size_t i = 0, k = 0; i < n; i++) {
-            if (flags[i] & CSRO_ROW_NODATA) {
-                memset(mean + i * nc, 0, nc * sizeof *mean);
-                memset(sd + i * nc, 0, nc * sizeof *sd);
-                nodata++;
-            } else {
-                memcpy(mean + i * nc, gm + k * nc, nc * sizeof *mean);
-                memcpy(sd + i * nc, gs + k * nc, nc * sizeof *sd);
-                k++;
-            }
-        }
+    while ((n = input_read(&in, B, x, index, flags)) > 0) {
+        if ((rc = csro_classify_rows(cl, n, x, index, flags, mean, sd)))
+            tool_die(TOOL_EDATA, "%s: %s", a.in, csro_last_error());
         output_write(&out, n, index, flags, mean, sd);
-        rows += n;
-        if (total > 0) tool_progress(rows < total ? (double)rows / total : 1.0, NULL);
+        double done = (double)csro_classify_nrows(cl);
+        if (total > 0) tool_progress(done < total ? done / total : 1.0, NULL);
     }
     if (total > 0) tool_progress_done();
     output_close(&out);
     if (!tool_quiet())
         fprintf(stderr, "%s: %llu rows classified, %llu without data\n", tool_name(),
-                (unsigned long long)rows, (unsigned long long)nodata);
+                (unsigned long long)csro_classify_nrows(cl), (unsigned long long)csro_classify_nnodata(cl));
     if (in.zr) csro_zsdm_reader_close(in.zr);
     if (in.fp && in.fp != stdin) fclose(in.fp);
     free(in.buf);
-    free(x); free(xg); free(mean); free(sd); free(gm); free(gs); free(index); free(flags); free(ftmp);
-    csro_zsdm_meta_free(om);
+    free(x); free(mean); free(sd); free(index); free(flags);
+    csro_classify_free(cl);
+    csro_classify_opts_free(o);
     csro_zsdm_meta_free(inmeta);
     csro_ensemble_free(e);
     return 0;

@@ -330,9 +330,12 @@ _Noreturn static void usage(void)
            "members' softmax outputs.\n\n"
            "  -o, --output FILE     output .csronet ('-' = stdout)\n"
            "      --classes A,B     class names (default FCC,CSRO for 2 classes)\n"
-           "      --pair A-B        species pair of the input contract (default: none)\n"
+           "  -p, --pair A-B        species pair of the input contract (required: a model\n"
+           "                        never classifies another pair)\n"
            "      --preprocess S    preprocessing the model expects: minmax (default),\n"
-           "                        experimental or raw\n"
+           "                        experimental or raw; a min-max model is marked to get\n"
+           "                        experimental preprocessing on measured profiles\n"
+           "                        (measured_preprocess=experimental, csro-classify(1))\n"
            "      --radius R        z-SDM radius of the contract in nm (default 1.5)\n"
            "      --bin-width W     bin width in nm (default 0.015)\n"
            "      --crop LO,HI      kept bin left edges in nm (default -0.7,0.7)\n"
@@ -355,7 +358,7 @@ int main(int argc, char **argv)
     const char *out = NULL, *classes = NULL, *pair = NULL, *pre = "minmax";
     double radius = 1.5, width = 0.015, crop[2] = { -0.7, 0.7 };
     int c;
-    while ((c = getopt_long(argc, argv, "o:qhV", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:p:qhV", lo, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'c': classes = optarg; break;
@@ -372,11 +375,14 @@ int main(int argc, char **argv)
     }
     if (optind >= argc) tool_usage_error("no input model (MODEL.h5...)");
     if (!out) tool_usage_error("no output (-o FILE.csronet)");
+    if (!pair)
+        tool_usage_error("no species pair (--pair A-B, e.g. --pair Ni-Ni for the published ensemble): "
+                         "a model without one could classify another pair in silence");
     int state = !strcmp(pre, "minmax") ? CSRO_PRE_MINMAX : !strcmp(pre, "experimental") ? CSRO_PRE_EXPERIMENTAL
               : !strcmp(pre, "raw") ? CSRO_PRE_RAW : -1;
     if (state < 0) tool_usage_error("--preprocess: '%s' is not minmax, experimental or raw", pre);
     char pa[64] = "", pb[64] = "";
-    if (pair) {
+    {
         const char *d = strchr(pair, '-');
         if (!d || d == pair || !d[1] || (size_t)(d - pair) >= sizeof pa || strlen(d + 1) >= sizeof pb)
             tool_usage_error("--pair: '%s' is not of the form A-B", pair);
@@ -396,7 +402,12 @@ int main(int argc, char **argv)
     csro_zsdm_meta *m = csro_zsdm_meta_new(CSRO_ZSDM_BANK);
     if (!m) tool_die(TOOL_EDATA, "out of memory");
     if ((rc = csro_zsdm_meta_set_sdm(m, so)) || (rc = csro_zsdm_meta_set_preprocess(m, state)) ||
-        (pair && (rc = csro_zsdm_meta_set_pair(m, pa, pb))))
+        (rc = csro_zsdm_meta_set_pair(m, pa, pb)))
+        tool_fail(rc);
+    /* The reference classifies measured profiles after its experimental
+     * preprocessing with these min-max networks: the measured-data rule of
+     * the classify stage (csro/classify.h). */
+    if (state == CSRO_PRE_MINMAX && (rc = csro_zsdm_meta_set_text(m, "measured_preprocess", "experimental")))
         tool_fail(rc);
 
     csro_ensemble *e = NULL;

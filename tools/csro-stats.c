@@ -44,7 +44,51 @@ static void usage(void)
 #define MAXCOL 512
 #define MAXMET 256
 
-typedef struct { const char *name; double v; int is_int; } metric;
+typedef struct { const char *name; double v; int is_int; const char *why; } metric;
+
+/* Why a metric is NaN (csro-stats never prints nan without saying why). */
+static void explain_nan(metric *mt, int nm)
+{
+    for (int i = 0; i < nm; i++) {
+        metric *m = &mt[i];
+        size_t l = strlen(m->name);
+        if (!isnan(m->v) || m->why) continue;
+        if (!strcmp(m->name, "volume_fraction") || !strcmp(m->name, "number_density_nm3"))
+            m->why = "the map has no sub-cell with data";
+        else if (!strncmp(m->name, "diameter_", 9))
+            m->why = "no domain: no sub-cell is above the threshold";
+        else if (l > 14 && !strcmp(m->name + l - 14, "_csro_fraction"))
+            m->why = "no ranged ion lies inside CSRO";
+        else if (l > 17 && !strcmp(m->name + l - 17, "_outside_fraction"))
+            m->why = "no ranged ion lies outside CSRO";
+        else
+            m->why = "not defined for these data";
+    }
+}
+
+/* One line on stderr per reason, naming the metrics it explains. */
+static void note_nan(const metric *mt, int nm)
+{
+    for (int i = 0; i < nm; i++) {
+        if (!isnan(mt[i].v)) continue;
+        int first = 1;
+        for (int j = 0; j < i; j++) first &= !(isnan(mt[j].v) && !strcmp(mt[j].why, mt[i].why));
+        if (!first) continue;
+        fprintf(stderr, "%s: nan for", tool_name());
+        for (int j = i; j < nm; j++)
+            if (isnan(mt[j].v) && !strcmp(mt[j].why, mt[i].why)) fprintf(stderr, " %s", mt[j].name);
+        fprintf(stderr, ": %s\n", mt[i].why);
+    }
+}
+
+/* name<TAB>value lines; a NaN value gets its reason as a third column. */
+static void tsv_metrics(FILE *o, const metric *mt, int nm)
+{
+    for (int i = 0; i < nm; i++) {
+        if (isnan(mt[i].v)) fprintf(o, "%s\tnan\t%s\n", mt[i].name, mt[i].why);
+        else fprintf(o, mt[i].is_int ? "%s\t%.0f\n" : "%s\t%.10g\n", mt[i].name, mt[i].v);
+    }
+}
 
 static char *xstrdup(const char *s)
 {
@@ -96,6 +140,19 @@ static void jstr(FILE *o, const char *s)
         else fputc(ch, o);
     }
     fputc('"', o);
+}
+
+/* "nan_reasons": {"metric": "why", ...} after sep, when a metric is NaN. */
+static void jnan_reasons(FILE *o, const metric *mt, int nm, const char *sep)
+{
+    int k = 0;
+    for (int i = 0; i < nm; i++) {
+        if (!isnan(mt[i].v)) continue;
+        fprintf(o, "%s", k++ ? ", " : sep);
+        if (k == 1) fputs("\"nan_reasons\": {", o);
+        jstr(o, mt[i].name); fputs(": ", o); jstr(o, mt[i].why);
+    }
+    if (k) fputs("}", o);
 }
 
 /* Output file written atomically (temporary + rename); "-" or NULL = stdout. */
@@ -175,18 +232,22 @@ static void do_fit(const char *table, const char *ycol, const char *xcol, int js
     outf of;
     out_open(&of, out);
     FILE *o = of.fp;
+    metric fm[4] = { {"slope", b, 0, NULL}, {"slope_err", be, 0, "2 points: no error estimate"},
+                     {"intercept", a, 0, NULL}, {"r2", r2, 0, "the fitted column is constant"} };
+    explain_nan(fm, 4);
     if (json) {
         fputs("{\"y\": ", o); jstr(o, ycol);
         fputs(", \"x\": ", o); jstr(o, xcol);
-        fprintf(o, ", \"n\": %zu, \"slope\": ", n); jnum(o, b, 0);
-        fputs(", \"slope_err\": ", o); jnum(o, be, 0);
-        fputs(", \"intercept\": ", o); jnum(o, a, 0);
-        fputs(", \"r2\": ", o); jnum(o, r2, 0);
+        fprintf(o, ", \"n\": %zu", n);
+        for (int i = 0; i < 4; i++) { fprintf(o, ", \"%s\": ", fm[i].name); jnum(o, fm[i].v, 0); }
+        jnan_reasons(o, fm, 4, ", ");
         fputs("}\n", o);
-    } else
-        fprintf(o, "y\t%s\nx\t%s\nn\t%zu\nslope\t%.10g\nslope_err\t%.10g\nintercept\t%.10g\nr2\t%.10g\n",
-                ycol, xcol, n, b, be, a, r2);
+    } else {
+        fprintf(o, "y\t%s\nx\t%s\nn\t%zu\n", ycol, xcol, n);
+        tsv_metrics(o, fm, 4);
+    }
     out_commit(&of);
+    note_nan(fm, 4);
     free(x); free(y); free(line); free(hdr);
 }
 
@@ -359,19 +420,19 @@ int main(int argc, char **argv)
     if ((rc = csro_stats_histogram(hist, (size_t)bins, 0, hmax, dia, nd))) tool_fail(rc);
     double vol = (double)valid * cell;
     metric mt[MAXMET] = {
-        {"threshold", thr, 0},
-        {"subcells", (double)valid, 1},
-        {"subcells_csro", (double)nsel, 1},
-        {"volume_fraction", valid ? (double)nsel / (double)valid : NAN, 0},
-        {"volume_nm3", vol, 0},
-        {"csro_volume_nm3", (double)nsel * cell, 0},
-        {"domains", (double)nd, 1},
-        {"number_density_nm3", vol > 0 ? (double)nd / vol : NAN, 0},
-        {"diameter_mean_nm", dmean, 0},
-        {"diameter_median_nm", dmed, 0},
-        {"diameter_max_nm", dmax, 0},
-        {"largest_domain_cells", (double)largest, 1},
-        {"largest_domain_nm3", (double)largest * cell, 0},
+        {"threshold", thr, 0, NULL},
+        {"subcells", (double)valid, 1, NULL},
+        {"subcells_csro", (double)nsel, 1, NULL},
+        {"volume_fraction", valid ? (double)nsel / (double)valid : NAN, 0, NULL},
+        {"volume_nm3", vol, 0, NULL},
+        {"csro_volume_nm3", (double)nsel * cell, 0, NULL},
+        {"domains", (double)nd, 1, NULL},
+        {"number_density_nm3", vol > 0 ? (double)nd / vol : NAN, 0, NULL},
+        {"diameter_mean_nm", dmean, 0, NULL},
+        {"diameter_median_nm", dmed, 0, NULL},
+        {"diameter_max_nm", dmax, 0, NULL},
+        {"largest_domain_cells", (double)largest, 1, NULL},
+        {"largest_domain_nm3", (double)largest * cell, 0, NULL},
     };
     int nm = 13;
     char *names[MAXMET] = {0};
@@ -406,8 +467,8 @@ int main(int argc, char **argv)
         if ((rc = csro_stats_composition(cin, cout, nions, ion, keep, ni))) tool_fail(rc);
         uint64_t tin = 0, tout = 0;
         for (size_t k = 0; k < nions; k++) { tin += cin[k]; tout += cout[k]; }
-        mt[nm++] = (metric){"ions_csro", (double)tin, 1};
-        mt[nm++] = (metric){"ions_outside", (double)tout, 1};
+        mt[nm++] = (metric){"ions_csro", (double)tin, 1, NULL};
+        mt[nm++] = (metric){"ions_outside", (double)tout, 1, NULL};
         for (size_t k = 0; k < nions; k++) {
             const char *nmk = csro_ranges_ion_name(rg, k);
             static const char *suf[4] = {"csro_ions", "csro_fraction", "outside_ions", "outside_fraction"};
@@ -420,13 +481,14 @@ int main(int argc, char **argv)
                 snprintf(nmq, len, "%s_%s", nmk, suf[q]);
                 for (char *ch = nmq; *ch; ch++) if (*ch == '\t' || *ch == '\n' || *ch == ' ') *ch = '_';
                 names[nnames++] = nmq;
-                mt[nm++] = (metric){nmq, val[q], q % 2 == 0};
+                mt[nm++] = (metric){nmq, val[q], q % 2 == 0, NULL};
             }
         }
         free(ion); free(keep); free(cin); free(cout);
         csro_ranges_free(rg);
         csro_recon_free(r);
     }
+    explain_nan(mt, nm);
     outf of;
     out_open(&of, out);
     FILE *o = of.fp;
@@ -443,6 +505,8 @@ int main(int argc, char **argv)
         }
         for (int i = 0; i < np; i++) { fputs("  ", o); jstr(o, pk[i]); fputs(": ", o); jstr(o, pv[i]); fputs(",\n", o); }
         for (int i = 0; i < nm; i++) { fprintf(o, "  \"%s\": ", mt[i].name); jnum(o, mt[i].v, mt[i].is_int); fputs(",\n", o); }
+        jnan_reasons(o, mt, nm, "  ");
+        for (int i = 0; i < nm; i++) if (isnan(mt[i].v)) { fputs(",\n", o); break; }
         fprintf(o, "  \"diameter_histogram\": {\"lo_nm\": 0, \"hi_nm\": %.10g, \"counts\": [", hmax);
         for (long i = 0; i < bins; i++) fprintf(o, "%s%llu", i ? ", " : "", (unsigned long long)hist[i]);
         fprintf(o, "]},\n  \"diameters_nm\": [");
@@ -451,11 +515,12 @@ int main(int argc, char **argv)
     } else {
         fprintf(o, "input\t%s\nmap\t%s\nmode\t%s\nspacing_nm\t%.10g\nconnectivity\t%d\n", in, lab,
                 mode == CSRO_PROBMAP_SUM ? "sum" : "mean", s, conn);
-        for (int i = 0; i < nm; i++) fprintf(o, mt[i].is_int ? "%s\t%.0f\n" : "%s\t%.10g\n", mt[i].name, mt[i].v);
+        tsv_metrics(o, mt, nm);
         for (long i = 0; i < bins; i++)
             fprintf(o, "diameter_hist_%.4g_%.4g_nm\t%llu\n", bw * (double)i, bw * (double)(i + 1), (unsigned long long)hist[i]);
     }
     out_commit(&of);
+    note_nan(mt, nm);
     if (table) append_row(table, sample, label, pk, pv, np, mt, nm);
     for (int i = 0; i < np; i++) free(pk[i]);
     for (int i = 0; i < nnames; i++) free(names[i]);

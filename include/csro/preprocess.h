@@ -73,6 +73,12 @@ CSRO_API int csro_preprocess_rows(const csro_preprocess_opts *o, int state, cons
                                   float *out, size_t nrows, size_t nbins, uint32_t *flags,
                                   int threads);
 
+/* Names of the CSRO_PRE_* states: "raw", "minmax", "experimental"
+ * ("unknown" for other values); parse gives the state of a name or
+ * CSRO_EINVAL (message listing the accepted names). Thread-safe. */
+CSRO_API const char *csro_preprocess_state_name(int state);
+CSRO_API int csro_preprocess_state_parse(const char *name);
+
 #ifdef __cplusplus
 }
 #endif

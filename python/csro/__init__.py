@@ -20,7 +20,8 @@ from .spatial import Grid, SdmOpts, zsdm_points, zsdm_voxels, sdm_2d, voxelize, 
 from .zsdm import (Meta, Zsdm, Prob, ZsdmReader, ZsdmWriter, read_zsdm, write_zsdm, read_prob,  # noqa: F401
                    write_prob, VOXELS, BANK, RAW, MINMAX, EXPERIMENTAL, ROW_NODATA)
 from . import preprocess  # noqa: F401
-from .net import Net, Ensemble, TrainOpts, TrainReport, train, train_bank, classify  # noqa: F401
+from .net import (Net, Ensemble, TrainOpts, TrainReport, train, train_bank, classify, classify_file,  # noqa: F401
+                  ClassifyOpts, Classifier, default_model)
 from .simulate import (MonteCarlo, Specimen, SimOpts, Crystal, simulate_bank, load_truth, save_truth,  # noqa: F401
                        FCC, BCC)
 from .maps import ProbMap, Domains, write_tiff_volume  # noqa: F401

@@ -1,13 +1,14 @@
 """Networks, training and ensembles (csro/net.h), and classify(): the
 csro-classify step in memory."""
 import ctypes
+import os
 
 import numpy as np
 
 from ._lib import (PROGRESS, progress_fn, Handle, keeper, check, fn, carray, view, ptr, enc, dec, new_handle, c_int, c_size_t,
                    c_double, c_char_p, c_void_p, c_void_pp, c_uint64, c_float_p, c_i32_p, c_u64_p, c_double_p,
-                   c_size_p)
-from .zsdm import Meta, Prob, ROW_NODATA, RAW
+                   c_size_p, c_u32_p)
+from .zsdm import Meta, Prob, ROW_NODATA, RAW, _STATES
 from . import preprocess as _pre
 
 CONV1D, RELU, DROPOUT, MAXPOOL1D, FLATTEN, DENSE, SOFTMAX = range(1, 8)
@@ -219,8 +220,11 @@ class Ensemble(Handle):
 
     @classmethod
     def load(cls, path):
-        """Load a .csronet file (checksum verified)."""
-        return new_handle(cls, _e_load, enc(str(path)))
+        """Load a .csronet file (checksum verified); name = its base name
+        (the classify stage records it as classify_model)."""
+        e = new_handle(cls, _e_load, enc(str(path)))
+        e.name = os.path.basename(str(path))
+        return e
 
     def save(self, path):
         check(_e_save(self.ptr, enc(str(path))))
@@ -315,43 +319,105 @@ def train_bank(bank, arch=None, **kw):
     return train(x, y, len(contract.classes), arch, classes=contract.classes, contract=contract, **kw)
 
 
-def classify(ensemble, data, threads=0):
-    """The csro-classify step on a Zsdm in memory: bring the profiles to
-    the preprocessing state the model's contract expects (raw -> minmax or
-    experimental, minmax -> experimental), check the data fit the model
-    (bins, pair), predict, and return a Prob whose meta is the data's with
-    the model's classes. Rows that cannot be normalised get ROW_NODATA;
-    rows flagged in the input keep it; no-data rows are not fed to the
-    networks and get zero probabilities (as csro-classify writes them)."""
-    contract = ensemble.contract
-    have = data.meta.preprocess
-    want = contract.preprocess if contract is not None else have
-    if have != want and not (have == RAW or (have == _pre.MINMAX and want == _pre.EXPERIMENTAL)):
-        raise ValueError("classify: profiles are in state %d, the model expects %d" % (have, want))
-    seen = data.meta.clone()
-    seen.set_preprocess(want)
-    ensemble.check_input(seen)
-    x, flags = data.profiles, np.array(data.flags, np.uint32)
-    if want != have:  # rows flagged in the input stay as they are (never fed to the networks)
-        todo = (flags & ROW_NODATA) == 0
-        if todo.all():
-            x, flags = _pre.rows(x, want, flags=flags, threads=threads)
-        else:
-            x = np.array(x, np.float32)
-            x[todo], flags[todo] = _pre.rows(x[todo], want, flags=flags[todo], threads=threads)
-    ok = (flags & ROW_NODATA) == 0
-    nc = ensemble.nclasses
-    mean, sd = np.zeros((len(x), nc), np.float32), np.zeros((len(x), nc), np.float32)
-    if ok.all():
-        mean, sd = ensemble.predict(x, threads)
-    elif ok.any():  # only rows with data go through the networks (as csro-classify)
-        mean[ok], sd[ok] = ensemble.predict(x[ok], threads)
-    if data.meta.classes and data.meta.classes != ensemble.classes:
-        meta = Meta(data.meta.kind, sdm=data.meta.sdm_opts(), pair=data.meta.pair, grid=data.meta.grid,
-                    preprocess=have, params=data.meta.params, texts=data.meta.texts)
-    else:
-        meta = data.meta.clone()
-    if not meta.classes:
-        for c in ensemble.classes:
-            meta.add_class(c)
-    return Prob(meta, np.array(data.index, np.uint64), flags, mean, sd)
+_co_new = fn("csro_classify_opts_new", c_void_p)
+_co_free = fn("csro_classify_opts_free", None, c_void_p)
+_co_pre = fn("csro_classify_opts_set_preprocess", c_int, c_void_p, c_int)
+_co_batch = fn("csro_classify_opts_set_batch", c_int, c_void_p, c_size_t)
+_co_threads = fn("csro_classify_opts_set_threads", c_int, c_void_p, c_int)
+_co_name = fn("csro_classify_opts_set_model_name", c_int, c_void_p, c_char_p)
+_c_new = fn("csro_classify_new", c_int, c_void_pp, c_void_p, c_void_p, c_void_p)
+_c_free = fn("csro_classify_free", None, c_void_p)
+_c_meta = fn("csro_classify_output_meta", c_void_p, c_void_p)
+_c_note = fn("csro_classify_note", c_char_p, c_void_p)
+_c_rows = fn("csro_classify_rows", c_int, c_void_p, c_size_t, c_float_p, c_u64_p, c_u32_p, c_float_p, c_float_p)
+_c_stream = fn("csro_classify_stream", c_int, c_void_p, c_void_p, c_void_p, PROGRESS, c_void_p)
+_c_nrows = fn("csro_classify_nrows", c_uint64, c_void_p)
+_c_nnodata = fn("csro_classify_nnodata", c_uint64, c_void_p)
+_c_default = fn("csro_classify_default_model", c_int, c_char_p, c_size_t, c_char_p, c_char_p, c_char_p)
+_pw_open = fn("csro_prob_writer_open", c_int, c_void_pp, c_char_p, c_void_p)
+_pw_close = fn("csro_prob_writer_close", c_int, c_void_p)
+_pw_abort = fn("csro_prob_writer_abort", None, c_void_p)
+
+
+class ClassifyOpts(Handle):
+    """Options of the classify stage (csro/classify.h): preprocess=None
+    (the library's rule) or "raw"/"minmax"/"experimental"; batch rows;
+    threads; model_name (recorded as classify_model)."""
+
+    _free = _co_free
+
+    def __init__(self, preprocess=None, batch=4096, threads=0, model_name=None):
+        super().__init__(_co_new())
+        check(_co_pre(self.ptr, -1 if preprocess is None else _STATES.get(preprocess, preprocess)))
+        check(_co_batch(self.ptr, batch))
+        check(_co_threads(self.ptr, threads))
+        if model_name is not None:
+            check(_co_name(self.ptr, enc(model_name)))
+
+
+class Classifier(Handle):
+    """The classify stage planned for one model and one kind of input
+    (csro_classify_new): output_meta, note (which preprocessing and why)."""
+
+    _free = _c_free
+
+    def __init__(self, ensemble, meta, opts=None, **kw):
+        opts = opts or ClassifyOpts(model_name=kw.pop("model_name", getattr(ensemble, "name", None)), **kw)
+        out = c_void_p()
+        check(_c_new(ctypes.byref(out), ensemble.ptr, meta.ptr, opts.ptr))
+        super().__init__(out.value)
+        self._ens = ensemble  # the classifier borrows the ensemble
+
+    output_meta = property(lambda self: Meta.copy_of(_c_meta(self.ptr)))
+    note = property(lambda self: dec(_c_note(self.ptr)))
+    nrows = property(lambda self: _c_nrows(self.ptr))
+    nnodata = property(lambda self: _c_nnodata(self.ptr))
+
+    def rows(self, profiles, index=None, flags=None):
+        """(flags, mean, std) of (n, nbins) profiles (not modified)."""
+        x = np.array(profiles, np.float32, order="C", copy=True)
+        n, nc = len(x), self._ens.nclasses
+        idx = None if index is None else carray(index, np.uint64, (n,), "index")
+        fl = np.zeros(n, np.uint32) if flags is None else np.array(flags, np.uint32)
+        mean, sd = np.empty((n, nc), np.float32), np.empty((n, nc), np.float32)
+        check(_c_rows(self.ptr, n, ptr(x, c_float_p), ptr(idx, c_u64_p), ptr(fl, c_u32_p), ptr(mean, c_float_p),
+                      ptr(sd, c_float_p)))
+        return fl, mean, sd
+
+
+def classify(ensemble, data, threads=0, preprocess=None, batch=4096, model_name=None):
+    """The csro-classify step on a Zsdm in memory, by the library's
+    classify stage (csro/classify.h): preprocessing by the model's contract
+    and the measured-data rule (preprocess="minmax"... on request), the
+    contract check (bins, pair), no-data rows, the output metadata. Returns
+    a Prob; write_prob() of it gives the bytes csro-classify writes."""
+    c = Classifier(ensemble, data.meta, threads=threads, preprocess=preprocess, batch=batch,
+                   model_name=model_name or getattr(ensemble, "name", None))
+    idx = np.array(data.index, np.uint64)
+    fl, mean, sd = c.rows(data.profiles, idx, data.flags)
+    return Prob(c.output_meta, idx, fl, mean, sd)
+
+
+def classify_file(ensemble, src, dst, threads=0, preprocess=None, batch=4096, model_name=None, progress=None):
+    """Stream the .zsdm file src through the classify stage into the .prob
+    file dst (csro_classify_stream, bounded memory); returns the note."""
+    from .zsdm import ZsdmReader
+    with ZsdmReader(src) as r:
+        c = Classifier(ensemble, r.meta, threads=threads, preprocess=preprocess, batch=batch,
+                       model_name=model_name or getattr(ensemble, "name", None))
+        w = c_void_p()
+        check(_pw_open(ctypes.byref(w), enc(str(dst)), _c_meta(c.ptr)))
+        rc = _c_stream(c.ptr, r.ptr, w.value, progress_fn(progress), None)
+        if rc < 0:
+            _pw_abort(w.value)
+            check(rc)
+        check(_pw_close(w.value))
+        return c.note
+
+
+def default_model(pair, directory=None):
+    """Path of the default model of pair ("Ni", "Ni") in directory (None:
+    $CSRO_MODEL_DIR or the installed models); CsroError ENOTFOUND if none."""
+    buf = ctypes.create_string_buffer(4096)
+    check(_c_default(buf, len(buf), enc(pair[0]), enc(pair[1]), None if directory is None else enc(str(directory))))
+    return dec(buf.value)

@@ -63,8 +63,8 @@ assert nonempty > 100, nonempty
 print('counts match the brute force in', len(tab), 'voxels,', nonempty, 'with pairs')
 EOF
 
-# default min-max, and experimental preprocessing against the SciPy reference
-"$V" --quiet -r "$R" -p Ni-Ni "$P" -o "$T/m.zsdm"
+# min-max (on request; the default is raw counts), and experimental preprocessing against the SciPy reference
+"$V" --quiet -r "$R" -p Ni-Ni --preprocess minmax "$P" -o "$T/m.zsdm"
 "$V" --quiet -r "$R" -p Ni-Ni --preprocess experimental "$P" -o "$T/e.zsdm"
 "$D" -R "$T/m.zsdm" > "$T/m.tsv"
 "$D" -R "$T/e.zsdm" > "$T/e.tsv"
@@ -99,23 +99,23 @@ print('min-max matches in', int(data.sum()), 'voxels')
 EOF
 
 # identical bytes for any slab size and thread count
-"$V" --quiet -r "$R" -p Ni-Ni --slab 1 --threads 1 "$P" -o "$T/m1.zsdm"
-"$V" --quiet -r "$R" -p Ni-Ni --slab 3 --threads 2 "$P" -o "$T/m2.zsdm"
+"$V" --quiet -r "$R" -p Ni-Ni --preprocess minmax --slab 1 --threads 1 "$P" -o "$T/m1.zsdm"
+"$V" --quiet -r "$R" -p Ni-Ni --preprocess minmax --slab 3 --threads 2 "$P" -o "$T/m2.zsdm"
 cmp "$T/m.zsdm" "$T/m1.zsdm"
 cmp "$T/m.zsdm" "$T/m2.zsdm"
 
 # --skip-empty: exactly the rows of the voxels with data, same values
-"$V" --quiet -r "$R" -p Ni-Ni --skip-empty "$P" -o "$T/s.zsdm"
+"$V" --quiet -r "$R" -p Ni-Ni --preprocess minmax --skip-empty "$P" -o "$T/s.zsdm"
 "$D" -R "$T/s.zsdm" > "$T/s.tsv"
 awk -F'\t' 'NR == 1 || $3 == 0' "$T/m.tsv" | cmp - "$T/s.tsv"
 [ "$(wc -l < "$T/s.tsv")" -gt 1000 ] || die "too few rows with data"
 
 # pipes: stdin input, stdout output into zsdm-dump
-cat "$P" | "$V" --quiet -r "$R" -p Ni-Ni - -o - | "$D" -R - > "$T/p.tsv"
+cat "$P" | "$V" --quiet -r "$R" -p Ni-Ni --preprocess minmax - -o - | "$D" -R - > "$T/p.tsv"
 cmp "$T/p.tsv" "$T/m.tsv"
 
 # several pairs in one pass: one file per pair through %p
-"$V" --quiet -r "$R" -p Ni-Ni -p Ni-Co -p Cr "$P" -o "$T/v-%p.zsdm"
+"$V" --quiet -r "$R" -p Ni-Ni -p Ni-Co -p Cr --preprocess minmax "$P" -o "$T/v-%p.zsdm"
 cmp "$T/v-Ni-Ni.zsdm" "$T/m.zsdm"
 "$D" -H "$T/v-Ni-Co.zsdm" | grep -q '^# pair	Ni	Co$' || die "Ni-Co pair"
 "$D" -H "$T/v-Cr-Cr.zsdm" | grep -q '^# pair	Cr	Cr$' || die "Cr-Cr pair"

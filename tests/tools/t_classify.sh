@@ -13,7 +13,7 @@ CROP=-0.3075,0.2925   # 40 bins: left edges -0.3 ... 0.285
 # Model: two small random Keras models (3 classes, 40 bins).
 $REF mkmodel --seed 1 -o "$T/s1.h5"
 $REF mkmodel --seed 2 -o "$T/s2.h5"
-$B/csro-net-import "$T/s1.h5" "$T/s2.h5" -o "$T/m.csronet" --classes A,B,C --crop=$CROP --quiet
+$B/csro-net-import "$T/s1.h5" "$T/s2.h5" -o "$T/m.csronet" --classes A,B,C --crop=$CROP --pair Ni-Ni --quiet
 
 # Raw profiles (counts); row 4 is flat (no data after min-max); rows 3 and 9
 # carry the no-data flag in the file.
@@ -28,11 +28,13 @@ lo, hi = x.min(1, keepdims=True), x.max(1, keepdims=True)
 n = np.where(hi > lo, (x - lo) / np.where(hi > lo, hi - lo, 1), 0)
 np.savetxt(f"{T}/norm.tsv", n, fmt="%.9g", delimiter="\t")
 EOF
-$MKZ "$T/raw.tsv" "$T/in.zsdm" --state raw --crop=$CROP --nodata 3,9 --grid
+$MKZ "$T/raw.tsv" "$T/in.zsdm" --state raw --crop=$CROP --nodata 3,9 --grid --pair Ni-Ni
 $REF predict "$T/s1.h5" "$T/s2.h5" --tsv "$T/norm.tsv" -o "$T/ref.tsv"
 
-# 1. .zsdm -> .prob file, decoded independently; probabilities vs NumPy.
-$B/csro-classify -m "$T/m.csronet" "$T/in.zsdm" -o "$T/out.prob" --quiet
+# 1. .zsdm -> .prob file, decoded independently; probabilities vs NumPy
+#    (min-max on request: an imported model gets experimental preprocessing
+#    of voxel profiles by default, see 5.).
+$B/csro-classify -m "$T/m.csronet" "$T/in.zsdm" -o "$T/out.prob" --preprocess minmax --quiet
 $REF readprob "$T/out.prob" --nclasses 3 -o "$T/out.tsv"
 # metadata: the input's (grid, provenance) with the model's classes
 $REF readprob "$T/out.prob" --header -o "$T/h.txt"
@@ -61,24 +63,24 @@ cmp_ref "$T/out.tsv"
 # 2. Same through pipes (stdin -> stdout), TSV output, 1 thread; then 2
 #    threads: identical bytes (thread count never changes results); an odd
 #    batch size only changes sgemm rounding.
-cat "$T/in.zsdm" | $B/csro-classify -m "$T/m.csronet" - -o - --format tsv --threads 1 --quiet > "$T/p1.tsv"
-$B/csro-classify -m "$T/m.csronet" "$T/in.zsdm" --format tsv --threads 2 --quiet -o "$T/p2.tsv"
+cat "$T/in.zsdm" | $B/csro-classify -m "$T/m.csronet" - -o - --format tsv --threads 1 --preprocess minmax --quiet > "$T/p1.tsv"
+$B/csro-classify -m "$T/m.csronet" "$T/in.zsdm" --format tsv --threads 2 --preprocess minmax --quiet -o "$T/p2.tsv"
 cmp "$T/p1.tsv" "$T/p2.tsv" || die "result depends on the thread count"
-$B/csro-classify -m "$T/m.csronet" "$T/in.zsdm" --format tsv --batch 7 --quiet -o "$T/p7.tsv"
+$B/csro-classify -m "$T/m.csronet" "$T/in.zsdm" --format tsv --batch 7 --preprocess minmax --quiet -o "$T/p7.tsv"
 cmp_ref "$T/p7.tsv"
 head -1 "$T/p1.tsv" | grep -q '^index	nodata	mean_A	mean_B	mean_C	std_A	std_B	std_C$' || die "TSV header"
-$B/csro-classify -m "$T/m.csronet" "$T/in.zsdm" -o - --quiet | $REF readprob - --nclasses 3 -o "$T/p3.tsv"
+$B/csro-classify -m "$T/m.csronet" "$T/in.zsdm" -o - --preprocess minmax --quiet | $REF readprob - --nclasses 3 -o "$T/p3.tsv"
 awk -F'\t' 'NR > 1 { print $1, $2 }' "$T/p3.tsv" > "$T/a.txt"
 awk -F'\t' 'NR > 1 { print $1, $2 }' "$T/p1.tsv" > "$T/b.txt"
 cmp "$T/a.txt" "$T/b.txt" || die "prob and tsv outputs differ"
 
 # 3. Already min-max normalised input: no preprocessing; same answer.
-$MKZ "$T/norm.tsv" "$T/norm.zsdm" --state minmax --crop=$CROP --nodata 3,4,9
-$B/csro-classify -m "$T/m.csronet" "$T/norm.zsdm" --format tsv -o "$T/n.tsv" --quiet
+$MKZ "$T/norm.tsv" "$T/norm.zsdm" --state minmax --crop=$CROP --nodata 3,4,9 --pair Ni-Ni
+$B/csro-classify -m "$T/m.csronet" "$T/norm.zsdm" --format tsv -o "$T/n.tsv" --preprocess minmax --quiet
 cmp_ref "$T/n.tsv"
 
 # 4. A labelled bank with its own classes: the output names the model's.
-$MKZ "$T/norm.tsv" "$T/bank.zsdm" --state minmax --crop=$CROP --kind bank --classes X,Y
+$MKZ "$T/norm.tsv" "$T/bank.zsdm" --state minmax --crop=$CROP --kind bank --classes X,Y --pair Ni-Ni
 $B/csro-classify -m "$T/m.csronet" "$T/bank.zsdm" --format tsv -o - --quiet | head -1 | grep -q mean_A \
     || die "bank classes leaked into the output"
 $B/csro-classify -m "$T/m.csronet" "$T/bank.zsdm" -o "$T/bank.prob" --quiet
@@ -87,7 +89,7 @@ $REF readprob "$T/bank.prob" --header | grep -q '^classes A,B,C$' || die "bank c
 # 5. Experimental preprocessing: model expecting it, raw voxel input.
 if [ -f "$CSRO_SRCDIR/tests/preprocess_ref.py" ]; then
     $B/csro-net-import "$T/s1.h5" "$T/s2.h5" -o "$T/mx.csronet" --classes A,B,C --crop=$CROP \
-        --preprocess experimental --quiet
+        --preprocess experimental --pair Ni-Ni --quiet
     $B/csro-classify -m "$T/mx.csronet" "$T/in.zsdm" --format tsv -o "$T/x.tsv" --quiet
     $PYTHON -c "import numpy as np; np.loadtxt('$T/raw.tsv').astype('<f4').tofile('$T/raw.f32')"
     $PYTHON "$CSRO_SRCDIR/tests/preprocess_ref.py" 40 "$T/raw.f32" "$T/pre.f64"
@@ -116,16 +118,47 @@ sys.exit(0 if d <= 1e-4 else 1)
 EOF
     # experimental-state input is used as it is by a min-max model, but not
     # by a model that expects raw counts
-    $MKZ "$T/norm.tsv" "$T/xp.zsdm" --state experimental --crop=$CROP
+    $MKZ "$T/norm.tsv" "$T/xp.zsdm" --state experimental --crop=$CROP --pair Ni-Ni
     $B/csro-classify -q -m "$T/m.csronet" "$T/xp.zsdm" -o "$T/xp.prob"
     expect_fail 1 $B/csro-classify -m "$T/m.csronet" --preprocess raw "$T/xp.zsdm" -o "$T/bad.prob"
     grep -q "raw" "$T/err.txt" || die "state mismatch not explained"
 fi
 
+# 5b. The measured-data rule: the imported model (min-max contract marked
+#     measured_preprocess=experimental) gets experimental preprocessing of
+#     voxel profiles by default, raw or min-max alike, and says so; min-max
+#     only on request; a labelled bank (not measured) is classified in the
+#     model's state.
+$B/csro-classify -m "$T/m.csronet" "$T/in.zsdm" -o "$T/md.prob" 2> "$T/md.err"
+grep -q "experimental preprocessing applied to raw profiles (model m.csronet asks for it on measured" "$T/md.err" \
+    || die "measured-data rule not said"
+$B/csro-classify -q -m "$T/m.csronet" "$T/in.zsdm" --preprocess experimental -o "$T/me.prob"
+$REF readprob "$T/md.prob" --nclasses 3 -o "$T/md.tsv"; $REF readprob "$T/me.prob" --nclasses 3 -o "$T/me.tsv"
+cmp "$T/md.tsv" "$T/me.tsv" || die "default on measured profiles is not experimental preprocessing"
+$REF readprob "$T/md.prob" --header -o "$T/mh.txt"
+grep -q 'classify_preprocess=experimental' "$T/mh.txt" && grep -q 'classify_preprocess_rule=measured' "$T/mh.txt" \
+    && grep -q 'classify_preprocess_from=raw' "$T/mh.txt" || die "applied preprocessing not in the .prob metadata"
+$REF readprob "$T/out.prob" --header | grep -q 'classify_preprocess_rule=request' || die "request not recorded"
+$MKZ "$T/norm.tsv" "$T/normall.zsdm" --state minmax --crop=$CROP --nodata 3,9 --grid --pair Ni-Ni
+$B/csro-classify -q -m "$T/m.csronet" "$T/normall.zsdm" -f tsv -o "$T/mn.tsv"
+$B/csro-classify -q -m "$T/m.csronet" "$T/in.zsdm" -f tsv -o "$T/mr.tsv"
+$PYTHON - "$T" <<'EOF'
+import sys, numpy as np
+T = sys.argv[1]
+a, b = np.loadtxt(f"{T}/mn.tsv", skiprows=1), np.loadtxt(f"{T}/mr.tsv", skiprows=1)
+# norm.tsv holds the min-max profiles to 9 digits: rows agree to rounding
+d = np.abs(a[:, 2:] - b[:, 2:]).max()
+print("min-max vs raw voxel profiles under the measured rule: max diff", d)
+sys.exit(0 if d < 1e-3 and (a[:, 1] == b[:, 1]).all() else 1)
+EOF
+$B/csro-classify -m "$T/m.csronet" "$T/bank.zsdm" -o "$T/mb.prob" 2> "$T/mb.err"
+grep -q "minmax profiles fed to model m.csronet as they are (the model's own state)" "$T/mb.err" \
+    || die "bank: model state not said"
+
 # 6. Bad input.
 # bins: 93-bin profiles for a 40-bin model
 $PYTHON -c "import numpy as np; np.savetxt('$T/r93.tsv', np.random.default_rng(1).random((5, 93)), delimiter='\t')"
-$MKZ "$T/r93.tsv" "$T/r93.zsdm" --state raw
+$MKZ "$T/r93.tsv" "$T/r93.zsdm" --state raw --pair Ni-Ni
 expect_fail 1 $B/csro-classify -m "$T/m.csronet" "$T/r93.zsdm" -o "$T/bad.prob"
 grep -q "r93.zsdm" "$T/err.txt" && grep -qi "bin" "$T/err.txt" || die "bin mismatch not explained"
 expect_fail 1 $B/csro-classify -m "$T/m.csronet" --tsv "$T/r93.tsv" -o "$T/bad.prob"
@@ -166,7 +199,17 @@ if command -v script >/dev/null 2>&1; then
     grep -q "refusing to write binary output to a terminal" "$T/tty.txt" || die "binary output to a terminal"
 fi
 # usage
-expect_fail 2 $B/csro-classify "$T/in.zsdm" -o "$T/bad.prob"
+expect_fail 2 $B/csro-classify --tsv "$T/raw.tsv" -o "$T/bad.prob"
+grep -q "no model" "$T/err.txt" || die "TSV without a model not explained"
+# no -m: the default model of the input's pair ($CSRO_MODEL_DIR/A-B.csronet)
+mkdir -p "$T/models" "$T/nomodels"
+CSRO_MODEL_DIR="$T/nomodels" expect_fail 1 $B/csro-classify "$T/in.zsdm" -o "$T/bad.prob"
+grep -q "no default model for the pair Ni-Ni" "$T/err.txt" || die "missing default model not explained"
+cp "$T/m.csronet" "$T/models/Ni-Ni.csronet"
+CSRO_MODEL_DIR="$T/models" $B/csro-classify "$T/in.zsdm" -o "$T/d.prob" 2> "$T/d.err"
+grep -q "default model for Ni-Ni: $T/models/Ni-Ni.csronet" "$T/d.err" || die "default model not named"
+$B/csro-classify -q -m "$T/models/Ni-Ni.csronet" "$T/in.zsdm" -o "$T/d2.prob"
+cmp "$T/d.prob" "$T/d2.prob" || die "default model: not the same as -m"
 expect_fail 2 $B/csro-classify -m "$T/m.csronet" "$T/in.zsdm" --format csv
 expect_fail 2 $B/csro-classify -m "$T/m.csronet" "$T/in.zsdm" --batch 0
 expect_fail 2 $B/csro-classify -m "$T/m.csronet" "$T/in.zsdm" --tsv-state raw

@@ -36,7 +36,7 @@ PUB=${CSRO_MLAPT_DIR:-}
 $REF mkmodel --seed 1 -o "$T/s1.h5"
 $REF mkmodel --seed 2 -o "$T/s2.h5"
 $B/csro-net-import "$T/s1.h5" "$T/s2.h5" -o "$T/small.csronet" --classes A,B,C \
-    --crop -0.3075,0.2925 --quiet
+    --crop -0.3075,0.2925 --quiet --pair Ni-Ni
 $PYTHON -c "import numpy as np; np.savetxt('$T/x.tsv', np.random.default_rng(3).random((300, 40)), delimiter='\t')"
 $B/csro-classify -m "$T/small.csronet" --tsv "$T/x.tsv" --format tsv -o "$T/c.tsv" --quiet
 $REF predict "$T/s1.h5" "$T/s2.h5" --tsv "$T/x.tsv" -o "$T/r.tsv"
@@ -47,16 +47,16 @@ awk 'NR > 1 && $6 > 1e-3 { n++ } END { exit !(n > 10) }' "$T/c.tsv" || die "std 
 
 # datasets found through the weight_names attribute (another scope name)
 $REF mkmodel --seed 3 --nested -o "$T/s3.h5"
-$B/csro-net-import "$T/s3.h5" -o "$T/nested.csronet" --classes A,B,C --crop=-0.3075,0.2925 --quiet
+$B/csro-net-import "$T/s3.h5" -o "$T/nested.csronet" --classes A,B,C --crop=-0.3075,0.2925 --quiet --pair Ni-Ni
 $B/csro-classify -m "$T/nested.csronet" --tsv "$T/x.tsv" --format tsv -o "$T/c3.tsv" --quiet
 $REF predict "$T/s3.h5" --tsv "$T/x.tsv" -o "$T/r3.tsv"
 $REF compare "$T/c3.tsv" "$T/r3.tsv" --tol 1e-5
 
 # input shape given as batch_shape instead of batch_input_shape
 $REF edit "$T/s1.h5" --replace '"batch_input_shape"' '"batch_shape"' -o "$T/bs.h5"
-$B/csro-net-import "$T/bs.h5" -o "$T/bs.csronet" --classes A,B,C --crop=-0.3075,0.2925 --quiet
+$B/csro-net-import "$T/bs.h5" -o "$T/bs.csronet" --classes A,B,C --crop=-0.3075,0.2925 --quiet --pair Ni-Ni
 $REF edit "$T/s1.h5" --replace '"batch_input_shape"' '"other_shape"' -o "$T/noshape.h5"
-expect_fail 1 $B/csro-net-import "$T/noshape.h5" -o "$T/bad.csronet" --crop=-0.3075,0.2925
+expect_fail 1 $B/csro-net-import "$T/noshape.h5" -o "$T/bad.csronet" --crop=-0.3075,0.2925 --pair Ni-Ni
 grep -q "batch_input_shape" "$T/err.txt" || die "missing input shape not reported"
 
 # 2. The published architecture (93 inputs, Conv1D 16x10, Dense 256) with
@@ -111,36 +111,36 @@ fi
 
 # 3. Bad input: unsupported architecture / options, each naming the layer.
 $REF edit "$T/s1.h5" --replace '"MaxPooling1D"' '"AveragePooling1D"' -o "$T/bad1.h5"
-expect_fail 1 $B/csro-net-import "$T/bad1.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925
+expect_fail 1 $B/csro-net-import "$T/bad1.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925 --pair Ni-Ni
 grep -q "max_pooling1d_1" "$T/err.txt" && grep -q AveragePooling1D "$T/err.txt" || die "layer not named"
 $REF edit "$T/s1.h5" --replace '"strides": [1], "padding": "same"' '"strides": [2], "padding": "same"' -o "$T/bad2.h5"
-expect_fail 1 $B/csro-net-import "$T/bad2.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925
+expect_fail 1 $B/csro-net-import "$T/bad2.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925 --pair Ni-Ni
 grep -q "conv1d_1.*strides" "$T/err.txt" || die "strides not reported"
 $REF edit "$T/s1.h5" --replace '"padding": "same"' '"padding": "causal"' -o "$T/bad3.h5"
-expect_fail 1 $B/csro-net-import "$T/bad3.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925
+expect_fail 1 $B/csro-net-import "$T/bad3.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925 --pair Ni-Ni
 grep -q "causal" "$T/err.txt" || die "padding not reported"
 $REF edit "$T/s1.h5" --replace '"activation": "relu"}' '"activation": "tanh"}' -o "$T/bad4.h5"
-expect_fail 1 $B/csro-net-import "$T/bad4.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925
+expect_fail 1 $B/csro-net-import "$T/bad4.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925 --pair Ni-Ni
 grep -q "activation_1.*tanh" "$T/err.txt" || die "activation not reported"
 # weights that do not fit the declared architecture (8 filters declared, 4 stored)
 $REF edit "$T/s1.h5" --replace '"filters": 4' '"filters": 8' -o "$T/bad5.h5"
-expect_fail 1 $B/csro-net-import "$T/bad5.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925
+expect_fail 1 $B/csro-net-import "$T/bad5.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925 --pair Ni-Ni
 grep -q "conv1d_1.*kernel:0.*shape" "$T/err.txt" || die "shape mismatch not reported"
 # the published architecture edited the same way
 $REF edit "$BASE" --replace '"Flatten"' '"GlobalAveragePooling1D"' -o "$T/bad6.h5"
-expect_fail 1 $B/csro-net-import "$T/bad6.h5" -o "$T/bad.csronet"
+expect_fail 1 $B/csro-net-import "$T/bad6.h5" -o "$T/bad.csronet" --pair Ni-Ni
 grep -q "GlobalAveragePooling1D" "$T/err.txt" || die "layer type not reported"
 # model input (40) does not fit the default contract (93 bins)
-expect_fail 1 $B/csro-net-import "$T/s1.h5" -o "$T/bad.csronet"
+expect_fail 1 $B/csro-net-import "$T/s1.h5" -o "$T/bad.csronet" --pair Ni-Ni
 grep -q "93 bins" "$T/err.txt" || die "bin mismatch not reported"
 # not HDF5 / no model_config / not JSON
 printf 'hello\n' > "$T/not.h5"
-expect_fail 1 $B/csro-net-import "$T/not.h5" -o "$T/bad.csronet"
+expect_fail 1 $B/csro-net-import "$T/not.h5" -o "$T/bad.csronet" --pair Ni-Ni
 $PYTHON -c "import h5py; h5py.File('$T/empty.h5', 'w').attrs['x'] = 1"
-expect_fail 1 $B/csro-net-import "$T/empty.h5" -o "$T/bad.csronet"
+expect_fail 1 $B/csro-net-import "$T/empty.h5" -o "$T/bad.csronet" --pair Ni-Ni
 grep -q "model_config" "$T/err.txt" || die "missing model_config not reported"
 $REF edit "$T/s1.h5" --replace '{"class_name": "Sequential"' '{"class_name": Sequential' -o "$T/bad7.h5"
-expect_fail 1 $B/csro-net-import "$T/bad7.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925
+expect_fail 1 $B/csro-net-import "$T/bad7.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925 --pair Ni-Ni
 grep -q "JSON" "$T/err.txt" || die "bad JSON not reported"
 [ ! -e "$T/bad.csronet" ] || die "partial output left behind"
 # usage errors
@@ -148,5 +148,9 @@ expect_fail 2 $B/csro-net-import "$T/s1.h5"
 expect_fail 2 $B/csro-net-import "$T/s1.h5" -o "$T/x.csronet" --preprocess smooth
 expect_fail 2 $B/csro-net-import "$T/s1.h5" -o "$T/x.csronet" --crop -0.3075,0.2925 --classes A,B
 expect_fail 2 $B/csro-net-import "$T/s1.h5" -o "$T/x.csronet" --pair CoCo
+# no pair: refused before anything is written
+expect_fail 2 $B/csro-net-import "$T/s1.h5" -o "$T/x.csronet" --crop -0.3075,0.2925
+grep -q "no species pair (--pair A-B" "$T/err.txt" || die "missing --pair not explained"
+[ ! -e "$T/x.csronet" ] || die "model written without a pair"
 $B/csro-net-import --help | grep -q Usage
 echo "t_net_import: ok"

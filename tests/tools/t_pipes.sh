@@ -77,9 +77,9 @@ else skip "csro-simulate not built"; fi
 
 if have csro-net-import && [ -n "${PYTHON:-}" ] && $PYTHON -c 'import h5py' 2>/dev/null; then
     $PYTHON "$CSRO_SRCDIR/tests/keras_ref.py" mkmodel --seed 1 -o "$T/k.h5"
-    on_tty $B/csro-net-import --quiet "$T/k.h5" --classes A,B,C --crop=-0.3075,0.2925 -o -
-    $B/csro-net-import --quiet "$T/k.h5" --classes A,B,C --crop=-0.3075,0.2925 -o "$T/k_file.csronet"
-    $B/csro-net-import --quiet "$T/k.h5" --classes A,B,C --crop=-0.3075,0.2925 -o - > "$T/k_pipe.csronet"
+    on_tty $B/csro-net-import --quiet "$T/k.h5" --classes A,B,C --pair Co-Co --crop=-0.3075,0.2925 -o -
+    $B/csro-net-import --quiet "$T/k.h5" --classes A,B,C --pair Co-Co --crop=-0.3075,0.2925 -o "$T/k_file.csronet"
+    $B/csro-net-import --quiet "$T/k.h5" --classes A,B,C --pair Co-Co --crop=-0.3075,0.2925 -o - > "$T/k_pipe.csronet"
     cmp "$T/k_file.csronet" "$T/k_pipe.csronet" || die "csro-net-import: stdout and file differ"
 else skip "csro-net-import (HDF5) or h5py missing"; fi
 
@@ -111,7 +111,8 @@ if have apt-voxelize && [ -e "$T/s.csv" ]; then
     on_tty $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co "$T/s.pos"
     $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co --counts "$T/s.csv" -o "$T/vf.zsdm"
     $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co --counts - -o - < "$T/s.csv" > "$T/vp.zsdm"
-    $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co "$T/s.pos" -o "$T/vm.zsdm"
+    $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co --preprocess minmax "$T/s.pos" -o "$T/vm.zsdm"
+    $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co "$T/s.pos" -o "$T/vd.zsdm"
     py - "$T" <<'PY'
 import sys
 sys.path.insert(0, "python")
@@ -130,6 +131,9 @@ mine = csro.voxelize(csro.Recon.load(T + "/s.pos"), csro.Ranges.load(T + "/s.rrn
                      preprocess="minmax")
 assert mm.meta.preprocess == mine.meta.preprocess == csro.MINMAX
 assert np.array_equal(mm.profiles, mine.profiles) and np.array_equal(mm.flags & 1, mine.flags & 1)
+# one default for both: raw counts (the classify stage preprocesses for its model)
+vd = csro.read_zsdm(T + "/vd.zsdm")
+assert vd.meta.preprocess == csro.RAW and np.array_equal(vd.profiles, f.profiles)
 print("apt-voxelize == csro.voxelize:", f.profiles.shape, int(f.profiles.sum()), "pair counts")
 PY
     $B/apt-voxelize --quiet --input-format pos -r "$T/s.rrng" -p Co-Co - -o "$T/x.zsdm" < "$T/s.pos"
