@@ -18,6 +18,18 @@
 static double wv(size_t j, size_t c) { return sin(0.37 * (double)j + 1.3 * (double)c) * 0.8; }
 static double bv(size_t c) { return c ? -0.4 : 0.25; }
 
+/* Metadata with the default 93 bins, a pair (a NULL: none) and a state. */
+static csro_zsdm_meta *sdm_meta(int kind, int state, const char *pa, const char *pb)
+{
+    csro_zsdm_meta *m = csro_zsdm_meta_new(kind);
+    csro_sdm_opts *so = csro_sdm_opts_new();
+    ck_assert_int_eq(csro_zsdm_meta_set_sdm(m, so), 0);
+    csro_sdm_opts_free(so);
+    if (pa) ck_assert_int_eq(csro_zsdm_meta_set_pair(m, pa, pb), 0);
+    ck_assert_int_eq(csro_zsdm_meta_set_preprocess(m, state), 0);
+    return m;
+}
+
 static csro_ensemble *mk_model(const char *pa, const char *pb, int state, const char *measured)
 {
     csro_net *n;
@@ -38,12 +50,7 @@ static csro_ensemble *mk_model(const char *pa, const char *pb, int state, const 
     csro_net_free(n);
     ck_assert_int_eq(csro_ensemble_set_class(e, 0, "FCC"), 0);
     ck_assert_int_eq(csro_ensemble_set_class(e, 1, "CSRO"), 0);
-    csro_zsdm_meta *ct = csro_zsdm_meta_new(CSRO_ZSDM_BANK);
-    csro_sdm_opts *so = csro_sdm_opts_new();
-    ck_assert_int_eq(csro_zsdm_meta_set_sdm(ct, so), 0);
-    csro_sdm_opts_free(so);
-    if (pa) ck_assert_int_eq(csro_zsdm_meta_set_pair(ct, pa, pb), 0);
-    ck_assert_int_eq(csro_zsdm_meta_set_preprocess(ct, state), 0);
+    csro_zsdm_meta *ct = sdm_meta(CSRO_ZSDM_BANK, state, pa, pb);
     if (measured) ck_assert_int_eq(csro_zsdm_meta_set_text(ct, "measured_preprocess", measured), 0);
     ck_assert_int_eq(csro_ensemble_set_contract(e, ct), 0);
     csro_zsdm_meta_free(ct);
@@ -55,12 +62,7 @@ static csro_ensemble *mk_model(const char *pa, const char *pb, int state, const 
 
 static csro_zsdm_meta *mk_input(int kind, int state, const char *pa)
 {
-    csro_zsdm_meta *m = csro_zsdm_meta_new(kind);
-    csro_sdm_opts *so = csro_sdm_opts_new();
-    ck_assert_int_eq(csro_zsdm_meta_set_sdm(m, so), 0);
-    csro_sdm_opts_free(so);
-    if (pa) ck_assert_int_eq(csro_zsdm_meta_set_pair(m, pa, pa), 0);
-    ck_assert_int_eq(csro_zsdm_meta_set_preprocess(m, state), 0);
+    csro_zsdm_meta *m = sdm_meta(kind, state, pa, pa);
     if (kind == CSRO_ZSDM_VOXELS) {
         double lo[3] = { 0, 0, 0 }, hi[3] = { 6, 6, 6 };
         csro_grid *g;

@@ -334,9 +334,6 @@ _c_stream = fn("csro_classify_stream", c_int, c_void_p, c_void_p, c_void_p, PROG
 _c_nrows = fn("csro_classify_nrows", c_uint64, c_void_p)
 _c_nnodata = fn("csro_classify_nnodata", c_uint64, c_void_p)
 _c_default = fn("csro_classify_default_model", c_int, c_char_p, c_size_t, c_char_p, c_char_p, c_char_p)
-_pw_open = fn("csro_prob_writer_open", c_int, c_void_pp, c_char_p, c_void_p)
-_pw_close = fn("csro_prob_writer_close", c_int, c_void_p)
-_pw_abort = fn("csro_prob_writer_abort", None, c_void_p)
 
 
 class ClassifyOpts(Handle):
@@ -401,7 +398,7 @@ def classify(ensemble, data, threads=0, preprocess=None, batch=4096, model_name=
 def classify_file(ensemble, src, dst, threads=0, preprocess=None, batch=4096, model_name=None, progress=None):
     """Stream the .zsdm file src through the classify stage into the .prob
     file dst (csro_classify_stream, bounded memory); returns the note."""
-    from .zsdm import ZsdmReader
+    from .zsdm import ZsdmReader, _pw_open, _pw_close, _pw_abort
     with ZsdmReader(src) as r:
         c = Classifier(ensemble, r.meta, threads=threads, preprocess=preprocess, batch=batch,
                        model_name=model_name or getattr(ensemble, "name", None))

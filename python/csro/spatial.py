@@ -181,8 +181,9 @@ def voxelize(recon, ranges, pair=("Ni", "Ni"), voxel=1.0, stride=0.5, shape=SPHE
     over roi ((lo, hi); default the reconstruction's bounding box) for the
     species pair (names or specs of csro_ranges_species_weights).
     Returns a csro.zsdm.Zsdm (VOXELS kind) holding the grid, bins, pair
-    and the profiles: raw pair counts by default (apt-voxelize --counts),
-    or preprocess="minmax" (apt-voxelize's default) / "experimental".
+    and the profiles: raw pair counts by default, as apt-voxelize (the
+    classify stage preprocesses them for its model, csro/classify.h), or
+    preprocess="minmax" / "experimental".
     No-data voxels are flagged ROW_NODATA."""
     from .zsdm import Meta, Zsdm, VOXELS, ROW_NODATA, RAW, _STATES
     opts = opts or SdmOpts()

@@ -124,3 +124,44 @@ def test_train_and_classify(tmp_path, rng):
     with pytest.raises(csro.CsroError) as e:
         csro.classify(ens, other)
     assert e.value.code == csro._lib.EMISMATCH and "Co" in str(e.value)
+
+
+@requires("csro_classify_new", "csro_classify_rows", "csro_classify_default_model")
+def test_classify_stage_rules(tmp_path, rng):
+    """csro.classify is the library's classify stage: the measured-data rule
+    (a min-max model marked measured_preprocess=experimental gets voxel
+    profiles preprocessed experimentally), min-max on request, the note,
+    the .prob metadata, the default-model hook."""
+    x, y = separable_bank(rng, 60)
+    meta = csro.Meta(csro.BANK, sdm=csro.SdmOpts(), pair=("Ni", "Ni"), classes=["a", "b"])
+    bank = csro.Zsdm(meta, x, np.arange(len(y), dtype=np.uint64), y, np.zeros(len(y), np.uint32),
+                     np.zeros((len(y), 0), np.float32))
+    ens, _ = csro.train_bank(bank, epochs=1, folds=2, seed=1)
+    ct = ens.contract
+    ct.set_text("measured_preprocess", "experimental")
+    ens.contract = ct
+    ens.set_text("map.threshold", "1.5")
+    g = csro.Grid((0, 0, 0), (2.5, 2.5, 3.5), 1.0, 0.5)
+    vx, _ = separable_bank(rng, len(g))
+    vmeta = csro.Meta(csro.VOXELS, sdm=csro.SdmOpts(), pair=("Ni", "Ni"), grid=g)
+    vox = csro.Zsdm(vmeta, vx, np.arange(len(g), dtype=np.uint64), np.full(len(g), -1, np.int32),
+                    np.zeros(len(g), np.uint32), np.zeros((len(g), 0), np.float32))
+    c = csro.Classifier(ens, vmeta)
+    assert "experimental preprocessing applied to raw profiles" in c.note
+    p = csro.classify(ens, vox)
+    assert p.meta.preprocess == csro.EXPERIMENTAL and p.meta.texts["classify_preprocess_rule"] == "measured"
+    assert p.meta.texts["map.threshold"] == "1.5"
+    pre, fl = csro.preprocess.rows(vx, "experimental")
+    ok = (fl & csro.ROW_NODATA) == 0
+    ref = np.stack([ens.member(i).forward(pre) for i in range(len(ens))]).mean(0)
+    assert np.allclose(p.mean[ok], ref[ok], atol=1e-5) and (p.flags == fl).all()
+    q = csro.classify(ens, vox, preprocess="minmax")
+    assert q.meta.preprocess == csro.MINMAX and q.meta.texts["classify_preprocess_rule"] == "request"
+    with pytest.raises(csro.CsroError) as e:
+        csro.classify(ens, vox, preprocess="raw")
+    assert e.value.code == csro._lib.EMISMATCH
+    (tmp_path / "Ni-Ni.csronet").write_bytes(b"x")
+    assert csro.default_model(("Ni", "Ni"), tmp_path) == str(tmp_path / "Ni-Ni.csronet")
+    with pytest.raises(csro.CsroError) as e:
+        csro.default_model(("Co", "Co"), tmp_path)
+    assert e.value.code == csro._lib.ENOTFOUND and "Co-Co" in str(e.value)

@@ -56,14 +56,22 @@ $B/csro-stats --table "$T/fit.tsv" --fit y --against x > "$T/fit.out" 2> "$T/fit
 grep -qP '^slope_err\tnan\t2 points: no error estimate$' "$T/fit.out" || die "fit: nan without reason"
 
 # ---- 3. Python wrapper == tool, byte for byte ----
+lib="$CSRO_BUILD/libcsro.so.1"
+if [ -n "${MAKELEVEL:-}" ] || [ ! -e "$lib" ]; then make -s -C "$CSRO_SRCDIR" lib >/dev/null; fi
+# a sanitizer build is dlopen()ed by Python only with the ASan runtime preloaded
+if ldd "$lib" 2>/dev/null | grep -q libasan; then
+    PRE="$(cc -print-file-name=libasan.so)"
+else
+    PRE=""
+fi
 if [ -x "$B/csro-simulate" ] && [ -x "$B/csro-train" ]; then
     $B/csro-simulate --quiet --class FCC:random --class CSRO:L12:Co --pair Ni-Ni --random 40 --seed 3 -o "$T/bank.zsdm"
     $B/csro-train --quiet --epochs 1 --folds 2 "$T/bank.zsdm" -o "$T/m.csronet"
     $B/apt-voxelize --quiet -r "$R" -p Ni-Ni "$P" -o "$T/v.zsdm"
     $B/csro-classify -q -m "$T/m.csronet" "$T/v.zsdm" -o "$T/tool.prob"
     $B/csro-classify -q -m "$T/m.csronet" "$T/v.zsdm" --preprocess experimental --batch 100 -o "$T/tool_x.prob"
-    PYTHONPATH="$CSRO_SRCDIR/python" CSRO_LIBRARY="$CSRO_BUILD/libcsro.so.1" PYTHONDONTWRITEBYTECODE=1 \
-        $PYTHON - "$T" <<'PY'
+    PYTHONPATH="$CSRO_SRCDIR/python" CSRO_LIBRARY="$lib" PYTHONDONTWRITEBYTECODE=1 LD_PRELOAD="$PRE" \
+        ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" $PYTHON - "$T" <<'PY'
 import sys
 import csro
 T = sys.argv[1]
