@@ -216,6 +216,18 @@ START_TEST(measured_data_rule)
     e = mk_model("Ni", "Ni", M, "minmax");
     ck_assert_int_eq(planned(e, V, R, A, NULL), M);
     csro_ensemble_free(e);
+    /* a model imported from the reference (source=keras-hdf5) asks for it
+     * without the key; the key minmax opts out */
+    e = mk_model("Ni", "Ni", M, NULL);
+    ck_assert_int_eq(csro_ensemble_set_text(e, "source", "keras-hdf5"), 0);
+    ck_assert_int_eq(planned(e, V, R, A, &meas), X);
+    ck_assert(meas);
+    ck_assert_int_eq(planned(e, K, R, A, NULL), M);
+    csro_ensemble_free(e);
+    e = mk_model("Ni", "Ni", M, "minmax");
+    ck_assert_int_eq(csro_ensemble_set_text(e, "source", "keras-hdf5"), 0);
+    ck_assert_int_eq(planned(e, V, R, A, NULL), M);
+    csro_ensemble_free(e);
     /* a raw model takes raw only */
     e = mk_model("Ni", "Ni", R, "experimental");
     ck_assert_int_eq(planned(e, V, R, A, NULL), R);

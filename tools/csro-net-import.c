@@ -333,9 +333,9 @@ _Noreturn static void usage(void)
            "  -p, --pair A-B        species pair of the input contract (required: a model\n"
            "                        never classifies another pair)\n"
            "      --preprocess S    preprocessing the model expects: minmax (default),\n"
-           "                        experimental or raw; a min-max model is marked to get\n"
-           "                        experimental preprocessing on measured profiles\n"
-           "                        (measured_preprocess=experimental, csro-classify(1))\n"
+           "                        experimental or raw (imported min-max models get\n"
+           "                        experimental preprocessing of measured profiles by\n"
+           "                        default in csro-classify, as the reference does)\n"
            "      --radius R        z-SDM radius of the contract in nm (default 1.5)\n"
            "      --bin-width W     bin width in nm (default 0.015)\n"
            "      --crop LO,HI      kept bin left edges in nm (default -0.7,0.7)\n"
@@ -403,11 +403,6 @@ int main(int argc, char **argv)
     if (!m) tool_die(TOOL_EDATA, "out of memory");
     if ((rc = csro_zsdm_meta_set_sdm(m, so)) || (rc = csro_zsdm_meta_set_preprocess(m, state)) ||
         (rc = csro_zsdm_meta_set_pair(m, pa, pb)))
-        tool_fail(rc);
-    /* The reference classifies measured profiles after its experimental
-     * preprocessing with these min-max networks: the measured-data rule of
-     * the classify stage (csro/classify.h). */
-    if (state == CSRO_PRE_MINMAX && (rc = csro_zsdm_meta_set_text(m, "measured_preprocess", "experimental")))
         tool_fail(rc);
 
     csro_ensemble *e = NULL;

@@ -12,10 +12,10 @@
  *    profiles of a voxel file (kind CSRO_ZSDM_VOXELS, i.e. computed from a
  *    reconstruction by apt-voxelize or csro.voxelize) that are raw counts or
  *    min-max normalised are "measured". A model "asks for experimental
- *    preprocessing of measured data" when its contract holds the text
- *    measured_preprocess=experimental (csro-net-import writes it) or, for
- *    models imported before that key existed, when its text source is
- *    keras-hdf5 (imported from the reference). With such a model and
+ *    preprocessing of measured data" when it was imported from the
+ *    reference (csro-net-import: text source=keras-hdf5) or its contract
+ *    holds the text measured_preprocess=experimental; a contract text
+ *    measured_preprocess=minmax (or raw) opts out. With such a model and
  *    measured profiles, the default is experimental preprocessing
  *    (Savitzky-Golay + Moody + normalisation, as the reference does);
  *    min-max or raw only on request (csro_classify_opts_set_preprocess).

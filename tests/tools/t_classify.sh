@@ -124,8 +124,8 @@ EOF
     grep -q "raw" "$T/err.txt" || die "state mismatch not explained"
 fi
 
-# 5b. The measured-data rule: the imported model (min-max contract marked
-#     measured_preprocess=experimental) gets experimental preprocessing of
+# 5b. The measured-data rule: the imported model (min-max contract, text
+#     source=keras-hdf5) gets experimental preprocessing of
 #     voxel profiles by default, raw or min-max alike, and says so; min-max
 #     only on request; a labelled bank (not measured) is classified in the
 #     model's state.
