@@ -85,6 +85,20 @@ p = csro.classify(e, v, preprocess="experimental", batch=100)
 csro.write_prob(T + "/py_x.prob", p.meta, p.index, p.mean, p.std, p.flags)
 PY
     cmp "$T/tool.prob" "$T/py.prob" || die "csro.classify and csro-classify differ"
+    # a model whose contract names no pair (made in Python) refuses paired profiles
+    PYTHONPATH="$CSRO_SRCDIR/python" CSRO_LIBRARY="$lib" PYTHONDONTWRITEBYTECODE=1 LD_PRELOAD="$PRE" \
+        ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" $PYTHON - "$T" <<'PY'
+import sys
+import csro
+T = sys.argv[1]
+e = csro.Ensemble.load(T + "/m.csronet")
+c = e.contract
+e.contract = csro.Meta(c.kind, sdm=c.sdm_opts(), preprocess=c.preprocess)
+e.save(T + "/nopair.csronet")
+PY
+    expect_fail 1 $B/csro-classify -m "$T/nopair.csronet" "$T/v.zsdm" -o "$T/bad.prob"
+    grep -q "v.zsdm: model nopair.csronet names no species pair, so it cannot check that these Ni-Ni profiles" \
+        "$T/err.txt" || die "pair-less model not refused"
     cmp "$T/tool.prob" "$T/pyfile.prob" || die "csro.classify_file and csro-classify differ"
     cmp "$T/tool_x.prob" "$T/py_x.prob" || die "csro.classify(preprocess=experimental) and the tool differ"
 else
