@@ -9,6 +9,8 @@ libdir     ?= $(prefix)/lib
 includedir ?= $(prefix)/include
 mandir     ?= $(prefix)/share/man
 pkgconfigdir ?= $(libdir)/pkgconfig
+# The Python package (python/): on Debian's sys.path for /usr and /usr/local
+pythondir  ?= $(prefix)/lib/python3/dist-packages
 DESTDIR    ?=
 
 CC         ?= cc
@@ -62,6 +64,8 @@ MAN3     := $(wildcard man/man3/*.3)
 MAN5     := $(wildcard man/man5/*.5)
 MAN7     := $(wildcard man/man7/*.7)
 
+# csro.pc is regenerated on every install: it holds the prefix of that install
+.PHONY: install-python csro.pc
 .PHONY: all lib tools tests check check-layers check-unit check-tools check-abi check-asan \
         check-valgrind check-install demo bench install uninstall dist clean distclean
 
@@ -165,6 +169,21 @@ install: all
 	$(if $(MAN3),sh scripts/man-links.sh install $(DESTDIR)$(mandir)/man3 $(MAN3))
 	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(mandir)/man5)
 	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(mandir)/man7)
+	@$(MAKE) --no-print-directory install-python
+
+# The pure-Python package, built from a copy (the source tree stays clean)
+# with Debian's setuptools and pip, offline; it records $(libdir) so that it
+# loads this prefix's libcsro (python/setup.py).
+install-python:
+	@if [ -z "$(PYTHON)" ] || ! $(PYTHON) -m pip --version >/dev/null 2>&1; then \
+	  echo "install: Python package not installed (needs python3-pip, python3-setuptools, python3-numpy)"; \
+	else \
+	  rm -rf $(BUILD)/python && mkdir -p $(BUILD)/python && cp -r python/csro python/pyproject.toml \
+	    python/setup.py python/README.md $(BUILD)/python/ && \
+	  CSRO_INSTALL_LIBDIR=$(libdir) $(PYTHON) -m pip install -q --no-build-isolation --no-index --no-deps \
+	    --no-compile --upgrade --root-user-action=ignore --disable-pip-version-check --target $(DESTDIR)$(pythondir) $(BUILD)/python && \
+	  echo "install: Python package csro in $(DESTDIR)$(pythondir) (add it to PYTHONPATH unless it is on sys.path)"; \
+	fi
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(bindir)/,$(notdir $(TOOLS)))
@@ -176,6 +195,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man3/,$(notdir $(MAN3)))
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man5/,$(notdir $(MAN5)))
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man7/,$(notdir $(MAN7)))
+	rm -rf $(DESTDIR)$(pythondir)/csro $(DESTDIR)$(pythondir)/csro-*.dist-info
 
 dist:
 	rm -rf libcsro-$(VERSION) libcsro-$(VERSION).tar.gz
