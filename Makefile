@@ -35,6 +35,13 @@ CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 HAVE_HDF5 ?= $(shell $(PKG_CONFIG) --exists hdf5 jansson 2>/dev/null && echo 1 || echo 0)
 HDF5_CFLAGS := $(shell $(PKG_CONFIG) --cflags hdf5 jansson 2>/dev/null)
 HDF5_LIBS   := $(shell $(PKG_CONFIG) --libs hdf5 jansson 2>/dev/null)
+# HDF5/NeXus result files of the tools (tools/nexus.c); the library never
+# links libhdf5. Without it the tools build and refuse .h5/.nxs outputs.
+HAVE_LIBHDF5 ?= $(shell $(PKG_CONFIG) --exists hdf5 2>/dev/null && echo 1 || echo 0)
+ifeq ($(HAVE_LIBHDF5),1)
+NX_CFLAGS := -DCSRO_HAVE_HDF5 $(shell $(PKG_CONFIG) --cflags hdf5 2>/dev/null)
+NX_LIBS   := $(shell $(PKG_CONFIG) --libs hdf5 2>/dev/null)
+endif
 
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -49,7 +56,8 @@ ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 LIB_DIRS := base io spatial formats net maps sim
 LIB_SRC  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard lib/$(d)/*.c)))
 LIB_OBJ  := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
-TOOL_SRC := $(filter-out tools/common.c,$(sort $(wildcard tools/*.c)))
+TOOL_LIBSRC := tools/common.c tools/provenance.c tools/nexus.c
+TOOL_SRC := $(filter-out $(TOOL_LIBSRC),$(sort $(wildcard tools/*.c)))
 ifneq ($(HAVE_HDF5),1)
 TOOL_SRC := $(filter-out tools/csro-net-import.c,$(TOOL_SRC))
 endif
@@ -90,17 +98,18 @@ $(STLIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJ)
 
-$(BUILD)/tools/common.o: tools/common.c tools/common.h $(wildcard include/*.h include/csro/*.h)
+TOOL_OBJ := $(TOOL_LIBSRC:tools/%.c=$(BUILD)/tools/%.o)
+$(BUILD)/tools/%.o: tools/%.c $(wildcard tools/*.h) $(wildcard include/*.h include/csro/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(if $(filter nexus,$*),$(NX_CFLAGS)) -c $< -o $@
 
-$(BUILD)/bin/csro-net-import: tools/csro-net-import.c $(BUILD)/tools/common.o $(STLIB)
+$(BUILD)/bin/csro-net-import: tools/csro-net-import.c $(TOOL_OBJ) $(STLIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(HDF5_CFLAGS) -o $@ $< $(BUILD)/tools/common.o $(STLIB) $(ALL_LDFLAGS) $(HDF5_LIBS) $(DEP_LIBS)
+	$(CC) $(ALL_CFLAGS) $(HDF5_CFLAGS) -o $@ $< $(TOOL_OBJ) $(STLIB) $(ALL_LDFLAGS) $(HDF5_LIBS) $(NX_LIBS) $(DEP_LIBS)
 
-$(BUILD)/bin/%: tools/%.c $(BUILD)/tools/common.o $(STLIB) tools/common.h
+$(BUILD)/bin/%: tools/%.c $(TOOL_OBJ) $(STLIB) $(wildcard tools/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/tools/common.o $(STLIB) $(ALL_LDFLAGS) $(DEP_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOOL_OBJ) $(STLIB) $(ALL_LDFLAGS) $(NX_LIBS) $(DEP_LIBS)
 
 $(TEST_UTIL): tests/testutil.c tests/testutil.h
 	@mkdir -p $(@D)
