@@ -100,24 +100,27 @@ void prov_free(tool_prov *p)
     free(p);
 }
 
+static void vadd(tool_prov *p, const char *section, const char *key, const char *fmt, va_list ap)
+{
+    char *v = vfmt(fmt, ap);
+    add(p, section, key, v);
+    free(v);
+}
+
 void prov_param(tool_prov *p, const char *key, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *v = vfmt(fmt, ap);
+    vadd(p, "parameters", key, fmt, ap);
     va_end(ap);
-    add(p, "parameters", key, v);
-    free(v);
 }
 
 void prov_model(tool_prov *p, const char *key, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *v = vfmt(fmt, ap);
+    vadd(p, "model", key, fmt, ap);
     va_end(ap);
-    add(p, "model", key, v);
-    free(v);
 }
 
 void prov_input(tool_prov *p, const char *role, const char *path)
