@@ -72,8 +72,7 @@ MAN3     := $(wildcard man/man3/*.3)
 MAN5     := $(wildcard man/man5/*.5)
 MAN7     := $(wildcard man/man7/*.7)
 
-# csro.pc is regenerated on every install: it holds the prefix of that install
-.PHONY: install-python csro.pc
+.PHONY: install-python
 .PHONY: all lib tools tests check check-layers check-unit check-tools check-abi check-asan \
         check-valgrind check-install demo bench install uninstall dist clean distclean
 
