@@ -9,6 +9,8 @@ libdir     ?= $(prefix)/lib
 includedir ?= $(prefix)/include
 mandir     ?= $(prefix)/share/man
 pkgconfigdir ?= $(libdir)/pkgconfig
+# The Python package (python/): on Debian's sys.path for /usr and /usr/local
+pythondir  ?= $(prefix)/lib/python3/dist-packages
 DESTDIR    ?=
 
 CC         ?= cc
@@ -33,6 +35,13 @@ CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 HAVE_HDF5 ?= $(shell $(PKG_CONFIG) --exists hdf5 jansson 2>/dev/null && echo 1 || echo 0)
 HDF5_CFLAGS := $(shell $(PKG_CONFIG) --cflags hdf5 jansson 2>/dev/null)
 HDF5_LIBS   := $(shell $(PKG_CONFIG) --libs hdf5 jansson 2>/dev/null)
+# HDF5/NeXus result files of the tools (tools/nexus.c); the library never
+# links libhdf5. Without it the tools build and refuse .h5/.nxs outputs.
+HAVE_LIBHDF5 ?= $(shell $(PKG_CONFIG) --exists hdf5 2>/dev/null && echo 1 || echo 0)
+ifeq ($(HAVE_LIBHDF5),1)
+NX_CFLAGS := -DCSRO_HAVE_HDF5 $(shell $(PKG_CONFIG) --cflags hdf5 2>/dev/null)
+NX_LIBS   := $(shell $(PKG_CONFIG) --libs hdf5 2>/dev/null)
+endif
 
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -47,7 +56,8 @@ ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 LIB_DIRS := base io spatial formats net maps sim
 LIB_SRC  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard lib/$(d)/*.c)))
 LIB_OBJ  := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
-TOOL_SRC := $(filter-out tools/common.c,$(sort $(wildcard tools/*.c)))
+TOOL_LIBSRC := tools/common.c tools/provenance.c tools/nexus.c
+TOOL_SRC := $(filter-out $(TOOL_LIBSRC),$(sort $(wildcard tools/*.c)))
 ifneq ($(HAVE_HDF5),1)
 TOOL_SRC := $(filter-out tools/csro-net-import.c,$(TOOL_SRC))
 endif
@@ -62,6 +72,7 @@ MAN3     := $(wildcard man/man3/*.3)
 MAN5     := $(wildcard man/man5/*.5)
 MAN7     := $(wildcard man/man7/*.7)
 
+.PHONY: install-python
 .PHONY: all lib tools tests check check-layers check-unit check-tools check-abi check-asan \
         check-valgrind check-install demo bench install uninstall dist clean distclean
 
@@ -86,17 +97,18 @@ $(STLIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJ)
 
-$(BUILD)/tools/common.o: tools/common.c tools/common.h $(wildcard include/*.h include/csro/*.h)
+TOOL_OBJ := $(TOOL_LIBSRC:tools/%.c=$(BUILD)/tools/%.o)
+$(BUILD)/tools/%.o: tools/%.c $(wildcard tools/*.h) $(wildcard include/*.h include/csro/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(if $(filter nexus,$*),$(NX_CFLAGS)) -c $< -o $@
 
-$(BUILD)/bin/csro-net-import: tools/csro-net-import.c $(BUILD)/tools/common.o $(STLIB)
+$(BUILD)/bin/csro-net-import: tools/csro-net-import.c $(TOOL_OBJ) $(STLIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(HDF5_CFLAGS) -o $@ $< $(BUILD)/tools/common.o $(STLIB) $(ALL_LDFLAGS) $(HDF5_LIBS) $(DEP_LIBS)
+	$(CC) $(ALL_CFLAGS) $(HDF5_CFLAGS) -o $@ $< $(TOOL_OBJ) $(STLIB) $(ALL_LDFLAGS) $(HDF5_LIBS) $(NX_LIBS) $(DEP_LIBS)
 
-$(BUILD)/bin/%: tools/%.c $(BUILD)/tools/common.o $(STLIB) tools/common.h
+$(BUILD)/bin/%: tools/%.c $(TOOL_OBJ) $(STLIB) $(wildcard tools/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/tools/common.o $(STLIB) $(ALL_LDFLAGS) $(DEP_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOOL_OBJ) $(STLIB) $(ALL_LDFLAGS) $(NX_LIBS) $(DEP_LIBS)
 
 $(TEST_UTIL): tests/testutil.c tests/testutil.h
 	@mkdir -p $(@D)
@@ -165,6 +177,21 @@ install: all
 	$(if $(MAN3),sh scripts/man-links.sh install $(DESTDIR)$(mandir)/man3 $(MAN3))
 	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(mandir)/man5)
 	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(mandir)/man7)
+	@$(MAKE) --no-print-directory install-python
+
+# The pure-Python package, built from a copy (the source tree stays clean)
+# with Debian's setuptools and pip, offline; it records $(libdir) so that it
+# loads this prefix's libcsro (python/setup.py).
+install-python:
+	@if [ -z "$(PYTHON)" ] || ! $(PYTHON) -m pip --version >/dev/null 2>&1; then \
+	  echo "install: Python package not installed (needs python3-pip, python3-setuptools, python3-numpy)"; \
+	else \
+	  rm -rf $(BUILD)/python && mkdir -p $(BUILD)/python && cp -r python/csro python/pyproject.toml \
+	    python/setup.py python/README.md $(BUILD)/python/ && \
+	  CSRO_INSTALL_LIBDIR=$(libdir) $(PYTHON) -m pip install -q --no-build-isolation --no-index --no-deps \
+	    --no-compile --upgrade --root-user-action=ignore --disable-pip-version-check --target $(DESTDIR)$(pythondir) $(BUILD)/python && \
+	  echo "install: Python package csro in $(DESTDIR)$(pythondir) (add it to PYTHONPATH unless it is on sys.path)"; \
+	fi
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(bindir)/,$(notdir $(TOOLS)))
@@ -176,6 +203,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man3/,$(notdir $(MAN3)))
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man5/,$(notdir $(MAN5)))
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man7/,$(notdir $(MAN7)))
+	rm -rf $(DESTDIR)$(pythondir)/csro $(DESTDIR)$(pythondir)/csro-*.dist-info
 
 dist:
 	rm -rf libcsro-$(VERSION) libcsro-$(VERSION).tar.gz

@@ -47,7 +47,7 @@ real=""
 if [ -f "$MLAPT/published_NiNi.csronet" ]; then
     step "6. real CoCrNi ions: published ensemble (Ni-Ni)"
     for set in csro randomized; do
-        $B/apt-voxelize --quiet -r "$D/ranges_cocrni.rrng" -p Ni-Ni --preprocess experimental \
+        $B/apt-voxelize --quiet -r "$MLAPT/ranges_cocrni.rrng" -p Ni-Ni --preprocess experimental \
             "$MLAPT/cocrni_annealed_NiNi_${set}_extract.pos" -o "$O/real_${set}_NiNi.zsdm"
         $B/csro-classify -q -m "$MLAPT/published_NiNi.csronet" "$O/real_${set}_NiNi.zsdm" \
             -o "$O/real_${set}_NiNi.prob"

@@ -48,3 +48,50 @@ grep -qx "prefix=$prefix2" "$stage$prefix2/lib/pkgconfig/csro.pc" &&
     { echo "install: $prefix2/lib/pkgconfig/csro.pc names another prefix:"; cat "$stage$prefix2/lib/pkgconfig/csro.pc"; exit 1; }
 make -s uninstall PREFIX=$prefix2 DESTDIR="$stage" >/dev/null
 echo "install: $n examples built against the installed library and ran"
+
+# Python: `make install` into a real temporary prefix (the package records
+# it), and `pip install --no-build-isolation` of python/ into a fresh venv
+# (finding the library through pkg-config); both run the example flows on
+# the shipped data from outside the source tree.
+if [ -z "${PYTHON:-}" ] || ! $PYTHON -m pip --version >/dev/null 2>&1 || ! $PYTHON -c 'import ensurepip' 2>/dev/null; then
+    echo "install: Python package checks skipped (needs python3-pip and python3-venv)"; exit 0
+fi
+py=$stage/py
+mkdir -p "$py/prefix" "$py/run"
+make -s install PREFIX="$py/prefix" BUILD="${CSRO_BUILD##*/}" > "$py/install.log"
+grep -q "Python package csro in $py/prefix/lib/python3/dist-packages" "$py/install.log" ||
+    { echo "install: make install did not say where the Python package went"; cat "$py/install.log"; exit 1; }
+pkg=$py/prefix/lib/python3/dist-packages
+cp examples/python/mlapt_flow.py examples/python/cocrni_real.py "$py/run/"
+D=$CSRO_SRCDIR/data/mlapt
+cd "$py/run"
+env -u CSRO_LIBRARY PYTHONPATH="$pkg" PYTHONDONTWRITEBYTECODE=1 $PYTHON -c "
+import csro, os
+assert csro.__file__.startswith('$pkg/'), csro.__file__
+assert csro.library_path == '$py/prefix/lib/libcsro.so.1', csro.library_path
+assert os.environ['OPENBLAS_NUM_THREADS'] == '1'
+"
+env -u CSRO_LIBRARY PYTHONPATH="$pkg" PYTHONDONTWRITEBYTECODE=1 $PYTHON mlapt_flow.py \
+    "$CSRO_SRCDIR/tests/data/cocrni_2000.csv" "$D/ranges_cocrni.rrng" "$D/published_NiNi.csronet" \
+    -o "$py/run/map.tif" > "$py/flow.txt"
+grep -q "ions inside" "$py/flow.txt" && test -s "$py/run/map.tif" || { echo "install: mlapt_flow.py failed"; exit 1; }
+# a fresh venv seeing Debian's NumPy; pip builds the package offline
+$PYTHON -m venv --system-site-packages "$py/venv"
+cp -r "$CSRO_SRCDIR/python" "$py/src"
+"$py/venv/bin/python" -m pip install -q --no-build-isolation --no-index --disable-pip-version-check "$py/src" \
+    > "$py/pip.log" 2>&1 || { echo "install: pip install into the venv failed"; cat "$py/pip.log"; exit 1; }
+env -u CSRO_LIBRARY -u PYTHONPATH -u PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_PATH="$py/prefix/lib/pkgconfig" MPLBACKEND=Agg \
+    PYTHONDONTWRITEBYTECODE=1 "$py/venv/bin/python" -c "
+import csro
+assert csro.__file__.startswith('$py/venv/'), csro.__file__
+assert csro.library_path == '$py/prefix/lib/libcsro.so.1', csro.library_path
+"
+env -u CSRO_LIBRARY -u PYTHONPATH -u PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_PATH="$py/prefix/lib/pkgconfig" MPLBACKEND=Agg \
+    PYTHONDONTWRITEBYTECODE=1 "$py/venv/bin/python" cocrni_real.py --data "$D" -o "$py/run/out" --z=-45,-37 \
+    > "$py/real.txt"
+grep -q "CSRO volume fraction: real" "$py/real.txt" && test -s "$py/run/out/csro_map.png" ||
+    { echo "install: cocrni_real.py failed"; cat "$py/real.txt"; exit 1; }
+cd "$CSRO_SRCDIR"
+make -s uninstall PREFIX="$py/prefix" >/dev/null
+[ ! -e "$pkg/csro" ] || { echo "install: uninstall left the Python package"; exit 1; }
+echo "install: Python package from make install and from pip in a venv ran the example flows"

@@ -353,6 +353,12 @@ START_TEST(test_tiff_vtk)
     ck_assert_int_eq(csro_probmap_write_tiff(m, "/nonexistent-dir/x.tif", NULL), CSRO_EIO);
     ck_assert(strstr(csro_last_error(), "/nonexistent-dir/x.tif") != NULL);
     ck_assert_int_eq(csro_probmap_write_vtk(m, "/nonexistent-dir/x.vtk", NULL), CSRO_EIO);
+    /* 1.1: VTI and info (contents checked by python/tests/test_vti.py) */
+    ck_assert_int_eq(csro_probmap_write_vti(m, "/nonexistent-dir/x.vti", NULL), CSRO_EIO);
+    ck_assert_int_eq(csro_probmap_set_info(NULL, "a=1"), CSRO_EINVAL);
+    ck_assert_int_eq(csro_probmap_set_info(m, "a=1\nb=2"), 0);
+    ck_assert_int_eq(csro_probmap_set_info(m, "a=3"), 0); /* replaces, no leak */
+    ck_assert_int_eq(csro_probmap_set_info(m, NULL), 0);
     free(tif); free(raw); free(vtk); free(ql);
     csro_probmap_free(m);
     free(p);

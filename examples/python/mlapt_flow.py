@@ -10,8 +10,11 @@ import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
-import csro  # noqa: E402
+try:
+    import csro
+except ImportError:  # run from a source checkout without installing
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+    import csro
 
 ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 ap.add_argument("recon"), ap.add_argument("ranges"), ap.add_argument("model")
@@ -24,7 +27,7 @@ args = ap.parse_args()
 recon = csro.Recon.load(args.recon)                       # POS, EPOS, APT or CSV
 ranges = csro.Ranges.load(args.ranges)                    # RRNG or RNG
 model = csro.Ensemble.load(args.model)                    # .csronet (csro-train, csro-net-import)
-voxels = csro.voxelize(recon, ranges, pair=tuple(args.pair.split("-")), voxel=1.0, stride=0.5)
+voxels = csro.voxelize(recon, ranges, pair=args.pair, voxel=1.0, stride=0.5)
 prob = csro.classify(model, voxels)                       # ensemble mean and std per voxel
 pmap = csro.ProbMap.from_prob(prob)                       # CSRO class summed on 0.5 nm cells
 pmap.write_tiff(args.output, "%s %s" % (args.pair, model.classes[-1]))

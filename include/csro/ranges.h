@@ -1,4 +1,4 @@
-/* csro/ranges.h: mass-to-charge range files (RRNG, RNG) and species.
+/* csro/ranges.h: mass-to-charge range files (RRNG, RNG, ENV) and species.
  *
  * A range file maps mass-to-charge windows [lo, hi] (Da) to ion types; an
  * ion type has a name (label), an optional colour and, when it can be
@@ -31,7 +31,8 @@ typedef struct csro_ranges csro_ranges;
 typedef struct csro_ranges_opts csro_ranges_opts;
 
 /* Range file formats (csro_ranges_opts_set_format, csro_ranges_format). */
-enum { CSRO_RANGES_AUTO = 0, CSRO_RANGES_RRNG = 1, CSRO_RANGES_RNG = 2 };
+enum { CSRO_RANGES_AUTO = 0, CSRO_RANGES_RRNG = 1, CSRO_RANGES_RNG = 2,
+       CSRO_RANGES_ENV = 3 /* since 1.1: GPM Rouen ENV */ };
 
 /* Load options: defaults = format detected from the content (extension as
  * a hint), first-match off. Caller owns the object (free with
@@ -44,7 +45,7 @@ CSRO_API void csro_ranges_opts_free(csro_ranges_opts *o);
  * the file wins where they overlap. on = 0 (default) rejects them.
  * Returns 0, or CSRO_EINVAL for a NULL object. */
 CSRO_API int csro_ranges_opts_set_first_match(csro_ranges_opts *o, int on);
-/* Force the format (CSRO_RANGES_AUTO, _RRNG or _RNG). CSRO_EINVAL if
+/* Force the format (CSRO_RANGES_AUTO, _RRNG, _RNG or _ENV). CSRO_EINVAL if
  * unknown. */
 CSRO_API int csro_ranges_opts_set_format(csro_ranges_opts *o, int format);
 
@@ -58,7 +59,7 @@ CSRO_API int csro_ranges_load(csro_ranges **out, const char *path, const csro_ra
 /* NULL is a no-op. */
 CSRO_API void csro_ranges_free(csro_ranges *r);
 
-/* Format that was read: CSRO_RANGES_RRNG or CSRO_RANGES_RNG. */
+/* Format that was read: CSRO_RANGES_RRNG, CSRO_RANGES_RNG or CSRO_RANGES_ENV. */
 CSRO_API int csro_ranges_format(const csro_ranges *r);
 
 /* Number of ion types. Ion indices run 0 .. nions-1 in order of first

@@ -29,7 +29,8 @@ enum {
     CSRO_FMT_POS = 1,  /* big-endian float32 x, y, z, m (16 bytes/ion) */
     CSRO_FMT_EPOS = 2, /* big-endian 44-byte records */
     CSRO_FMT_APT = 3,  /* AP Suite 6 .apt, little-endian sections */
-    CSRO_FMT_CSV = 4   /* text x, y, z, m: comma, tab or space separated */
+    CSRO_FMT_CSV = 4,  /* text x, y, z, m: comma, tab or space separated */
+    CSRO_FMT_ATO = 5   /* since 1.1: GPM Rouen ATO v3/v5, little-endian (read only) */
 };
 
 /* Element types of extra per-ion fields. */

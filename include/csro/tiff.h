@@ -31,6 +31,22 @@ CSRO_API int csro_probmap_write_quicklook(const csro_probmap *m, const char *pat
 CSRO_API int csro_tiff_write_volume(const char *path, const float *data, const size_t dims[3],
                                     double spacing, const char *label);
 
+/* Since 1.1. The map as VTK XML ImageData (.vti; raw appended
+ * little-endian float32 point data at the sub-cell centres, the map's info
+ * as an XML comment) for ParaView. label names the array (default
+ * "probability"). Atomic. */
+CSRO_API int csro_probmap_write_vti(const csro_probmap *m, const char *path, const char *label);
+/* Since 1.1. Attach free text (by convention "key=value" lines: provenance)
+ * to a map; the TIFF writers append it to the ImageJ description, the VTI
+ * writer stores it as a comment. Copied; NULL or "" clears. */
+CSRO_API int csro_probmap_set_info(csro_probmap *m, const char *info);
+/* Since 1.1. csro_tiff_write_volume with the corner of voxel 0 (nm; may be
+ * NULL) recorded as ImageJ xorigin/yorigin/zorigin and origin_nm, and info
+ * lines (may be NULL) appended to the description. */
+CSRO_API int csro_tiff_write_volume_info(const char *path, const float *data, const size_t dims[3],
+                                         const double origin[3], double spacing, const char *label,
+                                         const char *info);
+
 #ifdef __cplusplus
 }
 #endif

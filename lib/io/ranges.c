@@ -27,7 +27,8 @@ int csro_ranges_opts_set_format(csro_ranges_opts *o, int format)
 {
     if (!o)
         return cs_err(CSRO_EINVAL, "ranges options: NULL object");
-    if (format != CSRO_RANGES_AUTO && format != CSRO_RANGES_RRNG && format != CSRO_RANGES_RNG)
+    if (format != CSRO_RANGES_AUTO && format != CSRO_RANGES_RRNG && format != CSRO_RANGES_RNG &&
+        format != CSRO_RANGES_ENV)
         return cs_err(CSRO_EINVAL, "ranges options: unknown format %d", format);
     o->format = format;
     return 0;
@@ -327,6 +328,10 @@ int cs_ranges_finish(csro_ranges *r, int first_match)
 
 static int detect_format(const cs_text *t, const char *path)
 {
+    size_t n = strlen(path);
+    /* ENV counts look like an RNG header: the extension decides first */
+    if (n >= 4 && !strcasecmp(path + n - 4, ".env"))
+        return CSRO_RANGES_ENV;
     for (size_t i = 0; i < t->n; i++) {
         const char *s = t->line[i];
         while (*s == ' ' || *s == '\t')
@@ -337,9 +342,10 @@ static int detect_format(const cs_text *t, const char *path)
             return CSRO_RANGES_RRNG;
         if (*s >= '0' && *s <= '9')
             return CSRO_RANGES_RNG;
+        if (!strncmp(s, "Rev_", 4))
+            return CSRO_RANGES_ENV;
         break;
     }
-    size_t n = strlen(path);
     if (n >= 5 && !strcasecmp(path + n - 5, ".rrng"))
         return CSRO_RANGES_RRNG;
     if (n >= 4 && !strcasecmp(path + n - 4, ".rng"))
@@ -373,8 +379,10 @@ int csro_ranges_load(csro_ranges **out, const char *path, const csro_ranges_opts
         rc = cs_ranges_parse_rrng(r, &t);
     else if (fmt == CSRO_RANGES_RNG)
         rc = cs_ranges_parse_rng(r, &t);
+    else if (fmt == CSRO_RANGES_ENV)
+        rc = cs_ranges_parse_env(r, &t);
     else
-        rc = cs_err(CSRO_EFORMAT, "%s: not a range file (neither RRNG '[Ions]' nor RNG "
+        rc = cs_err(CSRO_EFORMAT, "%s: not a range file (neither RRNG '[Ions]' nor RNG or ENV "
                                   "'<ions> <ranges>' header)", path);
     cs_text_free(&t);
     if (!rc)

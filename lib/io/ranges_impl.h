@@ -110,5 +110,6 @@ int cs_ranges_finish(csro_ranges *r, int first_match);
 
 int cs_ranges_parse_rrng(csro_ranges *r, cs_text *t);
 int cs_ranges_parse_rng(csro_ranges *r, cs_text *t);
+int cs_ranges_parse_env(csro_ranges *r, cs_text *t);
 
 #endif

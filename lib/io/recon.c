@@ -21,7 +21,7 @@ void csro_load_opts_free(csro_load_opts *o) { free(o); }
 int csro_load_opts_set_format(csro_load_opts *o, int fmt)
 {
     if (!o) return cs_err(CSRO_EINVAL, "load options: NULL");
-    if (fmt < CSRO_FMT_AUTO || fmt > CSRO_FMT_CSV) return cs_err(CSRO_EINVAL, "load options: unknown format %d", fmt);
+    if (fmt < CSRO_FMT_AUTO || fmt > CSRO_FMT_ATO) return cs_err(CSRO_EINVAL, "load options: unknown format %d", fmt);
     o->fmt = fmt;
     return 0;
 }
@@ -62,10 +62,10 @@ int csro_format_from_name(const char *name)
     if (!name) return cs_err(CSRO_EINVAL, "format name: NULL");
     static const struct { const char *s; int f; } t[] = {
         {"auto", CSRO_FMT_AUTO}, {"pos", CSRO_FMT_POS}, {"epos", CSRO_FMT_EPOS}, {"apt", CSRO_FMT_APT},
-        {"csv", CSRO_FMT_CSV}, {"tsv", CSRO_FMT_CSV}, {"txt", CSRO_FMT_CSV}};
+        {"csv", CSRO_FMT_CSV}, {"tsv", CSRO_FMT_CSV}, {"txt", CSRO_FMT_CSV}, {"ato", CSRO_FMT_ATO}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (!strcasecmp(name, t[i].s)) return t[i].f;
-    return cs_err(CSRO_EINVAL, "unknown reconstruction format '%s' (pos, epos, apt, csv)", name);
+    return cs_err(CSRO_EINVAL, "unknown reconstruction format '%s' (pos, epos, apt, ato, csv)", name);
 }
 
 const char *csro_format_name(int fmt)
@@ -76,6 +76,7 @@ const char *csro_format_name(int fmt)
     case CSRO_FMT_EPOS: return "epos";
     case CSRO_FMT_APT: return "apt";
     case CSRO_FMT_CSV: return "csv";
+    case CSRO_FMT_ATO: return "ato";
     default: return "unknown";
     }
 }
@@ -87,10 +88,10 @@ int csro_format_from_path(const char *path)
     const char *base = slash ? slash + 1 : path;
     const char *dot = strrchr(base, '.');
     if (!dot || dot == base || !dot[1] || !strcasecmp(dot + 1, "auto"))
-        return cs_err(CSRO_EINVAL, "%s: cannot tell the format from the file name (use .pos, .epos, .apt, .csv, .tsv or .txt, or give the format)", path);
+        return cs_err(CSRO_EINVAL, "%s: cannot tell the format from the file name (use .pos, .epos, .apt, .ato, .csv, .tsv or .txt, or give the format)", path);
     int f = csro_format_from_name(dot + 1);
     if (f <= 0)
-        return cs_err(CSRO_EINVAL, "%s: unknown extension '%s' (use .pos, .epos, .apt, .csv, .tsv or .txt, or give the format)", path, dot);
+        return cs_err(CSRO_EINVAL, "%s: unknown extension '%s' (use .pos, .epos, .apt, .ato, .csv, .tsv or .txt, or give the format)", path, dot);
     return f;
 }
 
@@ -434,7 +435,7 @@ int cs_recon_finish(csro_recon *r, const char *path, const csro_load_opts *o)
     scan_values(X, Y, Z, M, pslep, ipp, n, &bad, &nonfin);
     if (sniff && bad > n / 2)
         return cs_err(CSRO_EFORMAT, "%s: does not look like %s file: %zu of %zu records hold NaN, infinite or absurd values "
-                      "(wrong format or byte order?)", path, r->fmt == CSRO_FMT_EPOS ? "an EPOS" : r->fmt == CSRO_FMT_APT ? "an APT" : "a POS", bad, n);
+                      "(wrong format or byte order?)", path, r->fmt == CSRO_FMT_EPOS ? "an EPOS" : r->fmt == CSRO_FMT_APT ? "an APT" : r->fmt == CSRO_FMT_ATO ? "an ATO" : "a POS", bad, n);
     size_t first = 0;
     while (nonfin && first < n && !(nonfinite(X[first]) | nonfinite(Y[first]) | nonfinite(Z[first]) | nonfinite(M[first]))) first++;
     if (!nonfin) return 0;

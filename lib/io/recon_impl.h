@@ -72,6 +72,7 @@ int cs_recon_read_pos(csro_recon *r, cs_rin *in, const csro_load_opts *o);
 int cs_recon_read_epos(csro_recon *r, cs_rin *in, const csro_load_opts *o);
 int cs_recon_read_apt(csro_recon *r, cs_rin *in, const csro_load_opts *o);
 int cs_recon_read_csv(csro_recon *r, cs_rin *in, const csro_load_opts *o);
+int cs_recon_read_ato(csro_recon *r, cs_rin *in, const csro_load_opts *o);
 
 /* Read records of k big-endian 32-bit words into k columns (cols[c] gets
  * malloc'ed arrays of n words). what = "POS"/"EPOS" for messages. */

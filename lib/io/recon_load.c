@@ -127,6 +127,7 @@ int csro_recon_load(csro_recon **out, const char *path, const csro_load_opts *op
     case CSRO_FMT_POS: rc = cs_recon_read_pos(r, in, o); break;
     case CSRO_FMT_EPOS: rc = cs_recon_read_epos(r, in, o); break;
     case CSRO_FMT_APT: rc = cs_recon_read_apt(r, in, o); break;
+    case CSRO_FMT_ATO: rc = cs_recon_read_ato(r, in, o); break;
     default: rc = cs_recon_read_csv(r, in, o); break;
     }
     if (!rc && r->meta_only && r->x) r->meta_only = 0; /* data were read anyway (CSV, stdin) */

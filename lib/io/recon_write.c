@@ -92,6 +92,7 @@ int csro_recon_save(const csro_recon *r, const char *path, int fmt)
         fmt = csro_format_from_path(path);
         if (fmt < 0) return fmt;
     }
+    if (fmt == CSRO_FMT_ATO) return cs_err(CSRO_EUNSUPPORTED, "%s: ATO is read, not written (write .pos, .epos, .apt or .csv)", path);
     if (fmt < CSRO_FMT_POS || fmt > CSRO_FMT_CSV) return cs_err(CSRO_EINVAL, "%s: unknown output format %d", path, fmt);
     int idx[7];
     int rc = fmt == CSRO_FMT_EPOS ? cs_recon_epos_check(r, path, idx) : 0; /* fail before creating anything */

@@ -72,7 +72,18 @@ void csro_probmap_free(csro_probmap *m)
 {
     if (!m) return;
     free(m->data);
+    free(m->info);
     free(m);
+}
+
+int csro_probmap_set_info(csro_probmap *m, const char *info)
+{
+    if (!m) return cs_err(CSRO_EINVAL, "probmap: NULL map");
+    char *copy = NULL;
+    if (info && *info && !(copy = strdup(info))) return cs_err(CSRO_ENOMEM, "probmap: out of memory");
+    free(m->info);
+    m->info = copy;
+    return 0;
 }
 
 void csro_probmap_dims(const csro_probmap *m, size_t dims[3])

@@ -12,6 +12,7 @@ struct csro_probmap {
     int mode;           /* CSRO_PROBMAP_SUM or _MEAN */
     float *data;        /* dims[0]*dims[1]*dims[2] values */
     char label[128];    /* "A-B class" for maps loaded from .prob files */
+    char *info;         /* provenance "key=value" lines for the writers, or NULL */
 };
 
 /* Check a threshold band against the map's value range. */
@@ -19,11 +20,13 @@ int cs_probmap_check_band(const csro_probmap *m, double lower, double upper);
 
 /* Write npages float32 images of nx x ny (page p at data + p*nx*ny) as a
  * deflate-compressed TIFF with resolution 1/spacing per nm and an ImageJ
- * description (stack of npages slices, spacing = zspacing). page_names
- * (may be NULL, or entries NULL) become PageName tags. Atomic (temp +
- * rename). */
+ * description (stack of npages slices, spacing = zspacing; with origin
+ * (corner of pixel 0, nm; may be NULL) ImageJ's xorigin/yorigin/zorigin in
+ * pixels and origin_nm; info (may be NULL) appended as further lines).
+ * page_names (may be NULL, or entries NULL) become PageName tags. Atomic
+ * (temp + rename). */
 int cs_tiff_write_pages(const char *path, const float *data, size_t nx, size_t ny,
-                        size_t npages, double spacing, double zspacing,
-                        const char *const *page_names);
+                        size_t npages, double spacing, double zspacing, const double origin[3],
+                        const char *info, const char *const *page_names);
 
 #endif

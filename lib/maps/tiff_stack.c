@@ -7,8 +7,8 @@
 #include "base/tiffmem_impl.h"
 
 int cs_tiff_write_pages(const char *path, const float *data, size_t nx, size_t ny,
-                        size_t npages, double spacing, double zspacing,
-                        const char *const *page_names)
+                        size_t npages, double spacing, double zspacing, const double origin[3],
+                        const char *info, const char *const *page_names)
 {
     if (!path || !*path) return cs_err(CSRO_EINVAL, "tiff: empty output path");
     if (!nx || !ny || !npages || nx > 0x7fffffff || ny > 0x7fffffff || npages > 65535)
@@ -21,14 +21,23 @@ int cs_tiff_write_pages(const char *path, const float *data, size_t nx, size_t n
     for (size_t i = 0; i < npix * npages; i++)
         if (isfinite(data[i])) { if (data[i] < lo) lo = data[i]; if (data[i] > hi) hi = data[i]; }
     if (!(lo <= hi)) lo = hi = 0;
-    char desc[512];
-    snprintf(desc, sizeof desc,
-             "ImageJ=1.11a\nimages=%zu\nslices=%zu\nunit=nm\nspacing=%.17g\nloop=false\nmin=%.9g\nmax=%.9g\n",
-             npages, npages, zspacing, lo, hi);
+    size_t dlen = 640 + (info ? strlen(info) : 0);
+    char *desc = malloc(dlen);
+    if (!desc) return cs_err(CSRO_ENOMEM, "%s: out of memory", path);
+    int k = snprintf(desc, dlen,
+                     "ImageJ=1.11a\nimages=%zu\nslices=%zu\nunit=nm\nspacing=%.17g\nloop=false\nmin=%.9g\nmax=%.9g\n",
+                     npages, npages, zspacing, lo, hi);
+    if (origin) /* ImageJ: origin in pixels, calibrated x = (px - xorigin) * pixel width */
+        k += snprintf(desc + k, dlen - (size_t)k,
+                      "xorigin=%.17g\nyorigin=%.17g\nzorigin=%.17g\norigin_nm=%.17g,%.17g,%.17g\n",
+                      -origin[0] / spacing, -origin[1] / spacing, -origin[2] / zspacing,
+                      origin[0], origin[1], origin[2]);
+    k += snprintf(desc + k, dlen - (size_t)k, "libcsro=%s\n", CSRO_VERSION_STRING);
+    if (info && *info) snprintf(desc + k, dlen - (size_t)k, "%s%s", info, info[strlen(info) - 1] == '\n' ? "" : "\n");
 
     cs_tiffmem *b;
     TIFF *tif = cs_tiffmem_open(&b, path, 0);
-    if (!tif) return CSRO_EIO;
+    if (!tif) { free(desc); return CSRO_EIO; }
     int rc = 0;
     uint32_t rows = (uint32_t)(65536 / (nx * 4)); /* ~64 KiB strips */
     if (rows < 1) rows = 1;
@@ -61,11 +70,19 @@ int cs_tiff_write_pages(const char *path, const float *data, size_t nx, size_t n
         if (!ok) rc = cs_err(CSRO_EIO, "%s: libtiff: %s", path,
                              cs_tiffmem_error(b)[0] ? cs_tiffmem_error(b) : "cannot write page");
     }
+    free(desc);
     return cs_tiffmem_finish(b, tif, path, rc);
 }
 
 int csro_tiff_write_volume(const char *path, const float *data, const size_t dims[3],
                            double spacing, const char *label)
+{
+    return csro_tiff_write_volume_info(path, data, dims, NULL, spacing, label, NULL);
+}
+
+int csro_tiff_write_volume_info(const char *path, const float *data, const size_t dims[3],
+                                const double origin[3], double spacing, const char *label,
+                                const char *info)
 {
     if (!data || !dims) return cs_err(CSRO_EINVAL, "%s: NULL volume", path ? path : "tiff");
     size_t nz = dims[2];
@@ -75,14 +92,14 @@ int csro_tiff_write_volume(const char *path, const float *data, const size_t dim
         if (!names) return cs_err(CSRO_ENOMEM, "%s: out of memory", path);
         for (size_t i = 0; i < nz; i++) names[i] = label;
     }
-    int rc = cs_tiff_write_pages(path, data, dims[0], dims[1], nz, spacing, spacing, names);
+    int rc = cs_tiff_write_pages(path, data, dims[0], dims[1], nz, spacing, spacing, origin, info, names);
     free(names);
     return rc;
 }
 
 int csro_probmap_write_tiff(const csro_probmap *m, const char *path, const char *label)
 {
-    return csro_tiff_write_volume(path, m->data, m->dims, m->spacing, label);
+    return csro_tiff_write_volume_info(path, m->data, m->dims, m->origin, m->spacing, label, m->info);
 }
 
 int csro_probmap_write_quicklook(const csro_probmap *m, const char *path)
@@ -108,7 +125,7 @@ int csro_probmap_write_quicklook(const csro_probmap *m, const char *path)
         snprintf(names[t], sizeof names[t], "z slice %zu (%.4g nm)", k,
                  m->origin[2] + ((double)k + 0.5) * m->spacing);
     }
-    int rc = cs_tiff_write_pages(path, img, nx, ny, 4, m->spacing, m->spacing, np);
+    int rc = cs_tiff_write_pages(path, img, nx, ny, 4, m->spacing, m->spacing, m->origin, m->info, np);
     free(img);
     return rc;
 }

@@ -1,13 +1,20 @@
 """Loading libcsro, declaring C signatures, errors and handle ownership.
 
-The library is found through $CSRO_LIBRARY (a path), then the source tree's
-build/libcsro.so.1, then the system linker path (ctypes.util.find_library).
-Functions absent from the loaded library (an older libcsro) raise
-CsroError(CSRO_EUNSUPPORTED) when called; has() tells in advance.
+The library is found through, in this order: $CSRO_LIBRARY (a path); the
+library directory recorded when the package was installed by `make
+install` (csro/_install.py); the source tree's build/libcsro.so.1 (when the
+package is used from a checkout); pkg-config (`pkg-config --variable=libdir
+csro`); the system linker path (ctypes.util.find_library). The package sets
+OPENBLAS_NUM_THREADS=1 (csro/__init__.py) before this module loads NumPy or
+the library, unless it is set already. Functions absent from the loaded library
+(an older libcsro) raise CsroError(CSRO_EUNSUPPORTED) when called; has()
+tells in advance.
 """
 import ctypes
 import ctypes.util
 import os
+import subprocess
+import sys
 
 import numpy as np
 
@@ -33,19 +40,40 @@ class CsroError(RuntimeError):
         self.code = code
 
 
-def _find():
+def _candidates():
+    """(where, path) pairs in search order (see the module docstring)."""
     env = os.environ.get("CSRO_LIBRARY")
     if env:
-        return env
+        yield "CSRO_LIBRARY", env
+        return
+    try:
+        from ._install import LIBDIR
+    except ImportError:
+        LIBDIR = None
+    if LIBDIR:
+        yield "install prefix", os.path.join(LIBDIR, "libcsro.so.1")
     here = os.path.dirname(os.path.abspath(__file__))
-    cand = os.path.abspath(os.path.join(here, "..", "..", "build", "libcsro.so.1"))
-    if os.path.exists(cand):
-        return cand
+    yield "source tree", os.path.abspath(os.path.join(here, "..", "..", "build", "libcsro.so.1"))
+    try:
+        out = subprocess.run(["pkg-config", "--variable=libdir", "csro"], capture_output=True, text=True,
+                             timeout=10)
+        if out.returncode == 0 and out.stdout.strip():
+            yield "pkg-config", os.path.join(out.stdout.strip(), "libcsro.so.1")
+    except (OSError, subprocess.SubprocessError):
+        pass
     found = ctypes.util.find_library("csro")
     if found:
-        return found
-    raise OSError("libcsro not found: set CSRO_LIBRARY to the path of libcsro.so.1")
+        yield "system path", found
 
+
+def _find():
+    tried = []
+    for where, cand in _candidates():
+        if where in ("CSRO_LIBRARY", "system path") or os.path.exists(cand):
+            return cand
+        tried.append("%s (%s)" % (cand, where))
+    raise OSError("libcsro not found (tried %s): set CSRO_LIBRARY to the path of libcsro.so.1"
+                  % (", ".join(tried) or "the system path"))
 
 path = _find()
 lib = ctypes.CDLL(path)
@@ -88,12 +116,49 @@ def fn(name, restype, *argtypes):
 PROGRESS = ctypes.CFUNCTYPE(c_int, c_double, c_void_p)
 
 
-def progress_fn(callback):
-    """csro_progress_fn from a Python callable f(fraction) (None: NULL).
-    A true return value, or an exception (e.g. KeyboardInterrupt), cancels
-    the operation: it then fails with CsroError(ECANCELED)."""
-    if callback is None:
+class _Bar:
+    """progress=True: a tqdm bar when tqdm is installed (Debian
+    python3-tqdm), otherwise a percentage on standard error. Finished when
+    the call returns (the callback holding it is released)."""
+
+    def __init__(self, desc):
+        try:
+            from tqdm import tqdm
+            self.tq = tqdm(total=100, desc=desc, unit="%", leave=False)
+        except ImportError:
+            self.tq = None
+        self.desc, self.last = desc, -1
+
+    def __call__(self, fraction):
+        pct = int(max(0.0, min(1.0, fraction)) * 100)
+        if pct > self.last:
+            if self.tq is not None:
+                self.tq.update(pct - max(self.last, 0))
+            else:
+                sys.stderr.write("\r%s: %3d%%" % (self.desc, pct))
+                sys.stderr.flush()
+            self.last = pct
+        return 0
+
+    def __del__(self):
+        if self.last < 0:
+            return
+        if self.tq is not None:
+            self.tq.update(100 - self.last)
+            self.tq.close()
+        else:
+            sys.stderr.write("\r%s: 100%%\n" % self.desc)
+
+
+def progress_fn(callback, desc="csro"):
+    """csro_progress_fn from a Python callable f(fraction) (None or False:
+    NULL; True: a progress bar, see _Bar). A true return value, or an
+    exception (e.g. KeyboardInterrupt), cancels the operation: it then
+    fails with CsroError(ECANCELED)."""
+    if callback is None or callback is False:
         return PROGRESS()  # NULL
+    if callback is True:
+        callback = _Bar(desc)
 
     def cb(fraction, _user):
         try:
@@ -101,6 +166,21 @@ def progress_fn(callback):
         except BaseException:
             return 1
     return PROGRESS(cb)
+
+
+def pair(p):
+    """A species pair as a tuple (A, B) from 'A-B' or a 2-sequence."""
+    if isinstance(p, (str, bytes)):
+        t = p.decode() if isinstance(p, bytes) else p
+        a, sep, b = t.partition("-")
+        if not (sep and a and b):
+            raise ValueError("pair %r: expected 'A-B' (e.g. 'Ni-Ni') or a tuple ('Ni', 'Ni')" % (t,))
+        return a, b
+    try:
+        a, b = p
+    except (TypeError, ValueError):
+        raise ValueError("pair %r: expected 'A-B' (e.g. 'Ni-Ni') or a tuple ('Ni', 'Ni')" % (p,)) from None
+    return a, b
 
 
 def version():
@@ -175,6 +255,11 @@ class Handle:
     _free = None
 
     def __init__(self, p, owner=None):
+        if isinstance(p, bool) or not isinstance(p, (int, type(None))) or (p is not None and p <= 0):
+            name = type(self).__name__
+            hint = ("; to open a file use %s.load(path)" % name) if hasattr(type(self), "load") else ""
+            raise TypeError("%s(): %r is not a libcsro handle (the constructor wraps a C pointer made by "
+                            "the library)%s" % (name, p, hint))
         if not p:
             raise CsroError(ENOMEM, "%s: out of memory" % type(self).__name__)
         self._ptr = p

@@ -33,6 +33,8 @@ _tiff = fn("csro_probmap_write_tiff", c_int, c_void_p, c_char_p, c_char_p)
 _vtk = fn("csro_probmap_write_vtk", c_int, c_void_p, c_char_p, c_char_p)
 _quick = fn("csro_probmap_write_quicklook", c_int, c_void_p, c_char_p)
 _tiff_volume = fn("csro_tiff_write_volume", c_int, c_char_p, c_float_p, size3, c_double, c_char_p)
+_vti = fn("csro_probmap_write_vti", c_int, c_void_p, c_char_p, c_char_p)
+_set_info = fn("csro_probmap_set_info", c_int, c_void_p, c_char_p)
 
 
 class ProbMap(Handle):
@@ -124,6 +126,17 @@ class ProbMap(Handle):
 
     def write_vtk(self, path, label=None):
         check(_vtk(self.ptr, enc(str(path)), enc(label)))
+
+    def write_vti(self, path, label=None):
+        """VTK XML ImageData (.vti) for ParaView (libcsro >= 1.1)."""
+        check(_vti(self.ptr, enc(str(path)), enc(label)))
+
+    def set_info(self, info):
+        """Attach "key=value" lines written into TIFF descriptions and VTI
+        files of this map (libcsro >= 1.1); a dict is formatted as such."""
+        if isinstance(info, dict):
+            info = "".join("%s=%s\n" % kv for kv in info.items())
+        check(_set_info(self.ptr, enc(info)))
 
     def write_quicklook(self, path):
         check(_quick(self.ptr, enc(str(path))))

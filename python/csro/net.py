@@ -293,7 +293,7 @@ def train(x, y, nclasses=None, arch=None, opts=None, classes=None, contract=None
     opts = opts or TrainOpts(**kw)
     e, r = c_void_p(), c_void_p()
     check(_train(ctypes.byref(e), ctypes.byref(r), arch.ptr, ptr(x, c_float_p), ptr(y, c_i32_p), len(x), nclasses,
-                 opts.ptr, progress_fn(progress), None))
+                 opts.ptr, progress_fn(progress, "train"), None))
     ens = Ensemble.__new__(Ensemble)
     Handle.__init__(ens, e.value)
     rep = TrainReport.__new__(TrainReport)

@@ -5,6 +5,7 @@ import ctypes
 
 import numpy as np
 
+from ._lib import pair as _pair
 from ._lib import (PROGRESS, progress_fn, Handle, keeper, check, fn, view, ptr, enc, dec, new_handle, c_int, c_size_t, c_double,
                    c_char_p, c_void_p, c_void_pp, c_uint64, c_float_p, c_i32_p, lib)
 from .recon import Recon
@@ -44,7 +45,7 @@ class MonteCarlo(Handle):
 
     def run(self, temperature, sweeps, seed=1, progress=None):
         """Metropolis swaps (temperature in K, math.inf allowed)."""
-        check(_mc_run(self.ptr, temperature, sweeps, seed, progress_fn(progress), None))
+        check(_mc_run(self.ptr, temperature, sweeps, seed, progress_fn(progress, "Monte-Carlo"), None))
 
     @property
     def species_names(self):
@@ -229,7 +230,8 @@ class SimOpts(Handle):
                 check(_so_range(p, k, *spec))
         if repeats:
             check(_so_repeats(p, repeats))
-        check(_so_pair(p, enc(pair[0]), enc(pair[1])))
+        pa, pb = _pair(pair)
+        check(_so_pair(p, enc(pa), enc(pb)))
         if sdm is not None:
             check(_so_sdm(p, sdm.ptr))
         check(_so_seed(p, seed, stream_base))
@@ -249,7 +251,7 @@ class SimOpts(Handle):
         prof = np.zeros((n, self.nbins), np.float32)
         par = np.zeros((n, _sim_nparams()), np.float32)
         check(_sim_bank(self.ptr, first, n, ptr(prof, c_float_p), self.nbins, ptr(par, c_float_p),
-                        progress_fn(progress), None))
+                        progress_fn(progress, "bank"), None))
         return prof, par
 
     def crystal(self, p=0, stage=STAGE_APT):
@@ -298,19 +300,20 @@ class Crystal(Handle):
         return v.value
 
 
-def simulate_bank(classes, pair=("Co", "Co"), sdm=None, seed=0, path=None, **common):
+def simulate_bank(classes, pair=("Co", "Co"), sdm=None, seed=0, path=None, progress=None, **common):
     """A labelled bank as csro-simulate makes it. classes: list of (name,
     dict of SimOpts keywords for that class); common: SimOpts keywords of
     every class. Class k's patterns use the random streams after those of
     the classes before it. Returns a Zsdm (kind BANK, raw pair counts,
-    per-pattern params); with path it is also written as a .zsdm file."""
+    per-pattern params); with path it is also written as a .zsdm file.
+    progress (True or f(fraction)) is passed to each class's bank()."""
     from .zsdm import Meta, Zsdm, BANK, RAW, write_zsdm
     from .spatial import SdmOpts
     sdm = sdm or SdmOpts()
     profs, pars, labels, total = [], [], [], 0
     for k, (name, kw) in enumerate(classes):
         with SimOpts(**dict(common, **kw, pair=pair, sdm=sdm, seed=seed, stream_base=total)) as o:
-            prof, par = o.bank()
+            prof, par = o.bank(progress=progress)
         profs.append(prof)
         pars.append(par)
         labels.append(np.full(len(prof), k, np.int32))

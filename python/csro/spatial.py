@@ -5,6 +5,7 @@ import ctypes
 
 import numpy as np
 
+from ._lib import pair as _pair
 from ._lib import (PROGRESS, progress_fn, Handle, check, fn, carray, ptr, new_handle, c_int, c_size_t, c_double, c_void_p,
                    c_void_pp, c_float_p, c_u64_p, c_u32_p, c_u8_p, size3, double3)
 
@@ -151,7 +152,7 @@ def sdm_2d(a, b=None, opts=None, threads=0, progress=None):
     n = opts.nfull
     h, prof = np.zeros((n, n), np.uint64), np.zeros(n, np.uint64)
     check(_sdm2d(opts.ptr, *pa, na, *pb, nb, ptr(h, c_u64_p), ptr(prof, c_u64_p), n, threads,
-                 progress_fn(progress), None))
+                 progress_fn(progress, "SDM"), None))
     return h, prof
 
 
@@ -171,7 +172,7 @@ def zsdm_voxels(grid, a, b=None, opts=None, first=0, count=None, threads=0, out=
     natoms = np.zeros(count, np.uint32)
     nodata = np.zeros(count, np.uint8)
     check(_voxels(opts.ptr, grid.ptr, *pa, na, *pb, nb, first, count, ptr(out, c_float_p),
-                  ptr(natoms, c_u32_p), ptr(nodata, c_u8_p), threads, progress_fn(progress), None))
+                  ptr(natoms, c_u32_p), ptr(nodata, c_u8_p), threads, progress_fn(progress, "z-SDM"), None))
     return out, natoms, nodata.astype(bool)
 
 
@@ -179,7 +180,9 @@ def voxelize(recon, ranges, pair=("Ni", "Ni"), voxel=1.0, stride=0.5, shape=SPHE
              opts=None, threads=0, decompose=False, preprocess="raw", progress=None):
     """The apt-voxelize step in memory: z-SDMs of every voxel of a grid
     over roi ((lo, hi); default the reconstruction's bounding box) for the
-    species pair (names or specs of csro_ranges_species_weights).
+    species pair ('A-B' or (A, B): names or specs of
+    csro_ranges_species_weights). progress: True for a progress bar, or a
+    callable f(fraction) as in zsdm_voxels.
     Returns a csro.zsdm.Zsdm (VOXELS kind) holding the grid, bins, pair
     and the profiles: raw pair counts by default, as apt-voxelize (the
     classify stage preprocesses them for its model, csro/classify.h), or
@@ -189,6 +192,7 @@ def voxelize(recon, ranges, pair=("Ni", "Ni"), voxel=1.0, stride=0.5, shape=SPHE
     opts = opts or SdmOpts()
     lo, hi = roi if roi is not None else recon.bounds()
     grid = Grid(lo, hi, voxel, stride, shape)
+    pair = _pair(pair)
     a = ranges.atoms(recon, pair[0], decompose)
     b = None if pair[1] == pair[0] else ranges.atoms(recon, pair[1], decompose)
     prof, _, nodata = zsdm_voxels(grid, a, b, opts, threads=threads, progress=progress)

@@ -10,6 +10,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from ._lib import pair as _pair
 from ._lib import (Handle, keeper, check, fn, carray, ptr, enc, dec, c_int, c_size_t, c_double, c_char_p, c_void_p,
                    c_void_pp, c_float_p, c_u64_p, c_u32_p, c_i32_p, c_size_p, c_double_p)
 from .spatial import Grid, SdmOpts
@@ -60,7 +61,8 @@ class Meta(Handle):
         if sdm is not None:
             check(_m_set_sdm(self.ptr, sdm.ptr))
         if pair is not None:
-            check(_m_set_pair(self.ptr, enc(pair[0]), enc(pair[1])))
+            pa, pb = _pair(pair)
+            check(_m_set_pair(self.ptr, enc(pa), enc(pb)))
         if grid is not None:
             check(_m_set_grid(self.ptr, grid.ptr))
         check(_m_set_pre(self.ptr, _STATES.get(preprocess, preprocess)))

@@ -1,0 +1,249 @@
+/* tools/provenance.c: see provenance.h. */
+#include "provenance.h"
+#include "common.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+typedef struct { char *section, *key, *value; } entry;
+
+struct tool_prov {
+    entry *e;
+    size_t n, cap, ninputs;
+};
+
+static char *xstrdup(const char *s)
+{
+    char *d = strdup(s ? s : "");
+    if (!d) tool_die(TOOL_EDATA, "out of memory");
+    return d;
+}
+
+static void add(tool_prov *p, const char *section, const char *key, const char *value)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 32;
+        entry *e = realloc(p->e, cap * sizeof *e);
+        if (!e) tool_die(TOOL_EDATA, "out of memory");
+        p->e = e;
+        p->cap = cap;
+    }
+    char *v = xstrdup(value);
+    for (char *c = v; *c; c++)
+        if (*c == '\n' || *c == '\r') *c = ' ';
+    p->e[p->n++] = (entry){xstrdup(section), xstrdup(key), v};
+}
+
+static char *vfmt(const char *fmt, va_list ap)
+{
+    char *s;
+    if (vasprintf(&s, fmt, ap) < 0) tool_die(TOOL_EDATA, "out of memory");
+    return s;
+}
+
+/* an argument as the shell would need it */
+static void quote_arg(char *out, size_t *k, const char *a)
+{
+    int plain = *a != 0;
+    for (const char *c = a; *c; c++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%", *c)) plain = 0;
+    if (plain) { strcpy(out + *k, a); *k += strlen(a); return; }
+    out[(*k)++] = '\'';
+    for (const char *c = a; *c; c++) {
+        if (*c == '\'') { memcpy(out + *k, "'\\''", 4); *k += 4; }
+        else out[(*k)++] = *c;
+    }
+    out[(*k)++] = '\'';
+}
+
+tool_prov *prov_new(int argc, char **argv)
+{
+    tool_prov *p = calloc(1, sizeof *p);
+    if (!p) tool_die(TOOL_EDATA, "out of memory");
+    size_t len = 1;
+    for (int i = 0; i < argc; i++) len += 4 * strlen(argv[i]) + 3;
+    char *cmd = malloc(len), ts[32];
+    if (!cmd) tool_die(TOOL_EDATA, "out of memory");
+    size_t k = 0;
+    for (int i = 0; i < argc; i++) {
+        if (i) cmd[k++] = ' ';
+        quote_arg(cmd, &k, argv[i]);
+    }
+    cmd[k] = 0;
+    /* SOURCE_DATE_EPOCH (reproducible outputs) or now, UTC */
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    time_t t = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    add(p, "program", "program", tool_name());
+    add(p, "program", "version", CSRO_VERSION_STRING);
+    add(p, "program", "library_version", csro_version());
+    add(p, "program", "command_line", cmd);
+    add(p, "program", "timestamp", ts);
+    free(cmd);
+    return p;
+}
+
+void prov_free(tool_prov *p)
+{
+    if (!p) return;
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->e[i].section);
+        free(p->e[i].key);
+        free(p->e[i].value);
+    }
+    free(p->e);
+    free(p);
+}
+
+static void vadd(tool_prov *p, const char *section, const char *key, const char *fmt, va_list ap)
+{
+    char *v = vfmt(fmt, ap);
+    add(p, section, key, v);
+    free(v);
+}
+
+void prov_param(tool_prov *p, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vadd(p, "parameters", key, fmt, ap);
+    va_end(ap);
+}
+
+void prov_model(tool_prov *p, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vadd(p, "model", key, fmt, ap);
+    va_end(ap);
+}
+
+void prov_input(tool_prov *p, const char *role, const char *path)
+{
+    char key[64], val[64];
+    size_t n = ++p->ninputs;
+    snprintf(key, sizeof key, "%zu.role", n);
+    add(p, "inputs", key, role);
+    snprintf(key, sizeof key, "%zu.file", n);
+    add(p, "inputs", key, strcmp(path, "-") ? path : "(standard input)");
+    if (!strcmp(path, "-")) return;
+    FILE *f = fopen(path, "rb");
+    if (!f) tool_die(TOOL_EDATA, "%s: %s; check the path", path, strerror(errno));
+    static const size_t bufsize = 1 << 20;
+    unsigned char *buf = malloc(bufsize);
+    if (!buf) tool_die(TOOL_EDATA, "out of memory");
+    uLong crc = crc32(0L, Z_NULL, 0);
+    unsigned long long size = 0;
+    size_t got;
+    while ((got = fread(buf, 1, bufsize, f)) > 0) {
+        crc = crc32(crc, buf, (uInt)got);
+        size += got;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    free(buf);
+    if (bad) tool_die(TOOL_EDATA, "%s: read error; check the file", path);
+    snprintf(key, sizeof key, "%zu.size", n);
+    snprintf(val, sizeof val, "%llu", size);
+    add(p, "inputs", key, val);
+    snprintf(key, sizeof key, "%zu.crc32", n);
+    snprintf(val, sizeof val, "%08lx", (unsigned long)crc);
+    add(p, "inputs", key, val);
+}
+
+size_t prov_count(const tool_prov *p) { return p->n; }
+
+void prov_entry(const tool_prov *p, size_t i, const char **section, const char **key, const char **value)
+{
+    *section = p->e[i].section;
+    *key = p->e[i].key;
+    *value = p->e[i].value;
+}
+
+static const char *text_prefix(const char *section)
+{
+    if (!strcmp(section, "parameters")) return "parameter.";
+    if (!strcmp(section, "inputs")) return "input.";
+    if (!strcmp(section, "model")) return "model.";
+    return "";
+}
+
+char *prov_text(const tool_prov *p)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < p->n; i++)
+        len += strlen(p->e[i].key) + strlen(p->e[i].value) + 16;
+    char *s = malloc(len);
+    if (!s) tool_die(TOOL_EDATA, "out of memory");
+    size_t k = 0;
+    for (size_t i = 0; i < p->n; i++)
+        k += (size_t)snprintf(s + k, len - k, "%s%s=%s\n", text_prefix(p->e[i].section), p->e[i].key,
+                              p->e[i].value);
+    s[k] = 0;
+    return s;
+}
+
+void prov_json_str(FILE *o, const char *s)
+{
+    fputc('"', o);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '"' || *c == '\\') fprintf(o, "\\%c", *c);
+        else if (*c < 0x20) fprintf(o, "\\u%04x", *c);
+        else fputc(*c, o);
+    }
+    fputc('"', o);
+}
+
+void prov_json(const tool_prov *p, FILE *o, int indent)
+{
+    const char *secs[3] = {"parameters", "inputs", "model"};
+    fprintf(o, "%*s{", indent, "");
+    int first = 1;
+    for (size_t i = 0; i < p->n; i++) {
+        if (strcmp(p->e[i].section, "program")) continue;
+        fprintf(o, "%s\n%*s", first ? "" : ",", indent + 2, "");
+        prov_json_str(o, p->e[i].key);
+        fputs(": ", o);
+        prov_json_str(o, p->e[i].value);
+        first = 0;
+    }
+    for (int s = 0; s < 3; s++) {
+        int input = s == 1, opened = 0;
+        size_t cur = 0;
+        for (size_t i = 0; i < p->n; i++) {
+            const entry *e = &p->e[i];
+            if (strcmp(e->section, secs[s])) continue;
+            if (!opened) {
+                fprintf(o, ",\n%*s\"%s\": %s", indent + 2, "", secs[s], input ? "[" : "{");
+                opened = 1;
+            }
+            const char *key = e->key;
+            if (input) {
+                char *dot;
+                size_t n = strtoul(key, &dot, 10);
+                key = dot + 1;
+                if (n != cur) {
+                    fprintf(o, "%s\n%*s{", cur ? "}," : "", indent + 4, "");
+                    cur = n;
+                } else fputs(", ", o);
+                prov_json_str(o, key);
+                fputs(": ", o);
+                if (!strcmp(key, "size")) fputs(e->value, o);
+                else prov_json_str(o, e->value);
+                continue;
+            }
+            fprintf(o, "%s\n%*s", opened == 1 ? "" : ",", indent + 4, "");
+            opened = 2;
+            prov_json_str(o, key);
+            fputs(": ", o);
+            prov_json_str(o, e->value);
+        }
+        if (opened) fprintf(o, "%s\n%*s%s", input ? "}" : "", indent + 2, "", input ? "]" : "}");
+    }
+    fprintf(o, "\n%*s}", indent, "");
+}

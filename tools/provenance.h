@@ -1,0 +1,47 @@
+/* tools/provenance.h: one provenance record per tool run, written into
+ * every output kind (TIFF ImageJ description and VTI comment as key=value
+ * lines, JSON, HDF5/NeXus, .zsdm/.prob texts): program and library
+ * version, the full command line, all parameters, the input files with
+ * their sizes and CRC-32, the model's identity and a UTC timestamp.
+ * Not installed. */
+#ifndef CSRO_TOOLS_PROVENANCE_H
+#define CSRO_TOOLS_PROVENANCE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct tool_prov tool_prov;
+
+/* Record program (tool_name()), its and the library's version, the command
+ * line (shell-quoted) and the time. Exits 1 when out of memory. */
+tool_prov *prov_new(int argc, char **argv);
+void prov_free(tool_prov *p);
+
+/* A parameter as the tool used it (after defaults), e.g. ("threshold", "3.75"). */
+void prov_param(tool_prov *p, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* An input file of the given role ("prob", "recon", "ranges", "model"):
+ * name, size and CRC-32 of its bytes (read once here); "-" (stdin) is
+ * recorded as such, without size or checksum. Unreadable files exit 1
+ * with the usual message. */
+void prov_input(tool_prov *p, const char *role, const char *path);
+/* Identity of the model (e.g. ("classes", "FCC,CSRO"), ("members", "5")). */
+void prov_model(tool_prov *p, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The record as "key=value" lines (keys: program, version,
+ * library_version, command_line, timestamp, parameter.K, input.N.role,
+ * input.N.file, input.N.size, input.N.crc32, model.K); newlines in values
+ * become spaces. Caller frees. */
+char *prov_text(const tool_prov *p);
+/* Write the record as a JSON object (indent spaces before each member,
+ * no trailing newline). */
+void prov_json(const tool_prov *p, FILE *o, int indent);
+/* A JSON string literal of s (quotes and escapes). */
+void prov_json_str(FILE *o, const char *s);
+
+/* Iterate the record: entry i of n (section "program", "parameters",
+ * "inputs" or "model"; key; value). For inputs the key is "N.role",
+ * "N.file", "N.size" or "N.crc32". */
+size_t prov_count(const tool_prov *p);
+void prov_entry(const tool_prov *p, size_t i, const char **section, const char **key, const char **value);
+
+#endif
