@@ -86,9 +86,10 @@ $(STLIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJ)
 
-$(BUILD)/tools/common.o: tools/common.c tools/common.h $(wildcard include/*.h include/csro/*.h)
+# tools/common.c uses the library's private atomic writer (lib/base/fileio.h).
+$(BUILD)/tools/common.o: tools/common.c tools/common.h lib/base/fileio.h $(wildcard include/*.h include/csro/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -Ilib -c $< -o $@
 
 $(BUILD)/bin/csro-net-import: tools/csro-net-import.c $(BUILD)/tools/common.o $(STLIB)
 	@mkdir -p $(@D)

@@ -3,7 +3,6 @@
  * streaming chunk by chunk in bounded memory. */
 #include "common.h"
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,19 +11,8 @@
 
 enum { FMT_PROB, FMT_TSV };
 
-static const char *state_name(int s)
-{
-    return s == CSRO_PRE_RAW ? "raw" : s == CSRO_PRE_MINMAX ? "minmax"
-         : s == CSRO_PRE_EXPERIMENTAL ? "experimental" : "unknown";
-}
-
-static int parse_state(const char *opt, const char *s)
-{
-    if (!strcmp(s, "raw")) return CSRO_PRE_RAW;
-    if (!strcmp(s, "minmax")) return CSRO_PRE_MINMAX;
-    if (!strcmp(s, "experimental")) return CSRO_PRE_EXPERIMENTAL;
-    tool_usage_error("%s: '%s' is not raw, minmax or experimental", opt, s);
-}
+#define state_name tool_preprocess_name
+#define parse_state tool_preprocess
 
 /* ---- input: .zsdm reader or TSV rows ------------------------------------ */
 
@@ -87,23 +75,12 @@ typedef struct {
     csro_prob_writer *pw;
     FILE *fp;
     const char *path;
-    char *tmp;           /* temporary file for TSV output to a path */
     size_t nc;
 } output;
 
 static void output_open_tsv(output *o, const csro_zsdm_meta *m)
 {
-    if (!strcmp(o->path, "-")) {
-        o->fp = stdout;
-    } else {
-        size_t l = strlen(o->path);
-        o->tmp = malloc(l + 16);
-        if (!o->tmp) tool_die(TOOL_EDATA, "out of memory");
-        snprintf(o->tmp, l + 16, "%s.tmpXXXXXX", o->path);
-        int fd = mkstemp(o->tmp);
-        if (fd < 0 || !(o->fp = fdopen(fd, "w")))
-            tool_die(TOOL_EDATA, "%s: cannot create: %s", o->path, strerror(errno));
-    }
+    o->fp = tool_out_open(o->path);
     fprintf(o->fp, "index\tnodata");
     for (size_t c = 0; c < o->nc; c++) fprintf(o->fp, "\tmean_%s", csro_zsdm_meta_class(m, c));
     for (size_t c = 0; c < o->nc; c++) fprintf(o->fp, "\tstd_%s", csro_zsdm_meta_class(m, c));
@@ -126,16 +103,6 @@ static void output_write(output *o, size_t n, const uint64_t *index, const uint3
     }
 }
 
-static output *cleanup_out; /* removed at exit unless committed */
-
-static void output_cleanup(void)
-{
-    output *o = cleanup_out;
-    if (!o) return;
-    if (o->pw) csro_prob_writer_abort(o->pw);
-    if (o->tmp) { if (o->fp) fclose(o->fp); unlink(o->tmp); }
-}
-
 static void output_close(output *o)
 {
     if (o->fmt == FMT_PROB) {
@@ -143,20 +110,8 @@ static void output_close(output *o)
         o->pw = NULL;
         int rc = csro_prob_writer_close(pw);
         if (rc) tool_fail(rc);
-    } else {
-        int bad = fflush(o->fp) != 0 || ferror(o->fp);
-        if (o->tmp) {
-            bad |= fclose(o->fp) != 0;
-            o->fp = NULL;
-            if (bad || rename(o->tmp, o->path) != 0)
-                tool_die(TOOL_EDATA, "%s: write error: %s", o->path, strerror(errno));
-            free(o->tmp);
-            o->tmp = NULL;
-        } else if (bad) {
-            tool_die(TOOL_EDATA, "-: write error: %s", strerror(errno));
-        }
     }
-    cleanup_out = NULL;
+    tool_commit();
 }
 
 /* ---- metadata of the output: the input's with the model's classes ------- */
@@ -217,7 +172,7 @@ static void preprocess(int from, int to, float *x, size_t n, size_t nbins, uint3
     for (size_t i = 0; i < n; i++) flags[i] |= tmp[i] & CSRO_ROW_NODATA;
 }
 
-_Noreturn static void usage(void)
+static void usage(void)
 {
     printf("Usage: csro-classify -m MODEL.csronet [IN.zsdm|-] [-o OUT] [options]\n"
            "Classify every z-SDM profile of IN (default stdin) with the ensemble MODEL\n"
@@ -235,45 +190,35 @@ _Noreturn static void usage(void)
            "                        background + min-max) for a min-max model, as the\n"
            "                        reference does for measured data (default: the\n"
            "                        model's state; experimental input stays so)\n"
-           "  -b, --batch N         rows per batch (default 4096)\n"
-           "  -t, --threads N       threads (default 0 = all cores)\n"
+           "      --batch N         rows per batch (default 4096)\n"
+           "  -j, --threads N       threads (default 0 = all cores)\n"
            "  -q, --quiet           no messages\n"
            "  -h, --help            this help\n"
            "  -V, --version         version\n");
-    exit(0);
 }
 
 int main(int argc, char **argv)
 {
     tool_openblas_single(argv); /* the ensemble runs on our threads */
-    tool_init("csro-classify");
+    tool_init("csro-classify", usage);
     static const struct option lo[] = {
         { "model", required_argument, 0, 'm' }, { "output", required_argument, 0, 'o' },
         { "format", required_argument, 0, 'f' }, { "tsv", no_argument, 0, 'T' },
         { "tsv-state", required_argument, 0, 'S' }, { "preprocess", required_argument, 0, 'P' }, { "batch", required_argument, 0, 'b' },
-        { "threads", required_argument, 0, 't' }, { "quiet", no_argument, 0, 'q' },
-        { "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
+        { "threads", required_argument, 0, 'j' }, { 0, 0, 0, 0 } };
     const char *model = NULL, *outp = "-", *inp = "-";
     int fmt = FMT_PROB, tsv = 0, tsv_state = -1, target = -1, threads = 0, c;
     size_t batch = 4096;
-    while ((c = getopt_long(argc, argv, "m:o:f:b:t:qhV", lo, NULL)) != -1) {
+    while ((c = tool_getopt(argc, argv, "m:o:f:j:", lo)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
         case 'o': outp = optarg; break;
-        case 'f':
-            if (!strcmp(optarg, "prob")) fmt = FMT_PROB;
-            else if (!strcmp(optarg, "tsv")) fmt = FMT_TSV;
-            else tool_usage_error("--format: '%s' is not prob or tsv", optarg);
-            break;
+        case 'f': fmt = tool_choice("--format", optarg, "prob|tsv") ? FMT_TSV : FMT_PROB; break;
         case 'T': tsv = 1; break;
         case 'S': tsv_state = parse_state("--tsv-state", optarg); break;
         case 'P': target = parse_state("--preprocess", optarg); break;
         case 'b': batch = (size_t)tool_long("--batch", optarg, 1, 1L << 20); break;
-        case 't': threads = (int)tool_long("--threads", optarg, 0, 4096); break;
-        case 'q': tool_set_quiet(1); break;
-        case 'h': usage();
-        case 'V': tool_version();
-        default: tool_usage_error("unknown option");
+        case 'j': threads = (int)tool_long("--threads", optarg, 0, 4096); break;
         }
     }
     if (!model) tool_usage_error("no model (-m MODEL.csronet)");
@@ -281,6 +226,8 @@ int main(int argc, char **argv)
     if (optind < argc) tool_usage_error("more than one input file");
     if (tsv_state >= 0 && !tsv) tool_usage_error("--tsv-state needs --tsv");
     if (fmt == FMT_PROB) tool_refuse_tty(outp);
+    tool_input(model);
+    tool_input(inp);
 
     csro_ensemble *e;
     int rc = csro_ensemble_load(&e, model);
@@ -332,9 +279,7 @@ int main(int argc, char **argv)
         if ((rc = csro_zsdm_meta_set_text(om, "classify_model", base ? base + 1 : model))) tool_fail(rc);
     }
     output out = { .fmt = fmt, .path = outp, .nc = nc };
-    cleanup_out = &out;
-    atexit(output_cleanup);
-    if (fmt == FMT_PROB) { if ((rc = csro_prob_writer_open(&out.pw, outp, om))) tool_fail(rc); }
+    if (fmt == FMT_PROB) { if ((rc = csro_prob_writer_open(&out.pw, tool_out_lib(outp), om))) tool_fail(rc); }
     else output_open_tsv(&out, om);
 
     float *x = malloc(batch * nbins * sizeof *x), *xg = malloc(batch * nbins * sizeof *x);
