@@ -97,10 +97,12 @@ $(STLIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJ)
 
+# Tool objects (common.c, nexus.c, provenance.c); common.c uses the
+# library's private atomic writer (lib/base/fileio.h).
 TOOL_OBJ := $(TOOL_LIBSRC:tools/%.c=$(BUILD)/tools/%.o)
-$(BUILD)/tools/%.o: tools/%.c $(wildcard tools/*.h) $(wildcard include/*.h include/csro/*.h)
+$(BUILD)/tools/%.o: tools/%.c $(wildcard tools/*.h) lib/base/fileio.h $(wildcard include/*.h include/csro/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(if $(filter nexus,$*),$(NX_CFLAGS)) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -Ilib $(if $(filter nexus,$*),$(NX_CFLAGS)) -c $< -o $@
 
 $(BUILD)/bin/csro-net-import: tools/csro-net-import.c $(TOOL_OBJ) $(STLIB)
 	@mkdir -p $(@D)

@@ -26,7 +26,7 @@ $B/apt-simulate --quiet --box $BOX,$BOX,$BOX --domains Co:2:3:0.05 --seed 50 --t
     --ranges "$W/c.rrng" -o "$W/c.pos"
 $B/apt-voxelize --quiet -r "$W/c.rrng" -p Co-Co "$W/c.pos" -o - | $B/csro-classify -q -m "$W/model.csronet" - -o "$W/c.prob"
 CAL=$(for t in 0.25 0.75 1.25 1.75 2.25 2.75 3.25 3.75 4.25 4.75 5.25; do
-          $B/csro-score --no-header --threshold $t --condition $t -m "$W/c.prob" -t "$W/c.truth" "$W/c.pos"
+          $B/csro-score --no-header --threshold $t --condition $t -M "$W/c.prob" --truth "$W/c.truth" "$W/c.pos"
       done | awk -F'\t' '$2=="subcell" && $9 > best {best = $9; t = $1} END {print t}')
 echo "calibrated sub-cell threshold (seed-50 specimen): $CAL"
 printf 'threshold\tsigma_xy\tefficiency\tdiameter_nm\tlevel\ttp\tfp\tfn\ttn\tprecision\trecall\tf1\tiou\tfalse_positive_rate\troc_auc\n' > "$OUT"
@@ -39,7 +39,7 @@ run() { # sxy eff dmin dmax frac seed [voxelize options]
         $B/csro-classify -q -m "$W/model.csronet" - -o "$W/s.prob"
     for thr in 3.75 $CAL; do
         label=$(printf '%s\t%s\t%s\t%s' "$thr" "$sxy" "$eff" "${TAG:-$dmin-$dmax}")
-        $B/csro-score --no-header --threshold $thr --condition "$label" -m "$W/s.prob" -t "$W/s.truth" \
+        $B/csro-score --no-header --threshold $thr --condition "$label" -M "$W/s.prob" --truth "$W/s.truth" \
             "$W/s.pos" >> "$OUT"
     done
 }

@@ -25,5 +25,5 @@ $B/apt-simulate --quiet --box 50,50,90 --domains Co:2:3:0.05 --ranges "$W/m.rrng
 echo "voxelize | classify 10^7 ions: $($T sh -c "$B/apt-voxelize --quiet -r '$W/m.rrng' -p Co-Co '$W/m.pos' -o - | \
     $B/csro-classify -q -m '$W/model.csronet' - -o '$W/m.prob'" 2>&1 | tail -1)"
 echo "csro-map + csro-extract 10^7 ions: $($T sh -c "$B/csro-map '$W/m.prob' -o '$W/m.tif' 2>/dev/null && \
-    $B/csro-extract -m '$W/m.prob' '$W/m.pos' -o '$W/m_csro.pos' 2>/dev/null" 2>&1 | tail -1)"
+    $B/csro-extract -M '$W/m.prob' '$W/m.pos' -o '$W/m_csro.pos' 2>/dev/null" 2>&1 | tail -1)"
 rm -f "$W/m.pos" "$W/m.prob" "$W/m.tif" "$W/m_csro.pos"

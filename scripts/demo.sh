@@ -37,9 +37,9 @@ ok
 step "5. map, extract, statistics, score"
 $B/csro-map "$O/specimen.prob" -o "$O/csro_map.tif" --projection "$O/csro_projection.tif" \
     --vtk "$O/csro_map.vtk" 2>/dev/null
-$B/csro-extract -m "$O/specimen.prob" "$O/specimen.pos" -o "$O/csro_atoms.pos" 2>/dev/null
+$B/csro-extract -M "$O/specimen.prob" "$O/specimen.pos" -o "$O/csro_atoms.pos" 2>/dev/null
 $B/csro-stats "$O/specimen.prob" > "$O/stats.tsv"
-$B/csro-score -m "$O/specimen.prob" -t "$O/specimen.truth" --domains "$O/domains.tsv" \
+$B/csro-score -M "$O/specimen.prob" --truth "$O/specimen.truth" --domains "$O/domains.tsv" \
     --condition demo "$O/specimen.pos" > "$O/score.tsv"
 ok
 

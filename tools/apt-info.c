@@ -2,7 +2,6 @@
  * and, with a range file, its composition per ion type and per element;
  * or print its mass spectrum as a TSV histogram. */
 #include "common.h"
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,27 +23,11 @@ static void usage(void)
            "                           'bin left edge <TAB> count', bins of BIN Da\n"
            "  -i, --input-format FMT   pos, epos, apt or csv (default: by extension;\n"
            "                           sniffed on stdin)\n"
-           "  -o FILE                  write to FILE instead of stdout\n"
+           "  -o, --output FILE        write to FILE instead of stdout\n"
            "  -q, --quiet              no progress bar\n"
-           "      --help               this help\n"
-           "      --version            version\n\n"
+           "  -h, --help               this help\n"
+           "  -V, --version            version\n\n"
            "Exit status: 0 ok, 1 bad data or I/O, 2 usage.\n");
-    exit(0);
-}
-
-/* JSON string with escapes. */
-static void jstr(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
 }
 
 /* TSV field: tabs and newlines in names would break columns. */
@@ -158,57 +141,69 @@ static void print_tsv(FILE *f, const info *in)
 static void print_json(FILE *f, const info *in)
 {
     size_t n = csro_recon_count(in->rc);
-    fprintf(f, "{\n  \"file\": ");
-    jstr(f, in->path);
-    fprintf(f, ",\n  \"format\": \"%s\",\n  \"ions\": %zu,\n  \"dropped\": %zu",
-            csro_format_name(csro_recon_format(in->rc)), n, csro_recon_dropped(in->rc));
+    tool_json j;
+    tool_json_begin(&j, f);
+    tool_json_str(&j, "file", in->path);
+    tool_json_str(&j, "format", csro_format_name(csro_recon_format(in->rc)));
+    tool_json_int(&j, "ions", (long long)n);
+    tool_json_int(&j, "dropped", (long long)csro_recon_dropped(in->rc));
     double lo[3], hi[3];
-    if (csro_recon_bounds(in->rc, lo, hi) == 0)
-        fprintf(f, ",\n  \"bounds\": {\"lo\": [%.9g, %.9g, %.9g], \"hi\": [%.9g, %.9g, %.9g]}",
-                lo[0], lo[1], lo[2], hi[0], hi[1], hi[2]);
-    fprintf(f, ",\n  \"fields\": [");
-    for (size_t i = 0; i < csro_recon_nfields(in->rc); i++) {
-        if (i)
-            fprintf(f, ", ");
-        jstr(f, csro_recon_field_name(in->rc, i));
+    if (csro_recon_bounds(in->rc, lo, hi) == 0) {
+        tool_json_object(&j, "bounds");
+        tool_json_inline(&j);
+        tool_json_array(&j, "lo");
+        for (int a = 0; a < 3; a++) tool_json_num(&j, NULL, lo[a]);
+        tool_json_close(&j);
+        tool_json_array(&j, "hi");
+        for (int a = 0; a < 3; a++) tool_json_num(&j, NULL, hi[a]);
+        tool_json_close(&j);
+        tool_json_close(&j);
     }
-    fprintf(f, "]");
+    tool_json_array(&j, "fields");
+    tool_json_inline(&j);
+    for (size_t i = 0; i < csro_recon_nfields(in->rc); i++) tool_json_str(&j, NULL, csro_recon_field_name(in->rc, i));
+    tool_json_close(&j);
     if (in->rg) {
         const csro_ranges *g = in->rg;
         size_t ni = csro_ranges_nions(g), ne = csro_ranges_nelements(g);
         size_t ranged = n - in->ion_count[ni];
-        fprintf(f, ",\n  \"ranges\": {\n    \"file\": ");
-        jstr(f, in->rpath);
-        fprintf(f, ",\n    \"format\": \"%s\",\n    \"ranged\": %zu,\n    \"unranged\": %zu,"
-                   "\n    \"unranged_fraction\": %.9g,\n    \"ion_types\": [",
-                csro_ranges_format(g) == CSRO_RANGES_RNG ? "rng" : "rrng", ranged,
-                in->ion_count[ni], frac((double)in->ion_count[ni], (double)n));
+        tool_json_object(&j, "ranges");
+        tool_json_str(&j, "file", in->rpath);
+        tool_json_str(&j, "format", csro_ranges_format(g) == CSRO_RANGES_RNG ? "rng" : "rrng");
+        tool_json_int(&j, "ranged", (long long)ranged);
+        tool_json_int(&j, "unranged", (long long)in->ion_count[ni]);
+        tool_json_num(&j, "unranged_fraction", frac((double)in->ion_count[ni], (double)n));
+        tool_json_array(&j, "ion_types");
         for (size_t i = 0; i < ni; i++) {
-            fprintf(f, "%s\n      {\"name\": ", i ? "," : "");
-            jstr(f, csro_ranges_ion_name(g, i));
-            fprintf(f, ", \"count\": %zu, \"fraction\": %.9g, \"composition\": {",
-                    in->ion_count[i], frac((double)in->ion_count[i], (double)ranged));
-            int first = 1;
+            tool_json_object(&j, NULL);
+            tool_json_inline(&j);
+            tool_json_str(&j, "name", csro_ranges_ion_name(g, i));
+            tool_json_int(&j, "count", (long long)in->ion_count[i]);
+            tool_json_num(&j, "fraction", frac((double)in->ion_count[i], (double)ranged));
+            tool_json_object(&j, "composition");
             for (size_t e = 0; e < ne; e++) {
                 int c = csro_ranges_ion_element_count(g, i, e);
-                if (!c)
-                    continue;
-                fprintf(f, "%s\"%s\": %d", first ? "" : ", ", csro_ranges_element(g, e), c);
-                first = 0;
+                if (c) tool_json_int(&j, csro_ranges_element(g, e), c);
             }
-            fprintf(f, "}}");
+            tool_json_close(&j);
+            tool_json_close(&j);
         }
+        tool_json_close(&j);
         double tot = 0;
-        for (size_t e = 0; e < ne; e++)
-            tot += in->el_atoms[e];
-        fprintf(f, "\n    ],\n    \"elements\": [");
-        for (size_t e = 0; e < ne; e++)
-            fprintf(f, "%s\n      {\"symbol\": \"%s\", \"atoms\": %.0f, \"fraction\": %.9g}",
-                    e ? "," : "", csro_ranges_element(g, e), in->el_atoms[e],
-                    frac(in->el_atoms[e], tot));
-        fprintf(f, "\n    ]\n  }");
+        for (size_t e = 0; e < ne; e++) tot += in->el_atoms[e];
+        tool_json_array(&j, "elements");
+        for (size_t e = 0; e < ne; e++) {
+            tool_json_object(&j, NULL);
+            tool_json_inline(&j);
+            tool_json_str(&j, "symbol", csro_ranges_element(g, e));
+            tool_json_num(&j, "atoms", in->el_atoms[e]);
+            tool_json_num(&j, "fraction", frac(in->el_atoms[e], tot));
+            tool_json_close(&j);
+        }
+        tool_json_close(&j);
+        tool_json_close(&j);
     }
-    fprintf(f, "\n}\n");
+    tool_json_end(&j);
 }
 
 /* Bin of a single-precision mass: bin k holds [k*bin, (k+1)*bin) with the
@@ -252,13 +247,15 @@ static void print_histogram(FILE *f, const csro_recon *rc, double bin)
     free(h);
 }
 
-int main(int argc, char **argv)
+typedef struct {
+    const char *path, *rpath, *out;
+    int fmt, first_match, infmt;
+    double bin;
+} args;
+
+static void parse_args(int argc, char **argv, args *A)
 {
-    tool_init("apt-info");
-    const char *rpath = NULL, *out = NULL;
-    int fmt = OUT_TEXT, fmt_set = 0, first_match = 0, infmt = CSRO_FMT_AUTO;
-    double bin = 0;
-    enum { O_FIRST = 256, O_HIST, O_HELP, O_VERSION };
+    enum { O_FIRST = 256, O_HIST };
     static const struct option lo[] = {
         {"ranges", required_argument, 0, 'r'},
         {"first-match", no_argument, 0, O_FIRST},
@@ -266,58 +263,75 @@ int main(int argc, char **argv)
         {"histogram", required_argument, 0, O_HIST},
         {"input-format", required_argument, 0, 'i'},
         {"output", required_argument, 0, 'o'},
-        {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, O_HELP},
-        {"version", no_argument, 0, O_VERSION},
         {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "r:f:i:o:q", lo, NULL)) != -1) {
+    int c, fmt_set = 0;
+    *A = (args){ .fmt = OUT_TEXT, .infmt = CSRO_FMT_AUTO };
+    while ((c = tool_getopt(argc, argv, "r:f:i:o:", lo)) != -1) {
         switch (c) {
-        case 'r': rpath = optarg; break;
-        case O_FIRST: first_match = 1; break;
-        case 'f':
-            if (!strcmp(optarg, "text")) fmt = OUT_TEXT;
-            else if (!strcmp(optarg, "tsv")) fmt = OUT_TSV;
-            else if (!strcmp(optarg, "json")) fmt = OUT_JSON;
-            else tool_usage_error("--format: '%s' is not text, tsv or json", optarg);
-            fmt_set = 1;
-            break;
+        case 'r': A->rpath = optarg; break;
+        case O_FIRST: A->first_match = 1; break;
+        case 'f': A->fmt = tool_choice("--format", optarg, "text|tsv|json"); fmt_set = 1; break;
         case O_HIST:
-            bin = tool_double("--histogram", optarg);
-            if (!(bin > 0))
+            A->bin = tool_double("--histogram", optarg);
+            if (!(A->bin > 0))
                 tool_usage_error("--histogram: bin width must be positive, got '%s'", optarg);
             break;
-        case 'i':
-            infmt = tool_recon_format("--input-format", optarg);
-            break;
-        case 'o': out = optarg; break;
-        case 'q': tool_set_quiet(1); break;
-        case O_HELP: usage(); break;
-        case O_VERSION: tool_version(); break;
-        default: tool_usage_error("unknown option");
+        case 'i': A->infmt = tool_recon_format("--input-format", optarg); break;
+        case 'o': A->out = optarg; break;
         }
     }
     if (optind != argc - 1)
         tool_usage_error(optind == argc ? "missing RECON argument" : "too many arguments");
-    const char *path = argv[optind];
-    if (rpath && bin > 0)
+    A->path = argv[optind];
+    if (A->rpath && A->bin > 0)
         tool_usage_error("--histogram and --ranges do not combine");
-    if (bin > 0 && fmt_set && fmt != OUT_TSV)
+    if (A->bin > 0 && fmt_set && A->fmt != OUT_TSV)
         tool_usage_error("--histogram writes TSV; --format %s does not apply",
-                         fmt == OUT_JSON ? "json" : "text");
-    if (first_match && !rpath)
+                         A->fmt == OUT_JSON ? "json" : "text");
+    if (A->first_match && !A->rpath)
         tool_usage_error("--first-match needs --ranges");
-    if (rpath && !strcmp(rpath, "-") && !strcmp(path, "-"))
+    if (A->rpath && !strcmp(A->rpath, "-") && !strcmp(A->path, "-"))
         tool_usage_error("the range file and the reconstruction cannot both be stdin");
+    tool_input(A->path);
+    if (A->rpath) tool_input(A->rpath);
+}
+
+/* Ion counts per ion type and atoms per element of the ranged ions. */
+static void count_ions(info *in)
+{
+    const csro_ranges *rg = in->rg;
+    size_t n = csro_recon_count(in->rc), ni = csro_ranges_nions(rg), ne = csro_ranges_nelements(rg);
+    int32_t *ion = malloc((n ? n : 1) * sizeof *ion);
+    in->ion_count = calloc(ni + 1, sizeof *in->ion_count);
+    in->el_atoms = calloc(ne ? ne : 1, sizeof *in->el_atoms);
+    if (!ion || !in->ion_count || !in->el_atoms)
+        tool_die(TOOL_EDATA, "out of memory for %zu ions", n);
+    int r = csro_ranges_assign(rg, csro_recon_mass(in->rc), n, ion);
+    if (r)
+        tool_fail(r);
+    for (size_t i = 0; i < n; i++)
+        in->ion_count[ion[i] < 0 ? ni : (size_t)ion[i]]++;
+    for (size_t i = 0; i < ni; i++)
+        for (size_t k = 0; k < ne; k++)
+            in->el_atoms[k] += (double)in->ion_count[i] * csro_ranges_ion_element_count(rg, i, k);
+    free(ion);
+}
+
+int main(int argc, char **argv)
+{
+    tool_init("apt-info", usage);
+    args A;
+    parse_args(argc, argv, &A);
+    FILE *f = tool_out_open(A.out ? A.out : "-");
 
     /* ranges first: a bad range file fails before a long load */
     csro_ranges *rg = NULL;
-    if (rpath) {
+    if (A.rpath) {
         csro_ranges_opts *ro = csro_ranges_opts_new();
         if (!ro)
             tool_die(TOOL_EDATA, "out of memory");
-        csro_ranges_opts_set_first_match(ro, first_match);
-        int rc = csro_ranges_load(&rg, rpath, ro);
+        csro_ranges_opts_set_first_match(ro, A.first_match);
+        int rc = csro_ranges_load(&rg, A.rpath, ro);
         csro_ranges_opts_free(ro);
         if (rc)
             tool_fail(rc);
@@ -325,68 +339,27 @@ int main(int argc, char **argv)
     csro_load_opts *lo_opts = csro_load_opts_new();
     if (!lo_opts)
         tool_die(TOOL_EDATA, "out of memory");
-    csro_load_opts_set_format(lo_opts, infmt);
+    csro_load_opts_set_format(lo_opts, A.infmt);
     csro_load_opts_set_progress(lo_opts, tool_progress, NULL);
     csro_recon *rc = NULL;
-    int e = csro_recon_load(&rc, path, lo_opts);
+    int e = csro_recon_load(&rc, A.path, lo_opts);
     tool_progress_done();
     csro_load_opts_free(lo_opts);
     if (e)
         tool_fail(e);
 
-    info in = {path, rc, rpath, rg, NULL, NULL};
-    if (rg) {
-        size_t n = csro_recon_count(rc), ni = csro_ranges_nions(rg), ne = csro_ranges_nelements(rg);
-        int32_t *ion = malloc((n ? n : 1) * sizeof *ion);
-        in.ion_count = calloc(ni + 1, sizeof *in.ion_count);
-        in.el_atoms = calloc(ne ? ne : 1, sizeof *in.el_atoms);
-        if (!ion || !in.ion_count || !in.el_atoms)
-            tool_die(TOOL_EDATA, "out of memory for %zu ions", n);
-        int r = csro_ranges_assign(rg, csro_recon_mass(rc), n, ion);
-        if (r)
-            tool_fail(r);
-        for (size_t i = 0; i < n; i++)
-            in.ion_count[ion[i] < 0 ? ni : (size_t)ion[i]]++;
-        for (size_t i = 0; i < ni; i++)
-            for (size_t k = 0; k < ne; k++)
-                in.el_atoms[k] += (double)in.ion_count[i] * csro_ranges_ion_element_count(rg, i, k);
-        free(ion);
-    }
-
-    /* output: stdout, or FILE written through a temporary and renamed */
-    FILE *f = stdout;
-    char *tmp = NULL;
-    if (out && strcmp(out, "-")) {
-        size_t len = strlen(out) + 16;
-        tmp = malloc(len);
-        if (!tmp)
-            tool_die(TOOL_EDATA, "out of memory");
-        snprintf(tmp, len, "%s.tmp%ld", out, (long)getpid());
-        f = fopen(tmp, "w");
-        if (!f)
-            tool_die(TOOL_EDATA, "%s: cannot create", out);
-    }
-    if (bin > 0)
-        print_histogram(f, rc, bin);
-    else if (fmt == OUT_TSV)
+    info in = {A.path, rc, A.rpath, rg, NULL, NULL};
+    if (rg)
+        count_ions(&in);
+    if (A.bin > 0)
+        print_histogram(f, rc, A.bin);
+    else if (A.fmt == OUT_TSV)
         print_tsv(f, &in);
-    else if (fmt == OUT_JSON)
+    else if (A.fmt == OUT_JSON)
         print_json(f, &in);
     else
         print_text(f, &in);
-    int bad = ferror(f);
-    if (f != stdout) {
-        bad |= fclose(f) != 0;
-        if (bad || rename(tmp, out)) {
-            remove(tmp);
-            tool_die(TOOL_EDATA, "%s: write error", out);
-        }
-    } else {
-        bad |= fflush(f) != 0;
-        if (bad)
-            tool_die(TOOL_EDATA, "write error on standard output");
-    }
-    free(tmp);
+    tool_commit();
     free(in.ion_count);
     free(in.el_atoms);
     csro_ranges_free(rg);

@@ -1,7 +1,7 @@
 /* apt-simulate: a simulated APT specimen (POS + RRNG + per-ion truth) with
  * planted ordered CSRO domains in a random solid solution. */
 #include "common.h"
-#include <getopt.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,10 +30,11 @@ static void usage(void)
            "  --truth-below T        with --atoms: truth = 1 where the 'local' column <= T\n"
            "                         (csro-mc --local: negative = locally ordered)\n"
            "  --truth FILE           per-ion truth (1 = in a domain), csro-formats(5)\n"
-           "  --ranges FILE          RRNG ranging every isotope peak\n"
+           "  -r, --ranges FILE      RRNG ranging every isotope peak\n"
            "  --domain-list FILE     TSV of planted domains (centre, diameter)\n"
-           "  -o FILE                POS output ('-' = stdout)\n"
-           "  --seed N, --quiet, --help, --version\n");
+           "  -o, --output FILE      POS output ('-' = stdout)\n"
+           "  --seed N               random seed\n"
+           "  -q, --quiet, -h, --help, -V, --version\n");
 }
 
 /* Read csro-mc style CSV (x,y,z,species[,local]) and measure it. */
@@ -41,7 +42,7 @@ static void measure_atoms(csro_aptsim *s, const char *path, int have_below, doub
                           const char *truth_path)
 {
     FILE *f = !strcmp(path, "-") ? stdin : fopen(path, "r");
-    if (!f) tool_die(TOOL_EDATA, "%s: cannot open", path);
+    if (!f) tool_die(TOOL_EDATA, "%s: cannot open: %s", path, strerror(errno));
     char line[512], names[256][16];
     size_t nn = 0, n = 0, cap = 0, cnt[256] = {0};
     float *v[3] = {NULL, NULL, NULL};
@@ -93,34 +94,33 @@ static void measure_atoms(csro_aptsim *s, const char *path, int have_below, doub
     csro_recon *r;
     uint8_t *t;
     if ((rc = csro_aptsim_measure(s, n, v[0], v[1], v[2], sp, np, nn, tr, &r, &t))) tool_fail(rc);
-    if ((rc = csro_recon_save(r, out, CSRO_FMT_POS))) tool_fail(rc);
-    if (truth_path && (rc = csro_truth_save(t, csro_recon_count(r), truth_path))) tool_fail(rc);
-    if (!tool_quiet()) fprintf(stderr, "apt-simulate: %zu atoms measured, %zu ions\n", n, csro_recon_count(r));
+    if ((rc = csro_recon_save(r, tool_out_lib(out), CSRO_FMT_POS))) tool_fail(rc);
+    if (truth_path && (rc = csro_truth_save(t, csro_recon_count(r), tool_out_lib(truth_path)))) tool_fail(rc);
+    tool_note("apt-simulate: %zu atoms measured, %zu ions\n", n, csro_recon_count(r));
     csro_recon_free(r);
     csro_free(t);
     for (int a = 0; a < 3; a++) free(v[a]);
     free(sp); free(tr);
 }
 
-int main(int argc, char **argv)
+typedef struct {
+    const char *out, *truth, *ranges, *dlist, *atoms, *domains;
+    int have_below, lattice;
+    double below, eff, sxy, sz, a;
+} args;
+
+/* Options into A; specimen settings straight into s. */
+static void parse_args(int argc, char **argv, csro_aptsim *s, args *A)
 {
-    tool_init("apt-simulate");
-    csro_aptsim *s;
-    int rc = csro_aptsim_new(&s);
-    if (rc) tool_fail(rc);
-    const char *out = NULL, *truth = NULL, *ranges = NULL, *dlist = NULL, *atoms = NULL;
-    int have_below = 0;
-    double below = 0;
-    double eff = 0.5, sxy = 0.3, sz = 0.03;
     static const struct option lo[] = {
         {"box", 1, 0, 'b'}, {"lattice", 1, 0, 'L'}, {"a", 1, 0, 'a'}, {"composition", 1, 0, 'C'},
         {"domains", 1, 0, 'd'}, {"efficiency", 1, 0, 'e'}, {"sigma-xy", 1, 0, 'x'}, {"sigma-z", 1, 0, 'z'},
-        {"background", 1, 0, 'g'}, {"truth", 1, 0, 't'}, {"ranges", 1, 0, 'r'}, {"domain-list", 1, 0, 'D'}, {"atoms", 1, 0, 'A'}, {"needle", 1, 0, 'N'}, {"pole", 1, 0, 'P'}, {"truth-below", 1, 0, 'B'},
-        {"seed", 1, 0, 'S'}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {"version", 0, 0, 'V'}, {0, 0, 0, 0}};
-    int c, lattice = CSRO_LATTICE_FCC;
-    double a = 0.356;
-    char *domains = NULL;
-    while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+        {"background", 1, 0, 'g'}, {"truth", 1, 0, 'T'}, {"ranges", 1, 0, 'r'}, {"domain-list", 1, 0, 'D'},
+        {"atoms", 1, 0, 'A'}, {"needle", 1, 0, 'N'}, {"pole", 1, 0, 'P'}, {"truth-below", 1, 0, 'B'},
+        {"seed", 1, 0, 'S'}, {"output", 1, 0, 'o'}, {0, 0, 0, 0}};
+    *A = (args){ .lattice = CSRO_LATTICE_FCC, .eff = 0.5, .sxy = 0.3, .sz = 0.03, .a = 0.356 };
+    int c, rc;
+    while ((c = tool_getopt(argc, argv, "o:r:", lo)) != -1) {
         switch (c) {
         case 'b': {
             double b[3];
@@ -128,25 +128,23 @@ int main(int argc, char **argv)
             if ((rc = csro_aptsim_set_box(s, b[0], b[1], b[2]))) tool_usage_error("--box: %s", csro_last_error());
             break;
         }
-        case 'L':
-            lattice = tool_lattice("--lattice", optarg);
-            break;
-        case 'a': a = tool_double("--a", optarg); break;
+        case 'L': A->lattice = tool_lattice("--lattice", optarg); break;
+        case 'a': A->a = tool_double("--a", optarg); break;
         case 'C':
             if ((rc = csro_aptsim_set_composition(s, optarg))) tool_usage_error("--composition: %s", csro_last_error());
             break;
-        case 'd': domains = optarg; break;
-        case 'e': eff = tool_double("--efficiency", optarg); break;
-        case 'x': sxy = tool_double("--sigma-xy", optarg); break;
-        case 'z': sz = tool_double("--sigma-z", optarg); break;
+        case 'd': A->domains = optarg; break;
+        case 'e': A->eff = tool_double("--efficiency", optarg); break;
+        case 'x': A->sxy = tool_double("--sigma-xy", optarg); break;
+        case 'z': A->sz = tool_double("--sigma-z", optarg); break;
         case 'g':
             if ((rc = csro_aptsim_set_background(s, tool_double("--background", optarg))))
                 tool_usage_error("--background: %s", csro_last_error());
             break;
-        case 't': truth = optarg; break;
-        case 'r': ranges = optarg; break;
-        case 'D': dlist = optarg; break;
-        case 'A': atoms = optarg; break;
+        case 'T': A->truth = optarg; break;
+        case 'r': A->ranges = optarg; break;
+        case 'D': A->dlist = optarg; break;
+        case 'A': A->atoms = optarg; break;
         case 'P': {
             double hkl[3];
             tool_doubles("--pole", optarg, hkl, 3);
@@ -162,54 +160,65 @@ int main(int argc, char **argv)
             if ((rc = csro_aptsim_set_needle(s, nd[0], nd[1]))) tool_usage_error("--needle: %s", csro_last_error());
             break;
         }
-        case 'B': below = tool_double("--truth-below", optarg); have_below = 1; break;
+        case 'B': A->below = tool_double("--truth-below", optarg); A->have_below = 1; break;
         case 'S': csro_aptsim_set_seed(s, tool_u64("--seed", optarg)); break;
-        case 'q': tool_set_quiet(1); break;
-        case 'o': out = optarg; break;
-        case 'h': usage(); return 0;
-        case 'V': tool_version();
-        default: tool_usage_error("unknown option");
+        case 'o': A->out = optarg; break;
         }
     }
     if (optind != argc) tool_usage_error("unexpected argument '%s'", argv[optind]);
-    if (!out) tool_usage_error("-o FILE is required");
-    tool_refuse_tty(out);
-    if ((rc = csro_aptsim_set_lattice(s, lattice, a))) tool_usage_error("%s", csro_last_error());
-    if ((rc = csro_aptsim_set_detection(s, eff, sxy, sz))) tool_usage_error("%s", csro_last_error());
-    if (have_below && !atoms) tool_usage_error("--truth-below needs --atoms");
-    if (atoms) {
-        if (domains || dlist) tool_usage_error("--domains and --domain-list do not apply to --atoms");
-        measure_atoms(s, atoms, have_below, below, out, truth);
-        if (ranges && (rc = csro_aptsim_write_ranges(s, ranges))) tool_fail(rc);
-        csro_aptsim_free(s);
-        return 0;
+    if (!A->out) tool_usage_error("-o FILE is required");
+    tool_refuse_tty(A->out);
+    if (A->have_below && !A->atoms) tool_usage_error("--truth-below needs --atoms");
+    if (A->atoms && (A->domains || A->dlist)) tool_usage_error("--domains and --domain-list do not apply to --atoms");
+    if (A->atoms) tool_input(A->atoms);
+}
+
+static void write_domain_list(const csro_aptsim *s, const char *path)
+{
+    FILE *f = tool_out_open(path);
+    fprintf(f, "x_nm\ty_nm\tz_nm\tdiameter_nm\n");
+    for (size_t i = 0; i < csro_aptsim_ndomains(s); i++) {
+        double ce[3], r;
+        csro_aptsim_domain(s, i, ce, &r);
+        fprintf(f, "%.4f\t%.4f\t%.4f\t%.4f\n", ce[0], ce[1], ce[2], 2 * r);
     }
-    if (domains) {
+}
+
+/* A specimen with planted domains, measured and written. */
+static void run_planted(csro_aptsim *s, const args *A)
+{
+    int rc;
+    if (A->domains) {
         char sp[16];
         double dmin, dmax, f;
         char tail;
-        if (sscanf(domains, "%15[^:]:%lf:%lf:%lf%c", sp, &dmin, &dmax, &f, &tail) != 4)
-            tool_usage_error("--domains: '%s' is not SPECIES:DMIN:DMAX:FRACTION", domains);
+        if (sscanf(A->domains, "%15[^:]:%lf:%lf:%lf%c", sp, &dmin, &dmax, &f, &tail) != 4)
+            tool_usage_error("--domains: '%s' is not SPECIES:DMIN:DMAX:FRACTION", A->domains);
         if ((rc = csro_aptsim_set_domains(s, sp, dmin, dmax, f))) tool_usage_error("--domains: %s", csro_last_error());
     }
     if ((rc = csro_aptsim_plant(s))) tool_fail(rc);
-    if ((rc = csro_aptsim_write(s, out, truth, tool_progress, NULL))) tool_fail(rc);
+    const char *tp = A->truth ? tool_out_lib(A->truth) : NULL;
+    if ((rc = csro_aptsim_write(s, tool_out_lib(A->out), tp, tool_progress, NULL))) tool_fail(rc);
     tool_progress_done();
-    if (ranges && (rc = csro_aptsim_write_ranges(s, ranges))) tool_fail(rc);
-    if (dlist) {
-        FILE *f = fopen(dlist, "w");
-        if (!f) tool_die(TOOL_EDATA, "%s: cannot create", dlist);
-        fprintf(f, "x_nm\ty_nm\tz_nm\tdiameter_nm\n");
-        for (size_t i = 0; i < csro_aptsim_ndomains(s); i++) {
-            double ce[3], r;
-            csro_aptsim_domain(s, i, ce, &r);
-            fprintf(f, "%.4f\t%.4f\t%.4f\t%.4f\n", ce[0], ce[1], ce[2], 2 * r);
-        }
-        if (fclose(f)) tool_die(TOOL_EDATA, "%s: write error", dlist);
-    }
-    if (!tool_quiet())
-        fprintf(stderr, "apt-simulate: %zu domains, %.2f%% of the volume\n", csro_aptsim_ndomains(s),
-                100 * csro_aptsim_domain_fraction(s));
+    if (A->dlist) write_domain_list(s, A->dlist);
+    tool_note("apt-simulate: %zu domains, %.2f%% of the volume\n", csro_aptsim_ndomains(s),
+              100 * csro_aptsim_domain_fraction(s));
+}
+
+int main(int argc, char **argv)
+{
+    tool_init("apt-simulate", usage);
+    csro_aptsim *s;
+    int rc = csro_aptsim_new(&s);
+    if (rc) tool_fail(rc);
+    args A;
+    parse_args(argc, argv, s, &A);
+    if ((rc = csro_aptsim_set_lattice(s, A.lattice, A.a))) tool_usage_error("%s", csro_last_error());
+    if ((rc = csro_aptsim_set_detection(s, A.eff, A.sxy, A.sz))) tool_usage_error("%s", csro_last_error());
+    if (A.atoms) measure_atoms(s, A.atoms, A.have_below, A.below, A.out, A.truth);
+    else run_planted(s, &A);
+    if (A.ranges && (rc = csro_aptsim_write_ranges(s, tool_out_lib(A.ranges)))) tool_fail(rc);
+    tool_commit();
     csro_aptsim_free(s);
     return 0;
 }

@@ -2,7 +2,6 @@
  * or more species pairs, written as .zsdm files. Works slab by slab along
  * z (bounded memory for the profiles). */
 #include "common.h"
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +24,7 @@ static void usage(void)
            "      --stride S         voxel stride in nm (default 0.5)\n"
            "      --composition FILE per-voxel atom counts of every element (TSV): a\n"
            "                         composition map on the same grid\n"
-           "      --input-format F   pos, epos, apt or csv when RECON's name does not say\n"
+           "  -i, --input-format F   pos, epos, apt or csv when RECON's name does not say\n"
            "                         (POS and EPOS on stdin need it)\n"
            "      --roi X0,Y0,Z0,X1,Y1,Z1  region of interest in nm (default: the bounding\n"
            "                         box of the reconstruction)\n"
@@ -42,15 +41,14 @@ static void usage(void)
            "                         model), minmax or experimental\n"
            "      --skip-empty       write no row for voxels without data (no-data flag)\n"
            "      --slab N           voxel layers per slab (default: automatic)\n"
-           "      --threads N        worker threads (0 = all cores, default)\n"
-           "      --quiet            no progress bar\n"
-           "      --help, --version\n\n"
+           "  -j, --threads N        worker threads (0 = all cores, default)\n"
+           "  -q, --quiet            no progress\n"
+           "  -h, --help, -V, --version\n\n"
            "Exit status: 0 ok, 1 bad data or I/O, 2 usage.\n");
-    exit(0);
 }
 
 typedef struct {
-    char *a, *b, *name, *out;
+    char a[TOOL_SPECIES_MAX], b[TOOL_SPECIES_MAX], name[2 * TOOL_SPECIES_MAX + 1], *out;
     float *ax, *ay, *az, *bx, *by, *bz; /* sorted by z */
     size_t na, nb;
     csro_zsdm_writer *w;
@@ -160,12 +158,7 @@ static void write_composition(const char *path, const csro_grid *g, const csro_r
         int rc = csro_grid_count_points(g, ex, ey, ez, m, 0, nv, cnt + e * nv);
         if (rc) tool_fail(rc);
     }
-    char *tmp = malloc(strlen(path) + 16);
-    if (!tmp) tool_die(TOOL_EDATA, "out of memory");
-    sprintf(tmp, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
-    if (!f) tool_die(TOOL_EDATA, "%s: cannot create", path);
+    FILE *f = tool_out_open(path);
     fprintf(f, "index\tx_nm\ty_nm\tz_nm\tatoms");
     for (size_t e = 0; e < ne; e++) fprintf(f, "\t%s", csro_ranges_element(rg, e));
     fputc('\n', f);
@@ -179,8 +172,7 @@ static void write_composition(const char *path, const csro_grid *g, const csro_r
         for (size_t e = 0; e < ne; e++) fprintf(f, "\t%u", cnt[e * nv + v]);
         fputc('\n', f);
     }
-    if (ferror(f) | fclose(f) || rename(tmp, path)) { remove(tmp); tool_die(TOOL_EDATA, "%s: write error", path); }
-    free(tmp); free(cnt); free(ex); free(ey); free(ez);
+    free(cnt); free(ex); free(ey); free(ez);
 }
 
 static char *out_name(const char *pat, const char *pairname)
@@ -214,212 +206,238 @@ static _Noreturn void fail(int rc)
     tool_fail(rc);
 }
 
-int main(int argc, char **argv)
+typedef struct {
+    const char *ranges_path, *out, *recon_path, *comp_path;
+    double voxel, stride, roi[6], crop[2], dir[3], radius, binw;
+    int have_roi, have_crop, have_dir, shape, flags, random, infmt, pre, threads, skip_empty;
+    long slab;
+    uint64_t seed;
+} args;
+
+static void add_pair(const char *s)
 {
-    tool_init("apt-voxelize");
+    if (npairs == MAX_PAIRS) tool_usage_error("at most %d pairs", MAX_PAIRS);
+    pair *p = &pairs[npairs++];
+    tool_pair("--pair", s, 1, p->a, p->b);
+    size_t la = strlen(p->a);
+    memcpy(p->name, p->a, la);
+    p->name[la] = '-';
+    strcpy(p->name + la + 1, p->b);
+}
+
+static void parse_args(int argc, char **argv, args *A)
+{
     enum { O_VOXEL = 256, O_STRIDE, O_ROI, O_SHAPE, O_RADIUS, O_BINW, O_CROP, O_DIR, O_DECOMP,
-           O_RANDOM, O_COUNTS, O_PRE, O_SLAB, O_THREADS, O_QUIET, O_SKIP, O_INFMT, O_COMP };
+           O_RANDOM, O_COUNTS, O_PRE, O_SLAB, O_SKIP, O_COMP };
     static const struct option lo[] = {
         {"ranges", required_argument, 0, 'r'}, {"pair", required_argument, 0, 'p'},
         {"output", required_argument, 0, 'o'}, {"voxel", required_argument, 0, O_VOXEL},
         {"stride", required_argument, 0, O_STRIDE}, {"roi", required_argument, 0, O_ROI},
-        {"input-format", required_argument, 0, O_INFMT}, {"composition", required_argument, 0, O_COMP},
+        {"input-format", required_argument, 0, 'i'}, {"composition", required_argument, 0, O_COMP},
         {"shape", required_argument, 0, O_SHAPE}, {"radius", required_argument, 0, O_RADIUS},
         {"bin-width", required_argument, 0, O_BINW}, {"crop", required_argument, 0, O_CROP},
         {"direction", required_argument, 0, O_DIR}, {"decompose", no_argument, 0, O_DECOMP},
         {"random-labels", required_argument, 0, O_RANDOM}, {"counts", no_argument, 0, O_COUNTS},
         {"preprocess", required_argument, 0, O_PRE}, {"slab", required_argument, 0, O_SLAB},
-        {"threads", required_argument, 0, O_THREADS}, {"quiet", no_argument, 0, O_QUIET},
-        {"skip-empty", no_argument, 0, O_SKIP},
-        {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
-    const char *ranges_path = NULL, *out = NULL;
-    double voxel = 1.0, stride = 0.5, roi[6] = {0}, crop[2] = {0}, dir[3] = {0}, radius = NAN, binw = NAN;
-    int have_roi = 0, have_crop = 0, have_dir = 0, shape = CSRO_VOXEL_SPHERE, flags = 0, random = 0;
-    int infmt = 0;
-    const char *comp_path = NULL;
-    int pre = CSRO_PRE_RAW, threads = 0, skip_empty = 0;
-    long slab = 0;
-    uint64_t seed = 0;
+        {"threads", required_argument, 0, 'j'}, {"skip-empty", no_argument, 0, O_SKIP}, {0, 0, 0, 0}};
+    *A = (args){ .voxel = 1.0, .stride = 0.5, .radius = NAN, .binw = NAN, .shape = CSRO_VOXEL_SPHERE,
+                 .pre = CSRO_PRE_RAW, .out = "-" };
     int c;
-    while ((c = getopt_long(argc, argv, "r:p:o:", lo, NULL)) != -1) {
+    while ((c = tool_getopt(argc, argv, "r:p:o:i:j:", lo)) != -1) {
         switch (c) {
-        case 'r': ranges_path = optarg; break;
-        case 'p': {
-            if (npairs == MAX_PAIRS) tool_usage_error("at most %d pairs", MAX_PAIRS);
-            pair *p = &pairs[npairs++];
-            const char *dash = strchr(optarg + (*optarg ? 1 : 0), '-');
-            if (!*optarg || (dash && (!dash[1] || dash == optarg)))
-                tool_usage_error("--pair: '%s' is not A-B", optarg);
-            p->a = dash ? strndup(optarg, (size_t)(dash - optarg)) : strdup(optarg);
-            p->b = strdup(dash ? dash + 1 : optarg);
-            size_t n = strlen(p->a) + strlen(p->b) + 2;
-            p->name = malloc(n);
-            if (!p->a || !p->b || !p->name) tool_die(TOOL_EDATA, "out of memory");
-            snprintf(p->name, n, "%s-%s", p->a, p->b);
-            break;
-        }
-        case 'o': out = optarg; break;
-        case O_VOXEL: voxel = tool_double("--voxel", optarg); break;
-        case O_STRIDE: stride = tool_double("--stride", optarg); break;
-        case O_ROI: tool_doubles("--roi", optarg, roi, 6); have_roi = 1; break;
-        case O_COMP: comp_path = optarg; break;
-        case O_INFMT:
-            infmt = tool_recon_format("--input-format", optarg);
-            break;
+        case 'r': A->ranges_path = optarg; break;
+        case 'p': add_pair(optarg); break;
+        case 'o': A->out = optarg; break;
+        case O_VOXEL: A->voxel = tool_double("--voxel", optarg); break;
+        case O_STRIDE: A->stride = tool_double("--stride", optarg); break;
+        case O_ROI: tool_doubles("--roi", optarg, A->roi, 6); A->have_roi = 1; break;
+        case O_COMP: A->comp_path = optarg; break;
+        case 'i': A->infmt = tool_recon_format("--input-format", optarg); break;
         case O_SHAPE:
-            if (!strcmp(optarg, "sphere")) shape = CSRO_VOXEL_SPHERE;
-            else if (!strcmp(optarg, "cube")) shape = CSRO_VOXEL_CUBE;
-            else tool_usage_error("--shape: '%s' is not sphere or cube", optarg);
+            A->shape = tool_choice("--shape", optarg, "sphere|cube") ? CSRO_VOXEL_CUBE : CSRO_VOXEL_SPHERE;
             break;
-        case O_RADIUS: radius = tool_double("--radius", optarg); break;
-        case O_BINW: binw = tool_double("--bin-width", optarg); break;
-        case O_CROP: tool_doubles("--crop", optarg, crop, 2); have_crop = 1; break;
-        case O_DIR: tool_doubles("--direction", optarg, dir, 3); have_dir = 1; break;
-        case O_DECOMP: flags |= CSRO_SPECIES_DECOMPOSE; break;
-        case O_RANDOM: seed = tool_u64("--random-labels", optarg); random = 1; break;
-        case O_COUNTS: pre = CSRO_PRE_RAW; break;
-        case O_PRE:
-            if (!strcmp(optarg, "raw")) pre = CSRO_PRE_RAW;
-            else if (!strcmp(optarg, "minmax")) pre = CSRO_PRE_MINMAX;
-            else if (!strcmp(optarg, "experimental")) pre = CSRO_PRE_EXPERIMENTAL;
-            else tool_usage_error("--preprocess: '%s' is not raw, minmax or experimental", optarg);
-            break;
-        case O_SLAB: slab = tool_long("--slab", optarg, 1, 1000000); break;
-        case O_THREADS: threads = (int)tool_long("--threads", optarg, 0, 4096); break;
-        case O_QUIET: tool_set_quiet(1); break;
-        case O_SKIP: skip_empty = 1; break;
-        case 'h': usage(); break;
-        case 'V': tool_version(); break;
-        default: tool_usage_error("unknown option");
+        case O_RADIUS: A->radius = tool_double("--radius", optarg); break;
+        case O_BINW: A->binw = tool_double("--bin-width", optarg); break;
+        case O_CROP: tool_doubles("--crop", optarg, A->crop, 2); A->have_crop = 1; break;
+        case O_DIR: tool_doubles("--direction", optarg, A->dir, 3); A->have_dir = 1; break;
+        case O_DECOMP: A->flags |= CSRO_SPECIES_DECOMPOSE; break;
+        case O_RANDOM: A->seed = tool_u64("--random-labels", optarg); A->random = 1; break;
+        case O_COUNTS: A->pre = CSRO_PRE_RAW; break;
+        case O_PRE: A->pre = tool_preprocess("--preprocess", optarg); break;
+        case O_SLAB: A->slab = tool_long("--slab", optarg, 1, 1000000); break;
+        case 'j': A->threads = (int)tool_long("--threads", optarg, 0, 4096); break;
+        case O_SKIP: A->skip_empty = 1; break;
         }
     }
     if (optind + 1 != argc) tool_usage_error("expected one reconstruction file (- for stdin)");
-    const char *recon_path = argv[optind];
-    if (!ranges_path) tool_usage_error("a range file is required (-r FILE)");
+    A->recon_path = argv[optind];
+    if (!A->ranges_path) tool_usage_error("a range file is required (-r FILE)");
     if (!npairs) tool_usage_error("at least one species pair is required (-p A-B)");
-    if (!out) out = "-";
-    if (npairs > 1 && !strstr(out, "%p"))
+    if (npairs > 1 && !strstr(A->out, "%p"))
         tool_usage_error("with %zu pairs the output name must contain %%p (e.g. -o vox-%%p.zsdm)", npairs);
-    if (!(stride > 0)) tool_usage_error("--stride: %g must be > 0", stride);
-    if (!(voxel > 0)) tool_usage_error("--voxel: %g must be > 0", voxel);
+    if (!(A->stride > 0)) tool_usage_error("--stride: %g must be > 0", A->stride);
+    if (!(A->voxel > 0)) tool_usage_error("--voxel: %g must be > 0", A->voxel);
     for (size_t p = 0; p < npairs; p++) {
-        pairs[p].out = out_name(out, pairs[p].name);
+        pairs[p].out = out_name(A->out, pairs[p].name);
         for (size_t q = 0; q < p; q++)
             if (strcmp(pairs[p].out, "-") && !strcmp(pairs[p].out, pairs[q].out))
                 tool_usage_error("pairs %s and %s would both be written to %s", pairs[q].name, pairs[p].name, pairs[p].out);
     }
     tool_refuse_tty(pairs[0].out);
+    tool_input(A->recon_path);
+    tool_input(A->ranges_path);
+}
 
-    /* SDM options */
+static csro_sdm_opts *plan_sdm(const args *A)
+{
     csro_sdm_opts *so = csro_sdm_opts_new();
     if (!so) tool_die(TOOL_EDATA, "out of memory");
     int rc = 0;
+    double binw = A->binw;
     /* order the setters so that bin width <= radius holds at each step */
     if (!isnan(binw) && binw <= csro_sdm_opts_radius(so)) { rc = csro_sdm_opts_set_bin_width(so, binw); binw = NAN; }
-    if (!rc && !isnan(radius)) rc = csro_sdm_opts_set_radius(so, radius);
+    if (!rc && !isnan(A->radius)) rc = csro_sdm_opts_set_radius(so, A->radius);
     if (!rc && !isnan(binw)) rc = csro_sdm_opts_set_bin_width(so, binw);
-    if (!rc && have_crop) rc = csro_sdm_opts_set_crop(so, crop[0], crop[1]);
-    if (!rc && have_dir) rc = csro_sdm_opts_set_direction(so, dir[0], dir[1], dir[2]);
+    if (!rc && A->have_crop) rc = csro_sdm_opts_set_crop(so, A->crop[0], A->crop[1]);
+    if (!rc && A->have_dir) rc = csro_sdm_opts_set_direction(so, A->dir[0], A->dir[1], A->dir[2]);
     if (rc) tool_usage_error("%s", csro_last_error());
     const size_t nbins = csro_sdm_opts_nbins(so);
     if (!nbins) tool_usage_error("the crop keeps no z-SDM bins");
-    if (pre == CSRO_PRE_EXPERIMENTAL && nbins < 15)
+    if (A->pre == CSRO_PRE_EXPERIMENTAL && nbins < 15)
         tool_usage_error("--preprocess experimental needs at least 15 bins, the options give %zu", nbins);
+    return so;
+}
 
-    /* inputs */
-    csro_ranges *rg;
-    if ((rc = csro_ranges_load(&rg, ranges_path, NULL))) tool_fail(rc);
-    check_species_known(rg, pairs, npairs, flags);
+/* Range file, reconstruction and the ion type of every ion. */
+static csro_recon *load_inputs(const args *A, csro_ranges **rg, int32_t **ion)
+{
+    int rc;
+    if ((rc = csro_ranges_load(rg, A->ranges_path, NULL))) tool_fail(rc);
+    check_species_known(*rg, pairs, npairs, A->flags);
     csro_recon *rec;
     csro_load_opts *lopts = csro_load_opts_new();
-    if (infmt > 0) csro_load_opts_set_format(lopts, infmt);
     if (!lopts) tool_die(TOOL_EDATA, "out of memory");
-    if (!tool_quiet()) csro_load_opts_set_progress(lopts, tool_progress, NULL);
-    rc = csro_recon_load(&rec, recon_path, lopts);
+    if (A->infmt > 0) csro_load_opts_set_format(lopts, A->infmt);
+    csro_load_opts_set_progress(lopts, tool_progress, NULL);
+    tool_progress_label("reading the reconstruction");
+    rc = csro_recon_load(&rec, A->recon_path, lopts);
     csro_load_opts_free(lopts);
     tool_progress_done();
     if (rc) tool_fail(rc);
-    if (random && (rc = csro_recon_shuffle_mass(rec, seed))) tool_fail(rc);
+    if (A->random && (rc = csro_recon_shuffle_mass(rec, A->seed))) tool_fail(rc);
     size_t n = csro_recon_count(rec);
-    if (!n) tool_die(TOOL_EDATA, "%s: the reconstruction has no ions", recon_path);
-    const float *x = csro_recon_x(rec), *y = csro_recon_y(rec), *z = csro_recon_z(rec);
-    int32_t *ion = malloc(n * sizeof *ion);
-    if (!ion) tool_die(TOOL_EDATA, "out of memory");
-    if ((rc = csro_ranges_assign(rg, csro_recon_mass(rec), n, ion))) tool_fail(rc);
+    if (!n) tool_die(TOOL_EDATA, "%s: the reconstruction has no ions", A->recon_path);
+    if (!(*ion = malloc(n * sizeof **ion))) tool_die(TOOL_EDATA, "out of memory");
+    if ((rc = csro_ranges_assign(*rg, csro_recon_mass(rec), n, *ion))) tool_fail(rc);
+    return rec;
+}
 
-    /* grid */
+static csro_grid *plan_grid(const args *A, const csro_recon *rec)
+{
     double glo[3], ghi[3];
-    if (have_roi) {
-        for (int a = 0; a < 3; a++) { glo[a] = roi[a]; ghi[a] = roi[3 + a]; }
+    int rc;
+    if (A->have_roi) {
+        for (int a = 0; a < 3; a++) { glo[a] = A->roi[a]; ghi[a] = A->roi[3 + a]; }
     } else if ((rc = csro_recon_bounds(rec, glo, ghi))) {
         tool_fail(rc);
     }
     csro_grid *g;
-    if ((rc = csro_grid_new(&g, glo, ghi, voxel, stride, shape))) {
-        if (have_roi) tool_usage_error("%s", csro_last_error());
-        tool_die(TOOL_EDATA, "%s: %s", recon_path, csro_last_error());
+    if ((rc = csro_grid_new(&g, glo, ghi, A->voxel, A->stride, A->shape))) {
+        if (A->have_roi) tool_usage_error("%s", csro_last_error());
+        tool_die(TOOL_EDATA, "%s: %s", A->recon_path, csro_last_error());
     }
-    if (comp_path) write_composition(comp_path, g, rg, ion, x, y, z, n);
+    return g;
+}
+
+static void select_pairs(const args *A, const csro_ranges *rg, const int32_t *ion, const csro_recon *rec)
+{
+    const float *x = csro_recon_x(rec), *y = csro_recon_y(rec), *z = csro_recon_z(rec);
+    size_t n = csro_recon_count(rec);
+    for (size_t p = 0; p < npairs; p++) {
+        pair *pp = &pairs[p];
+        select_species(rg, pp->a, A->flags, ion, x, y, z, n, &pp->ax, &pp->ay, &pp->az, &pp->na);
+        if (!strcmp(pp->a, pp->b)) {
+            pp->bx = pp->ax; pp->by = pp->ay; pp->bz = pp->az; pp->nb = pp->na;
+        } else {
+            select_species(rg, pp->b, A->flags, ion, x, y, z, n, &pp->bx, &pp->by, &pp->bz, &pp->nb);
+        }
+        check_species_atoms(pp, A->ranges_path, A->recon_path);
+    }
+}
+
+static void open_writers(const args *A, const csro_sdm_opts *so, const csro_grid *g)
+{
+    int rc;
+    for (size_t p = 0; p < npairs; p++) {
+        csro_zsdm_meta *m = csro_zsdm_meta_new(CSRO_ZSDM_VOXELS);
+        if (!m) fail(CSRO_ENOMEM);
+        char num[64];
+        if ((rc = csro_zsdm_meta_set_sdm(m, so)) || (rc = csro_zsdm_meta_set_pair(m, pairs[p].a, pairs[p].b)) ||
+            (rc = csro_zsdm_meta_set_grid(m, g)) || (rc = csro_zsdm_meta_set_preprocess(m, A->pre)) ||
+            (rc = csro_zsdm_meta_set_text(m, "tool", "apt-voxelize")) ||
+            (rc = csro_zsdm_meta_set_text(m, "library_version", csro_version())) ||
+            (rc = csro_zsdm_meta_set_text(m, "recon", A->recon_path)) ||
+            (rc = csro_zsdm_meta_set_text(m, "ranges", A->ranges_path)) ||
+            (rc = csro_zsdm_meta_set_text(m, "species_decompose", (A->flags & CSRO_SPECIES_DECOMPOSE) ? "1" : "0")))
+            fail(rc);
+        snprintf(num, sizeof num, "%zu", pairs[p].na);
+        if ((rc = csro_zsdm_meta_set_text(m, "atoms_a", num))) fail(rc);
+        snprintf(num, sizeof num, "%zu", pairs[p].nb);
+        if ((rc = csro_zsdm_meta_set_text(m, "atoms_b", num))) fail(rc);
+        if (A->skip_empty && (rc = csro_zsdm_meta_set_text(m, "rows", "voxels with data only"))) fail(rc);
+        if (A->random) {
+            snprintf(num, sizeof num, "%llu", (unsigned long long)A->seed);
+            if ((rc = csro_zsdm_meta_set_text(m, "random_labels_seed", num))) fail(rc);
+        }
+        rc = csro_zsdm_writer_open(&pairs[p].w, tool_out_lib(pairs[p].out), m);
+        csro_zsdm_meta_free(m);
+        if (rc) fail(rc);
+    }
+}
+
+/* Rows with data to the front; returns their count. */
+static size_t compact(float *prof, uint64_t *idx, uint32_t *fl, size_t nvox, size_t nbins)
+{
+    size_t nw = 0;
+    for (size_t v = 0; v < nvox; v++) {
+        if (fl[v] & CSRO_ROW_NODATA) continue;
+        if (nw != v) {
+            memcpy(prof + nw * nbins, prof + v * nbins, nbins * sizeof *prof);
+            idx[nw] = idx[v];
+            fl[nw] = fl[v];
+        }
+        nw++;
+    }
+    return nw;
+}
+
+/* The z-SDM of every voxel, slab of voxel layers by slab, every pair. */
+static void run_slabs(const args *A, const csro_sdm_opts *so, const csro_grid *g)
+{
+    const size_t nbins = csro_sdm_opts_nbins(so);
     size_t dims[3];
     csro_grid_dims(g, dims);
     const size_t layer = dims[0] * dims[1];
+    long slab = A->slab;
     if (!slab) { /* about 16 MiB of profiles per slab */
         size_t per = layer * nbins * sizeof(float);
         slab = (long)((16u << 20) / (per ? per : 1));
         if (slab < 1) slab = 1;
     }
     if ((size_t)slab > dims[2]) slab = (long)dims[2];
-
-    /* species */
-    for (size_t p = 0; p < npairs; p++) {
-        pair *pp = &pairs[p];
-        select_species(rg, pp->a, flags, ion, x, y, z, n, &pp->ax, &pp->ay, &pp->az, &pp->na);
-        if (!strcmp(pp->a, pp->b)) {
-            pp->bx = pp->ax; pp->by = pp->ay; pp->bz = pp->az; pp->nb = pp->na;
-        } else {
-            select_species(rg, pp->b, flags, ion, x, y, z, n, &pp->bx, &pp->by, &pp->bz, &pp->nb);
-        }
-        check_species_atoms(pp, ranges_path, recon_path);
-    }
-    free(ion);
-
-    /* writers (only now: every input has been checked) */
-    for (size_t p = 0; p < npairs; p++) {
-        csro_zsdm_meta *m = csro_zsdm_meta_new(CSRO_ZSDM_VOXELS);
-        if (!m) fail(CSRO_ENOMEM);
-        char num[64];
-        if ((rc = csro_zsdm_meta_set_sdm(m, so)) || (rc = csro_zsdm_meta_set_pair(m, pairs[p].a, pairs[p].b)) ||
-            (rc = csro_zsdm_meta_set_grid(m, g)) || (rc = csro_zsdm_meta_set_preprocess(m, pre)) ||
-            (rc = csro_zsdm_meta_set_text(m, "tool", "apt-voxelize")) ||
-            (rc = csro_zsdm_meta_set_text(m, "library_version", csro_version())) ||
-            (rc = csro_zsdm_meta_set_text(m, "recon", recon_path)) ||
-            (rc = csro_zsdm_meta_set_text(m, "ranges", ranges_path)) ||
-            (rc = csro_zsdm_meta_set_text(m, "species_decompose", (flags & CSRO_SPECIES_DECOMPOSE) ? "1" : "0")))
-            fail(rc);
-        snprintf(num, sizeof num, "%zu", pairs[p].na);
-        if ((rc = csro_zsdm_meta_set_text(m, "atoms_a", num))) fail(rc);
-        snprintf(num, sizeof num, "%zu", pairs[p].nb);
-        if ((rc = csro_zsdm_meta_set_text(m, "atoms_b", num))) fail(rc);
-        if (skip_empty && (rc = csro_zsdm_meta_set_text(m, "rows", "voxels with data only"))) fail(rc);
-        if (random) {
-            snprintf(num, sizeof num, "%llu", (unsigned long long)seed);
-            if ((rc = csro_zsdm_meta_set_text(m, "random_labels_seed", num))) fail(rc);
-        }
-        rc = csro_zsdm_writer_open(&pairs[p].w, pairs[p].out, m);
-        csro_zsdm_meta_free(m);
-        if (rc) fail(rc);
-    }
-
-    /* slabs of voxel layers */
     const size_t maxvox = (size_t)slab * layer;
     float *prof = malloc(maxvox * nbins * sizeof *prof);
     uint8_t *nodata = malloc(maxvox);
     uint32_t *fl = malloc(maxvox * sizeof *fl);
     uint64_t *idx = malloc(maxvox * sizeof *idx);
-    if (!prof || !nodata || !fl || !idx) { abort_all(); tool_die(TOOL_EDATA, "out of memory"); }
+    if (!prof || !nodata || !fl || !idx) fail(CSRO_ENOMEM);
     /* atoms within this distance of a voxel centre along z can belong to it */
-    const double reach = (shape == CSRO_VOXEL_SPHERE ? 0.75 : 0.5) * voxel * 1.001 + 1e-4;
+    const double reach = (A->shape == CSRO_VOXEL_SPHERE ? 0.75 : 0.5) * A->voxel * 1.001 + 1e-4;
     const size_t nslabs = (dims[2] + (size_t)slab - 1) / (size_t)slab;
+    char label[96];
+    snprintf(label, sizeof label, "z-SDM of %zu voxels, %zu pair%s", csro_grid_count(g), npairs, npairs > 1 ? "s" : "");
+    tool_progress_label(label);
+    int rc;
     for (size_t s = 0; s < nslabs; s++) {
         size_t k0 = s * (size_t)slab, k1 = k0 + (size_t)slab < dims[2] ? k0 + (size_t)slab : dims[2];
         size_t first = k0 * layer, nvox = (k1 - k0) * layer;
@@ -434,44 +452,53 @@ int main(int argc, char **argv)
             size_t b0 = lower(pp->bz, pp->nb, zlo), b1 = lower(pp->bz, pp->nb, zhi);
             rc = csro_sdm_voxels(so, g, pp->ax + a0, pp->ay + a0, pp->az + a0, a1 - a0,
                                  pp->bx + b0, pp->by + b0, pp->bz + b0, b1 - b0,
-                                 first, nvox, prof, NULL, nodata, threads, NULL, NULL);
+                                 first, nvox, prof, NULL, nodata, A->threads, NULL, NULL);
             if (rc) fail(rc);
             for (size_t v = 0; v < nvox; v++) fl[v] = nodata[v] ? CSRO_ROW_NODATA : 0;
-            if (pre != CSRO_PRE_RAW) {
-                if ((rc = csro_preprocess_rows(NULL, pre, prof, prof, nvox, nbins, fl, threads))) fail(rc);
+            if (A->pre != CSRO_PRE_RAW) {
+                if ((rc = csro_preprocess_rows(NULL, A->pre, prof, prof, nvox, nbins, fl, A->threads))) fail(rc);
                 for (size_t v = 0; v < nvox; v++)
                     if (nodata[v]) fl[v] |= CSRO_ROW_NODATA;
             }
-            size_t nw = nvox;
-            if (skip_empty) { /* compact the rows with data to the front */
-                nw = 0;
-                for (size_t v = 0; v < nvox; v++) {
-                    if (fl[v] & CSRO_ROW_NODATA) continue;
-                    if (nw != v) {
-                        memcpy(prof + nw * nbins, prof + v * nbins, nbins * sizeof *prof);
-                        idx[nw] = idx[v];
-                        fl[nw] = fl[v];
-                    }
-                    nw++;
-                }
-            }
+            size_t nw = A->skip_empty ? compact(prof, idx, fl, nvox, nbins) : nvox;
             if ((rc = csro_zsdm_writer_write(pp->w, nw, prof, idx, NULL, fl, NULL))) fail(rc);
-            if (!tool_quiet()) tool_progress((double)(s * npairs + p + 1) / (double)(nslabs * npairs), NULL);
+            tool_progress((double)(s * npairs + p + 1) / (double)(nslabs * npairs), NULL);
         }
     }
     tool_progress_done();
+    free(prof); free(nodata); free(fl); free(idx);
+}
+
+int main(int argc, char **argv)
+{
+    tool_init("apt-voxelize", usage);
+    args A;
+    parse_args(argc, argv, &A);
+    csro_sdm_opts *so = plan_sdm(&A);
+    csro_ranges *rg;
+    int32_t *ion;
+    csro_recon *rec = load_inputs(&A, &rg, &ion);
+    csro_grid *g = plan_grid(&A, rec);
+    if (A.comp_path)
+        write_composition(A.comp_path, g, rg, ion, csro_recon_x(rec), csro_recon_y(rec), csro_recon_z(rec),
+                          csro_recon_count(rec));
+    select_pairs(&A, rg, ion, rec);
+    free(ion);
+    open_writers(&A, so, g);   /* only now: every input has been checked */
+    run_slabs(&A, so, g);
+    int rc;
     for (size_t p = 0; p < npairs; p++) {
         rc = csro_zsdm_writer_close(pairs[p].w);
         pairs[p].w = NULL;
         if (rc) fail(rc);
     }
+    tool_commit();
     for (size_t p = 0; p < npairs; p++) {
         pair *pp = &pairs[p];
         if (pp->bx != pp->ax) { free(pp->bx); free(pp->by); free(pp->bz); }
         free(pp->ax); free(pp->ay); free(pp->az);
-        free(pp->a); free(pp->b); free(pp->name); free(pp->out);
+        free(pp->out);
     }
-    free(prof); free(nodata); free(fl); free(idx);
     csro_grid_free(g);
     csro_recon_free(rec);
     csro_ranges_free(rg);

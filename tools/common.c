@@ -1,58 +1,190 @@
-/* tools/common.c: see common.h. */
+/* tools/common.c: see common.h. Process-wide state (program name, quiet
+ * flag, the run's outputs and the signal cleanup registry) lives here, in
+ * the tools, never in the library. */
 #include "common.h"
+#include "base/fileio.h"   /* the library's atomic writer: one home */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *progname = "csro";
+static void (*usage_fn)(void);
 static int quiet, bar_shown;
 
-void tool_init(const char *name) { progname = name; }
+static void outputs_abort(void);
+
+void tool_init(const char *name, void (*usage)(void))
+{
+    progname = name;
+    usage_fn = usage;
+    atexit(outputs_abort);
+}
 const char *tool_name(void) { return progname; }
+
+static void vmessage(const char *fmt, va_list ap)
+{
+    tool_progress_done();
+    fprintf(stderr, "%s: ", progname);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
 
 void tool_die(int code, const char *fmt, ...)
 {
     va_list ap;
-    tool_progress_done();
-    fprintf(stderr, "%s: ", progname);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmessage(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     exit(code);
-}
-
-void tool_fail(int rc)
-{
-    const char *m = csro_last_error();
-    tool_die(TOOL_EDATA, "%s", m && *m ? m : csro_strerror(rc));
 }
 
 void tool_usage_error(const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s: ", progname);
+    va_start(ap, fmt);
+    vmessage(fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "Try '%s --help' for more information.\n", progname);
+    exit(TOOL_EUSAGE);
+}
+
+void tool_note(const char *fmt, ...)
+{
+    if (quiet) return;
+    va_list ap;
+    tool_progress_done();
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry '%s --help' for more information.\n", progname);
-    exit(TOOL_EUSAGE);
+}
+
+/* Exit 0 when everything printed on stdout reached it, else 1 naming the
+ * cause (a full disk, a closed pipe). */
+static _Noreturn void stdout_exit(void)
+{
+    errno = 0;
+    int bad = ferror(stdout);
+    if (fflush(stdout) != 0 || bad) {
+        int e = errno ? errno : EIO;
+        fprintf(stderr, "%s: -: write error: %s\n", progname, strerror(e));
+        _exit(TOOL_EDATA);
+    }
+    exit(0);
+}
+
+void tool_help(void)
+{
+    if (usage_fn) usage_fn();
+    stdout_exit();
 }
 
 void tool_version(void)
 {
     printf("%s (libcsro) %s\n", progname, csro_version());
-    exit(0);
+    stdout_exit();
 }
 
 void tool_refuse_tty(const char *path)
 {
     if (path && !strcmp(path, "-") && isatty(STDOUT_FILENO))
         tool_usage_error("refusing to write binary output to a terminal (use -o FILE or a pipe)");
+}
+
+/* ---- options ----------------------------------------------------------- */
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b), d[64];
+    if (m >= 63) return 99;
+    for (size_t j = 0; j <= m; j++) d[j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        size_t prev = d[0];
+        d[0] = i;
+        for (size_t j = 1; j <= m; j++) {
+            size_t t = d[j], c = prev + (a[i - 1] != b[j - 1]);
+            if (d[j] + 1 < c) c = d[j] + 1;
+            if (d[j - 1] + 1 < c) c = d[j - 1] + 1;
+            d[j] = c;
+            prev = t;
+        }
+    }
+    return d[m];
+}
+
+/* The closest long option to word (NULL if none is close). */
+static const char *closest(const char *word, const struct option *lo)
+{
+    const char *best = NULL;
+    size_t bd = 99, wl = strlen(word);
+    for (; lo->name; lo++) {
+        size_t d = edit_distance(word, lo->name);
+        if (wl >= 3 && !strncmp(lo->name, word, wl)) d = 1;   /* a prefix of it */
+        if (d < bd) { bd = d; best = lo->name; }
+    }
+    size_t limit = wl < 4 ? 1 : wl < 8 ? 2 : 3;
+    return bd <= limit ? best : NULL;
+}
+
+static _Noreturn void bad_option(char **argv, const struct option *lo, int c)
+{
+    const char *arg = argv[optind - 1];
+    int is_long = arg && arg[0] == '-' && arg[1] == '-';
+    if (c == ':') {
+        if (is_long) tool_usage_error("option '%s' needs a value", arg);
+        tool_usage_error("option '-%c' needs a value", optopt);
+    }
+    if (!is_long) tool_usage_error("unknown option '-%c'", optopt);
+    char word[64];
+    snprintf(word, sizeof word, "%s", arg + 2);
+    char *eq = strchr(word, '=');
+    if (eq) *eq = 0;
+    int ambiguous = 0;
+    size_t wl = strlen(word);
+    for (const struct option *o = lo; o->name; o++) if (!strncmp(o->name, word, wl)) ambiguous++;
+    if (ambiguous > 1) tool_usage_error("option '--%s' is ambiguous (several options start so)", word);
+    const char *s = closest(word, lo);
+    if (optopt && !ambiguous) {
+        for (const struct option *o = lo; o->name; o++)
+            if (!strcmp(o->name, word) && o->has_arg == no_argument)
+                tool_usage_error("option '--%s' takes no value", word);
+    }
+    if (s) tool_usage_error("unknown option '--%s'; did you mean '--%s'?", word, s);
+    tool_usage_error("unknown option '--%s'", word);
+}
+
+int tool_getopt(int argc, char **argv, const char *shorts, const struct option *lo)
+{
+    static struct option all[128];
+    static char opts[160];
+    if (!opts[0]) {
+        size_t n = 0;
+        while (lo[n].name && n < 120) { all[n] = lo[n]; n++; }
+        all[n++] = (struct option){ "help", no_argument, 0, 'h' };
+        all[n++] = (struct option){ "version", no_argument, 0, 'V' };
+        all[n++] = (struct option){ "quiet", no_argument, 0, 'q' };
+        all[n] = (struct option){ 0, 0, 0, 0 };
+        snprintf(opts, sizeof opts, ":%shVq", shorts);
+        opterr = 0;
+    }
+    for (;;) {
+        optopt = 0;
+        int c = getopt_long(argc, argv, opts, all, NULL);
+        switch (c) {
+        case 'h': tool_help();
+        case 'V': tool_version();
+        case 'q': tool_set_quiet(1); continue;
+        case '?': case ':': bad_option(argv, all, c);
+        default: return c;
+        }
+    }
 }
 
 double tool_double(const char *opt, const char *s)
@@ -101,25 +233,67 @@ void tool_doubles(const char *opt, const char *s, double *v, int n)
     }
 }
 
-void tool_set_quiet(int q) { quiet = q; }
-int tool_quiet(void) { return quiet; }
-
-int tool_progress(double f, void *user)
+int tool_choice(const char *opt, const char *s, const char *words)
 {
-    (void)user;
-    if (quiet || !isatty(STDERR_FILENO)) return 0;
-    int w = 40, k = (int)(f * w + 0.5);
-    if (k < 0) k = 0;
-    if (k > w) k = w;
-    fprintf(stderr, "\r%s [%.*s%*s] %3d%%", progname, k,
-            "########################################", w - k, "", (int)(f * 100 + 0.5));
-    bar_shown = 1;
-    return 0;
+    size_t n = strlen(s);
+    int i = 0;
+    for (const char *w = words;; i++) {
+        const char *e = strchr(w, '|');
+        size_t k = e ? (size_t)(e - w) : strlen(w);
+        if (k == n && !strncmp(w, s, n)) return i;
+        if (!e) break;
+        w = e + 1;
+    }
+    char list[256];
+    snprintf(list, sizeof list, "%s", words);
+    char *last = strrchr(list, '|');
+    for (char *p = list; *p; p++) if (*p == '|') *p = ',';
+    if (last) {
+        *last = 0;
+        tool_usage_error("%s: '%s' is not %s or %s", opt, s, list, last + 1);
+    }
+    tool_usage_error("%s: '%s' is not %s", opt, s, list);
 }
 
-void tool_progress_done(void)
+int tool_lattice(const char *opt, const char *s)
 {
-    if (bar_shown) { fputc('\n', stderr); bar_shown = 0; }
+    return tool_choice(opt, s, "fcc|bcc") ? CSRO_LATTICE_BCC : CSRO_LATTICE_FCC;
+}
+
+int tool_map_mode(const char *opt, const char *s)
+{
+    return tool_choice(opt, s, "sum|mean") ? CSRO_PROBMAP_MEAN : CSRO_PROBMAP_SUM;
+}
+
+int tool_recon_format(const char *opt, const char *s)
+{
+    int f = csro_format_from_name(s);
+    if (f < 0 || f == CSRO_FMT_AUTO) tool_usage_error("%s: '%s' is not pos, epos, apt or csv", opt, s);
+    return f;
+}
+
+int tool_preprocess(const char *opt, const char *s)
+{
+    static const int states[] = { CSRO_PRE_RAW, CSRO_PRE_MINMAX, CSRO_PRE_EXPERIMENTAL };
+    return states[tool_choice(opt, s, "raw|minmax|experimental")];
+}
+
+const char *tool_preprocess_name(int s)
+{
+    return s == CSRO_PRE_RAW ? "raw" : s == CSRO_PRE_MINMAX ? "minmax"
+         : s == CSRO_PRE_EXPERIMENTAL ? "experimental" : "unknown";
+}
+
+void tool_pair(const char *opt, const char *s, int single_ok, char *a, char *b)
+{
+    const char *dash = *s ? strchr(s + 1, '-') : NULL;
+    size_t la = dash ? (size_t)(dash - s) : strlen(s);
+    const char *rb = dash ? dash + 1 : s;
+    if (!*s || (dash && !*rb) || (!dash && !single_ok) || la >= TOOL_SPECIES_MAX || strlen(rb) >= TOOL_SPECIES_MAX)
+        tool_usage_error("%s: '%s' is not a species pair A-B (e.g. Ni-Co)", opt, s);
+    memcpy(a, s, la);
+    a[la] = 0;
+    strcpy(b, rb);
 }
 
 void tool_openblas_single(char **argv)
@@ -131,23 +305,311 @@ void tool_openblas_single(char **argv)
     }
 }
 
-int tool_lattice(const char *opt, const char *s)
+/* ---- inputs and outputs ------------------------------------------------ */
+
+typedef struct {
+    cs_out *o;
+    const char *path;     /* as given */
+    char *dir, *prefix;   /* temporaries: dir/prefix* (signal cleanup) */
+    int is_input_ok;      /* read-modify-write output */
+} outent;
+
+static outent outs[TOOL_MAX_OUTPUTS];
+static volatile sig_atomic_t nouts;      /* entries the signal handler sees */
+static struct { dev_t dev; ino_t ino; const char *path; } ins[64];
+static int nins;
+static const char *rmw_path;
+
+/* Remove this process's temporaries of every registered output:
+ * async-signal-safe (open, getdents64, unlinkat, close only). */
+static void remove_temporaries(void)
 {
-    if (!strcmp(s, "fcc")) return CSRO_LATTICE_FCC;
-    if (!strcmp(s, "bcc")) return CSRO_LATTICE_BCC;
-    tool_usage_error("%s: '%s' is not fcc or bcc", opt, s);
+    for (int i = 0; i < nouts; i++) {
+        if (!outs[i].prefix) continue;
+        int fd = open(outs[i].dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) continue;
+        size_t pl = strlen(outs[i].prefix);
+        char buf[4096] __attribute__((aligned(8)));
+        long n;
+        while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+            for (long off = 0; off < n;) {
+                unsigned short reclen;
+                memcpy(&reclen, buf + off + 16, sizeof reclen);
+                const char *name = buf + off + 19;
+                if (!strncmp(name, outs[i].prefix, pl)) unlinkat(fd, name, 0);
+                off += reclen;
+            }
+        }
+        close(fd);
+    }
 }
 
-int tool_map_mode(const char *opt, const char *s)
+static void on_signal(int sig)
 {
-    if (!strcmp(s, "sum")) return CSRO_PROBMAP_SUM;
-    if (!strcmp(s, "mean")) return CSRO_PROBMAP_MEAN;
-    tool_usage_error("%s: '%s' is not sum or mean", opt, s);
+    remove_temporaries();
+    signal(sig, SIG_DFL);
+    raise(sig);
 }
 
-int tool_recon_format(const char *opt, const char *s)
+static void outputs_abort(void)
 {
-    int f = csro_format_from_name(s);
-    if (f < 0 || f == CSRO_FMT_AUTO) tool_usage_error("%s: '%s' is not pos, epos, apt or csv", opt, s);
-    return f;
+    for (int i = 0; i < nouts; i++)
+        if (outs[i].o) { cs_out_abort(outs[i].o); outs[i].o = NULL; }
+    remove_temporaries();
+}
+
+static int same_file(const struct stat *a, dev_t dev, ino_t ino)
+{
+    return a->st_dev == dev && a->st_ino == ino;
+}
+
+void tool_input(const char *path)
+{
+    struct stat st;
+    if (!path || !strcmp(path, "-")) {
+        if (fstat(STDIN_FILENO, &st) != 0 || !S_ISREG(st.st_mode)) return;
+    } else if (stat(path, &st) != 0) return;  /* the library names the problem */
+    else if (S_ISDIR(st.st_mode)) tool_die(TOOL_EDATA, "%s is a directory; name a file", path);
+    if (!S_ISREG(st.st_mode) || nins == 64) return;
+    for (int i = 0; i < nouts; i++) {
+        struct stat so;
+        if (outs[i].path && !outs[i].is_input_ok && stat(outs[i].path, &so) == 0 && same_file(&so, st.st_dev, st.st_ino))
+            tool_usage_error("%s: is also an output; write the output to another file", path);
+    }
+    ins[nins].dev = st.st_dev;
+    ins[nins].ino = st.st_ino;
+    ins[nins++].path = path ? path : "-";
+}
+
+void tool_out_may_be_input(const char *path) { rmw_path = path; }
+
+/* Same-file check, then a registry entry (signals blocked while it is
+ * filled so that the handler never sees half an entry). */
+static outent *out_reserve(const char *path)
+{
+    struct stat st;
+    int rmw = rmw_path && !strcmp(rmw_path, path);
+    int is_std = !strcmp(path, "-");
+    if (is_std ? fstat(STDOUT_FILENO, &st) == 0 : stat(path, &st) == 0) {
+        if (!is_std && S_ISDIR(st.st_mode)) tool_die(TOOL_EDATA, "%s is a directory; name a file to write", path);
+        for (int i = 0; i < nins && S_ISREG(st.st_mode) && !rmw; i++)
+            if (same_file(&st, ins[i].dev, ins[i].ino))
+                tool_usage_error("%s: output is the same file as input %s; write to another file", path, ins[i].path);
+    }
+    if (nouts == TOOL_MAX_OUTPUTS) tool_die(TOOL_EUSAGE, "more than %d outputs", TOOL_MAX_OUTPUTS);
+    static int handlers;
+    if (!handlers) {
+        handlers = 1;
+        static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGXFSZ };
+        for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+            struct sigaction sa, old;
+            memset(&sa, 0, sizeof sa);
+            sa.sa_handler = on_signal;
+            sigemptyset(&sa.sa_mask);
+            /* keep an inherited "ignore" (nohup) */
+            if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN) sigaction(sigs[i], &sa, NULL);
+        }
+    }
+    outent *e = &outs[nouts];
+    memset(e, 0, sizeof *e);
+    e->path = path;
+    e->is_input_ok = rmw;
+    char *target = NULL;
+    if (!is_std && cs_out_target(path, &target) == 0) {
+        char *pre = cs_out_tmp_prefix(target);
+        char *slash = pre ? strrchr(pre, '/') : NULL;
+        if (pre && slash) {
+            e->dir = strndup(pre, slash == pre ? 1 : (size_t)(slash - pre));
+            e->prefix = strdup(slash + 1);
+        } else if (pre) {
+            e->dir = strdup(".");
+            e->prefix = strdup(pre);
+        }
+        free(pre);
+        if (!e->dir || !e->prefix) { free(e->dir); free(e->prefix); e->dir = e->prefix = NULL; }
+    }
+    free(target);
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    nouts = nouts + 1;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return e;
+}
+
+FILE *tool_out_open(const char *path)
+{
+    outent *e = out_reserve(path);
+    if (cs_out_open(&e->o, path)) tool_fail(CSRO_EIO);
+    return cs_out_fp(e->o);
+}
+
+const char *tool_out_lib(const char *path)
+{
+    outent *e = out_reserve(path);
+    if (cs_out_open(&e->o, path)) tool_fail(CSRO_EIO);
+    return cs_out_write_path(e->o);
+}
+
+void tool_commit(void)
+{
+    int rc = 0;
+    for (int i = 0; i < nouts && !rc; i++)
+        if (outs[i].o) rc = cs_out_finish(outs[i].o);
+    for (int i = 0; i < nouts && !rc; i++)
+        if (outs[i].o) { rc = cs_out_commit(outs[i].o); outs[i].o = NULL; }
+    if (rc) tool_fail(rc);   /* removes the others */
+}
+
+void tool_fail(int rc)
+{
+    const char *m = csro_last_error();
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s", m && *m ? m : csro_strerror(rc));
+    /* a library writer given a temporary names it: name the output */
+    for (int i = 0; i < nouts; i++) {
+        if (!outs[i].o) continue;
+        const char *w = cs_out_write_path(outs[i].o);
+        char *at = strstr(buf, w);
+        size_t wl = strlen(w), pl = strlen(outs[i].path);
+        if (at && pl <= wl) {
+            memcpy(at, outs[i].path, pl);
+            memmove(at + pl, at + wl, strlen(at + wl) + 1);
+        }
+    }
+    tool_die(TOOL_EDATA, "%s", buf);
+}
+
+/* ---- progress ---------------------------------------------------------- */
+
+static const char *plabel;
+static double t_start, t_last;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void tool_set_quiet(int q) { quiet = q; }
+int tool_quiet(void) { return quiet; }
+
+void tool_progress_label(const char *label)
+{
+    tool_progress_done();
+    plabel = label;
+    t_start = t_last = 0;
+}
+
+static void hms(char *b, size_t n, double s)
+{
+    long t = (long)(s + 0.5);
+    if (t >= 3600) snprintf(b, n, "%ldh%02ldm%02lds", t / 3600, t / 60 % 60, t % 60);
+    else if (t >= 60) snprintf(b, n, "%ldm%02lds", t / 60, t % 60);
+    else snprintf(b, n, "%lds", t);
+}
+
+int tool_progress(double f, void *user)
+{
+    (void)user;
+    if (quiet) return 0;
+    double t = now_s();
+    if (t_start == 0) t_start = t_last = t;
+    if (!isatty(STDERR_FILENO)) {
+        const char *iv = getenv("CSRO_PROGRESS_INTERVAL");
+        double every = iv ? atof(iv) : 10;
+        if (t - t_last < every || f <= 0) return 0;
+        t_last = t;
+        char el[32], eta[32];
+        hms(el, sizeof el, t - t_start);
+        if (f > 0 && f < 1) hms(eta, sizeof eta, (t - t_start) * (1 - f) / f);
+        else snprintf(eta, sizeof eta, "0s");
+        fprintf(stderr, "%s: %s%s%.0f%% done, %s elapsed, about %s left\n", progname,
+                plabel ? plabel : "", plabel ? ": " : "", f * 100, el, eta);
+        return 0;
+    }
+    int w = 40, k = (int)(f * w + 0.5);
+    if (k < 0) k = 0;
+    if (k > w) k = w;
+    fprintf(stderr, "\r%s%s%s [%.*s%*s] %3d%%", progname, plabel ? " " : "", plabel ? plabel : "", k,
+            "########################################", w - k, "", (int)(f * 100 + 0.5));
+    bar_shown = 1;
+    return 0;
+}
+
+void tool_progress_done(void)
+{
+    if (bar_shown) { fputc('\n', stderr); bar_shown = 0; }
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+static void json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+        else fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+/* Separator, indentation and key of the next member. */
+static void json_member(tool_json *j, const char *key)
+{
+    int inl = j->inline_depth && j->depth >= j->inline_depth;
+    if (j->count[j->depth]++) fputc(',', j->f);
+    if (inl) { if (j->count[j->depth] > 1) fputc(' ', j->f); }
+    else fprintf(j->f, "\n%*s", 2 * (j->depth + 1), "");
+    if (key) { json_string(j->f, key); fputs(": ", j->f); }
+}
+
+static void json_open(tool_json *j, const char *key, char open, char close)
+{
+    json_member(j, key);
+    fputc(open, j->f);
+    if (j->depth < 31) j->depth++;
+    j->count[j->depth] = 0;
+    j->close[j->depth] = close;
+}
+
+void tool_json_begin(tool_json *j, FILE *f)
+{
+    memset(j, 0, sizeof *j);
+    j->f = f;
+    fputc('{', f);
+    j->close[0] = '}';
+}
+
+void tool_json_object(tool_json *j, const char *key) { json_open(j, key, '{', '}'); }
+void tool_json_array(tool_json *j, const char *key) { json_open(j, key, '[', ']'); }
+void tool_json_inline(tool_json *j) { if (!j->inline_depth) j->inline_depth = j->depth; }
+
+void tool_json_close(tool_json *j)
+{
+    int inl = j->inline_depth && j->depth >= j->inline_depth;
+    if (!inl && j->count[j->depth]) fprintf(j->f, "\n%*s", 2 * j->depth, "");
+    fputc(j->close[j->depth], j->f);
+    if (j->inline_depth == j->depth) j->inline_depth = 0;
+    if (j->depth > 0) j->depth--;
+}
+
+void tool_json_end(tool_json *j)
+{
+    while (j->depth > 0) tool_json_close(j);
+    fputs(j->count[0] ? "\n}\n" : "}\n", j->f);
+}
+
+void tool_json_str(tool_json *j, const char *key, const char *s) { json_member(j, key); json_string(j->f, s); }
+void tool_json_int(tool_json *j, const char *key, long long v) { json_member(j, key); fprintf(j->f, "%lld", v); }
+void tool_json_bool(tool_json *j, const char *key, int v) { json_member(j, key); fputs(v ? "true" : "false", j->f); }
+void tool_json_null(tool_json *j, const char *key) { json_member(j, key); fputs("null", j->f); }
+
+void tool_json_num(tool_json *j, const char *key, double v)
+{
+    json_member(j, key);
+    if (isfinite(v)) fprintf(j->f, "%.10g", v);
+    else fputs("null", j->f);
 }

@@ -12,12 +12,7 @@
 
 enum { FMT_PROB, FMT_TSV };
 
-static int parse_state(const char *opt, const char *s)
-{
-    int st = csro_preprocess_state_parse(s);
-    if (st < 0) tool_usage_error("%s: %s", opt, csro_last_error());
-    return st;
-}
+#define parse_state tool_preprocess
 
 /* ---- input: .zsdm reader or TSV rows ------------------------------------ */
 
@@ -80,23 +75,12 @@ typedef struct {
     csro_prob_writer *pw;
     FILE *fp;
     const char *path;
-    char *tmp;           /* temporary file for TSV output to a path */
     size_t nc;
 } output;
 
 static void output_open_tsv(output *o, const csro_zsdm_meta *m)
 {
-    if (!strcmp(o->path, "-")) {
-        o->fp = stdout;
-    } else {
-        size_t l = strlen(o->path);
-        o->tmp = malloc(l + 16);
-        if (!o->tmp) tool_die(TOOL_EDATA, "out of memory");
-        snprintf(o->tmp, l + 16, "%s.tmpXXXXXX", o->path);
-        int fd = mkstemp(o->tmp);
-        if (fd < 0 || !(o->fp = fdopen(fd, "w")))
-            tool_die(TOOL_EDATA, "%s: cannot create: %s", o->path, strerror(errno));
-    }
+    o->fp = tool_out_open(o->path);
     fprintf(o->fp, "index\tnodata");
     for (size_t c = 0; c < o->nc; c++) fprintf(o->fp, "\tmean_%s", csro_zsdm_meta_class(m, c));
     for (size_t c = 0; c < o->nc; c++) fprintf(o->fp, "\tstd_%s", csro_zsdm_meta_class(m, c));
@@ -119,16 +103,6 @@ static void output_write(output *o, size_t n, const uint64_t *index, const uint3
     }
 }
 
-static output *cleanup_out; /* removed at exit unless committed */
-
-static void output_cleanup(void)
-{
-    output *o = cleanup_out;
-    if (!o) return;
-    if (o->pw) csro_prob_writer_abort(o->pw);
-    if (o->tmp) { if (o->fp) fclose(o->fp); unlink(o->tmp); }
-}
-
 static void output_close(output *o)
 {
     if (o->fmt == FMT_PROB) {
@@ -136,23 +110,11 @@ static void output_close(output *o)
         o->pw = NULL;
         int rc = csro_prob_writer_close(pw);
         if (rc) tool_fail(rc);
-    } else {
-        int bad = fflush(o->fp) != 0 || ferror(o->fp);
-        if (o->tmp) {
-            bad |= fclose(o->fp) != 0;
-            o->fp = NULL;
-            if (bad || rename(o->tmp, o->path) != 0)
-                tool_die(TOOL_EDATA, "%s: write error: %s", o->path, strerror(errno));
-            free(o->tmp);
-            o->tmp = NULL;
-        } else if (bad) {
-            tool_die(TOOL_EDATA, "-: write error: %s", strerror(errno));
-        }
     }
-    cleanup_out = NULL;
+    tool_commit();
 }
 
-_Noreturn static void usage(void)
+static void usage(void)
 {
     printf("Usage: csro-classify [-m MODEL.csronet] [IN.zsdm|-] [-o OUT] [options]\n"
            "Classify every z-SDM profile of IN (default stdin) with the ensemble MODEL\n"
@@ -172,8 +134,8 @@ _Noreturn static void usage(void)
            "                        voxel profiles (raw or min-max) when the model asks for\n"
            "                        it on measured data (imported published models do),\n"
            "                        else the model's state; experimental input stays so\n"
-           "  -b, --batch N         rows per batch (default 4096)\n"
-           "  -t, --threads N       threads (default 0 = all cores)\n"
+           "      --batch N         rows per batch (default 4096)\n"
+           "  -j, --threads N       threads (default 0 = all cores)\n"
            "  -q, --quiet           no messages\n"
            "  -h, --help            this help\n"
            "  -V, --version         version\n");
@@ -192,30 +154,20 @@ static args parse(int argc, char **argv)
         { "model", required_argument, 0, 'm' }, { "output", required_argument, 0, 'o' },
         { "format", required_argument, 0, 'f' }, { "tsv", no_argument, 0, 'T' },
         { "tsv-state", required_argument, 0, 'S' }, { "preprocess", required_argument, 0, 'P' },
-        { "batch", required_argument, 0, 'b' }, { "threads", required_argument, 0, 't' },
-        { "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' },
-        { "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
+        { "batch", required_argument, 0, 'b' }, { "threads", required_argument, 0, 'j' }, { 0, 0, 0, 0 } };
     args a = { .out = "-", .in = "-", .fmt = FMT_PROB, .tsv_state = -1, .target = CSRO_CLASSIFY_AUTO,
                .batch = 4096 };
     int c;
-    while ((c = getopt_long(argc, argv, "m:o:f:b:t:qhV", lo, NULL)) != -1) {
+    while ((c = tool_getopt(argc, argv, "m:o:f:j:", lo)) != -1) {
         switch (c) {
         case 'm': a.model = optarg; break;
         case 'o': a.out = optarg; break;
-        case 'f':
-            if (!strcmp(optarg, "prob")) a.fmt = FMT_PROB;
-            else if (!strcmp(optarg, "tsv")) a.fmt = FMT_TSV;
-            else tool_usage_error("--format: '%s' is not prob or tsv", optarg);
-            break;
+        case 'f': a.fmt = tool_choice("--format", optarg, "prob|tsv") ? FMT_TSV : FMT_PROB; break;
         case 'T': a.tsv = 1; break;
         case 'S': a.tsv_state = parse_state("--tsv-state", optarg); break;
         case 'P': a.target = parse_state("--preprocess", optarg); break;
         case 'b': a.batch = (size_t)tool_long("--batch", optarg, 1, 1L << 20); break;
-        case 't': a.threads = (int)tool_long("--threads", optarg, 0, 4096); break;
-        case 'q': tool_set_quiet(1); break;
-        case 'h': usage();
-        case 'V': tool_version();
-        default: tool_usage_error("unknown option");
+        case 'j': a.threads = (int)tool_long("--threads", optarg, 0, 4096); break;
         }
     }
     if (optind < argc) a.in = argv[optind++];
@@ -223,6 +175,8 @@ static args parse(int argc, char **argv)
     if (a.tsv_state >= 0 && !a.tsv) tool_usage_error("--tsv-state needs --tsv");
     if (!a.model && a.tsv) tool_usage_error("no model (-m MODEL.csronet): TSV rows name no species pair");
     if (a.fmt == FMT_PROB) tool_refuse_tty(a.out);
+    if (a.model) tool_input(a.model);
+    tool_input(a.in);
     return a;
 }
 
@@ -273,7 +227,7 @@ static csro_zsdm_meta *tsv_meta(const csro_ensemble *e, const char *model, int s
 int main(int argc, char **argv)
 {
     tool_openblas_single(argv); /* the ensemble runs on our threads */
-    tool_init("csro-classify");
+    tool_init("csro-classify", usage);
     args a = parse(argc, argv);
     input in = { 0 };
     char defmodel[4096];
@@ -297,9 +251,7 @@ int main(int argc, char **argv)
 
     const csro_zsdm_meta *om = csro_classify_output_meta(cl);
     output out = { .fmt = a.fmt, .path = a.out, .nc = nc };
-    cleanup_out = &out;
-    atexit(output_cleanup);
-    if (a.fmt == FMT_PROB) { if ((rc = csro_prob_writer_open(&out.pw, a.out, om))) tool_fail(rc); }
+    if (a.fmt == FMT_PROB) { if ((rc = csro_prob_writer_open(&out.pw, tool_out_lib(a.out), om))) tool_fail(rc); }
     else output_open_tsv(&out, om);
 
     size_t B = a.batch;

@@ -1,6 +1,5 @@
 /* csro-mc: canonical lattice Monte-Carlo with pair interactions. */
 #include "common.h"
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +20,12 @@ static void usage(void)
            "  --sweeps S            sweeps (S x sites attempted swaps; default 10)\n"
            "  --wc FILE             Warren-Cowley alpha per shell and pair (TSV) during the run\n"
            "  --wc-every S          sweeps between --wc rows (default: 10 rows per run)\n"
-           "  --local A-B           also write per-site local order of pair A-B (column 'local')\n"
+           "  -p, --pair A-B        also write per-site local order of pair A-B (column\n"
+           "                        'local'); alias: --local A-B\n"
            "  --mass NAME=DA        mass-to-charge for POS output (one per species)\n"
-           "  -o FILE               configuration: .csv (x,y,z,species[,local]) or .pos\n"
+           "  -o, --output FILE     configuration: .csv (x,y,z,species[,local]) or .pos\n"
            "  --seed N              random seed (default 1)\n"
-           "  --quiet, --help, --version\n");
+           "  -q, --quiet, -h, --help, -V, --version\n");
 }
 
 static void write_wc(FILE *f, const csro_mc *mc, double sweep)
@@ -41,94 +41,89 @@ static void write_wc(FILE *f, const csro_mc *mc, double sweep)
     fputc('\n', f);
 }
 
-int main(int argc, char **argv)
-{
-    tool_init("csro-mc");
-    int lattice = CSRO_LATTICE_FCC;
-    double a = 0.36, T = 1000, sweeps = 10, wc_every = 0;
-    size_t cells[3] = {10, 10, 10};
-    const char *comp = NULL, *epi = NULL, *out = NULL, *wc = NULL, *local = NULL;
+typedef struct {
+    int lattice, nmass, is_pos, local;
+    double a, T, sweeps, wc_every;
+    size_t cells[3];
+    const char *comp, *epi, *out, *wc;
     char *masses[16];
-    int nmass = 0;
-    uint64_t seed = 1;
+    char la[TOOL_SPECIES_MAX], lb[TOOL_SPECIES_MAX];
+    uint64_t seed;
+} args;
+
+static void parse_cells(args *A, const char *arg)
+{
+    if (strchr(arg, ',')) {
+        double d[3];
+        tool_doubles("--cells", arg, d, 3);
+        for (int k = 0; k < 3; k++) {
+            if (d[k] < 2 || d[k] != floor(d[k])) tool_usage_error("--cells: need integers >= 2");
+            A->cells[k] = (size_t)d[k];
+        }
+    } else A->cells[0] = A->cells[1] = A->cells[2] = (size_t)tool_long("--cells", arg, 2, 2000);
+}
+
+static void parse_args(int argc, char **argv, args *A)
+{
     static const struct option lo[] = {
         {"lattice", 1, 0, 'L'}, {"a", 1, 0, 'a'}, {"cells", 1, 0, 'c'}, {"composition", 1, 0, 'C'},
         {"epi", 1, 0, 'e'}, {"temperature", 1, 0, 'T'}, {"sweeps", 1, 0, 's'}, {"wc", 1, 0, 'w'},
-        {"wc-every", 1, 0, 'W'}, {"local", 1, 0, 'l'}, {"mass", 1, 0, 'm'}, {"seed", 1, 0, 'S'},
-        {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {"version", 0, 0, 'V'}, {0, 0, 0, 0}};
+        {"wc-every", 1, 0, 'W'}, {"pair", 1, 0, 'p'}, {"local", 1, 0, 'p'}, {"mass", 1, 0, 'm'},
+        {"seed", 1, 0, 'S'}, {"output", 1, 0, 'o'}, {0, 0, 0, 0}};
+    *A = (args){ .lattice = CSRO_LATTICE_FCC, .a = 0.36, .T = 1000, .sweeps = 10, .cells = {10, 10, 10}, .seed = 1 };
     int c;
-    while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+    while ((c = tool_getopt(argc, argv, "o:p:", lo)) != -1) {
         switch (c) {
-        case 'L':
-            lattice = tool_lattice("--lattice", optarg);
-            break;
-        case 'a': a = tool_double("--a", optarg); break;
-        case 'c':
-            if (strchr(optarg, ',')) {
-                double d[3];
-                tool_doubles("--cells", optarg, d, 3);
-                for (int k = 0; k < 3; k++) {
-                    if (d[k] < 2 || d[k] != floor(d[k])) tool_usage_error("--cells: need integers >= 2");
-                    cells[k] = (size_t)d[k];
-                }
-            } else cells[0] = cells[1] = cells[2] = (size_t)tool_long("--cells", optarg, 2, 2000);
-            break;
-        case 'C': comp = optarg; break;
-        case 'e': epi = optarg; break;
-        case 'T': T = !strcmp(optarg, "inf") ? INFINITY : tool_double("--temperature", optarg); break;
-        case 's': sweeps = tool_double("--sweeps", optarg); break;
-        case 'w': wc = optarg; break;
-        case 'W': wc_every = tool_double("--wc-every", optarg); break;
-        case 'l': local = optarg; break;
-        case 'm': if (nmass < 16) masses[nmass++] = optarg; break;
-        case 'S': seed = tool_u64("--seed", optarg); break;
-        case 'q': tool_set_quiet(1); break;
-        case 'o': out = optarg; break;
-        case 'h': usage(); return 0;
-        case 'V': tool_version();
-        default: tool_usage_error("unknown option");
+        case 'L': A->lattice = tool_lattice("--lattice", optarg); break;
+        case 'a': A->a = tool_double("--a", optarg); break;
+        case 'c': parse_cells(A, optarg); break;
+        case 'C': A->comp = optarg; break;
+        case 'e': A->epi = optarg; break;
+        case 'T': A->T = !strcmp(optarg, "inf") ? INFINITY : tool_double("--temperature", optarg); break;
+        case 's': A->sweeps = tool_double("--sweeps", optarg); break;
+        case 'w': A->wc = optarg; break;
+        case 'W': A->wc_every = tool_double("--wc-every", optarg); break;
+        case 'p': tool_pair("--pair", optarg, 0, A->la, A->lb); A->local = 1; break;
+        case 'm': if (A->nmass < 16) A->masses[A->nmass++] = optarg; break;
+        case 'S': A->seed = tool_u64("--seed", optarg); break;
+        case 'o': A->out = optarg; break;
         }
     }
     if (optind != argc) tool_usage_error("unexpected argument '%s'", argv[optind]);
-    if (!comp) tool_usage_error("--composition is required");
-    if (!out) tool_usage_error("-o FILE is required");
-    if (!(T > 0)) tool_usage_error("--temperature: %g K must be > 0", T);
-    if (!(sweeps >= 0)) tool_usage_error("--sweeps: %g must be >= 0", sweeps);
-    tool_refuse_tty(out);
+    if (!A->comp) tool_usage_error("--composition is required");
+    if (!A->out) tool_usage_error("-o FILE is required");
+    if (!(A->T > 0)) tool_usage_error("--temperature: %g K must be > 0", A->T);
+    if (!(A->sweeps >= 0)) tool_usage_error("--sweeps: %g must be >= 0", A->sweeps);
+    tool_refuse_tty(A->out);
+    A->is_pos = strlen(A->out) > 4 && !strcmp(A->out + strlen(A->out) - 4, ".pos");
+    if (A->epi) tool_input(A->epi);
+}
 
-    csro_mc *mc;
-    int rc = csro_mc_new(&mc, lattice, a, cells);
-    if (rc) tool_fail(rc);
-    if ((rc = csro_mc_set_composition(mc, comp, seed))) tool_fail(rc);
-    if (epi && (rc = csro_mc_load_interactions(mc, epi))) tool_fail(rc);
-    size_t n = csro_mc_nsites(mc), ns = csro_mc_nspecies(mc);
-    char la[16] = "", lb[16] = "";
-    if (local) {
-        const char *d = strchr(local, '-');
-        if (!d || d == local || d - local >= 16 || strlen(d + 1) >= 16)
-            tool_usage_error("--local: '%s' is not a pair like Co-Cr", local);
-        memcpy(la, local, (size_t)(d - local));
-        strcpy(lb, d + 1);
-    }
-    double m[16] = {0};
-    int is_pos = strlen(out) > 4 && !strcmp(out + strlen(out) - 4, ".pos");
-    for (int i = 0; i < nmass; i++) {
-        char *eq = strchr(masses[i], '=');
-        if (!eq) tool_usage_error("--mass: '%s' is not NAME=DA", masses[i]);
+/* --mass NAME=DA into m (per species); POS output needs all. */
+static void parse_masses(const args *A, const csro_mc *mc, double *m)
+{
+    size_t ns = csro_mc_nspecies(mc);
+    for (int i = 0; i < A->nmass; i++) {
+        char *eq = strchr(A->masses[i], '=');
+        if (!eq) tool_usage_error("--mass: '%s' is not NAME=DA", A->masses[i]);
         *eq = 0;
         size_t s = 0;
-        while (s < ns && strcmp(csro_mc_species_name(mc, s), masses[i])) s++;
-        if (s == ns) tool_usage_error("--mass: species '%s' is not in the composition", masses[i]);
+        while (s < ns && strcmp(csro_mc_species_name(mc, s), A->masses[i])) s++;
+        if (s == ns) tool_usage_error("--mass: species '%s' is not in the composition", A->masses[i]);
         m[s] = tool_double("--mass", eq + 1);
     }
-    if (is_pos)
+    if (A->is_pos)
         for (size_t s = 0; s < ns; s++)
             if (!(m[s] > 0)) tool_usage_error("POS output needs --mass %s=DA", csro_mc_species_name(mc, s));
+}
 
+/* The sweeps, with Warren-Cowley rows every step when asked; seconds taken. */
+static double run(const args *A, csro_mc *mc)
+{
+    size_t ns = csro_mc_nspecies(mc);
     FILE *wf = NULL;
-    if (wc) {
-        wf = fopen(wc, "w");
-        if (!wf) tool_die(TOOL_EDATA, "%s: cannot create", wc);
+    if (A->wc) {
+        wf = tool_out_open(A->wc);
         fprintf(wf, "sweep\tenergy_meV_per_site");
         for (int s = 1; s <= 2; s++)
             for (size_t i = 0; i < ns; i++)
@@ -137,59 +132,74 @@ int main(int argc, char **argv)
         fputc('\n', wf);
         write_wc(wf, mc, 0);
     }
-    double step = wc_every > 0 ? wc_every : (sweeps > 0 ? sweeps / 10 : 1), done = 0;
+    double step = A->wc_every > 0 ? A->wc_every : (A->sweeps > 0 ? A->sweeps / 10 : 1), done = 0;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    uint64_t att0 = csro_mc_attempted(mc);
-    while (done < sweeps) {
-        double s = wc ? fmin(step, sweeps - done) : sweeps;
-        if ((rc = csro_mc_run(mc, T, s, seed + 1, NULL, NULL))) tool_fail(rc);
+    while (done < A->sweeps) {
+        double s = A->wc ? fmin(step, A->sweeps - done) : A->sweeps;
+        int rc = csro_mc_run(mc, A->T, s, A->seed + 1, NULL, NULL);
+        if (rc) tool_fail(rc);
         done += s;
-        tool_progress(done / sweeps, NULL);
+        tool_progress(done / A->sweeps, NULL);
         if (wf) write_wc(wf, mc, done);
     }
     tool_progress_done();
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    if (wf && fclose(wf) != 0) tool_die(TOOL_EDATA, "%s: write error", wc);
+    return (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+}
 
+static void write_config(const args *A, const csro_mc *mc, const double *m)
+{
+    size_t n = csro_mc_nsites(mc);
+    int rc;
     float *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y), *z = malloc(n * sizeof *z);
-    float *lv = local ? malloc(n * sizeof *lv) : NULL;
-    if (!x || !y || !z || (local && !lv)) tool_die(TOOL_EDATA, "out of memory");
+    float *lv = A->local ? malloc(n * sizeof *lv) : NULL;
+    if (!x || !y || !z || (A->local && !lv)) tool_die(TOOL_EDATA, "out of memory");
     csro_mc_positions(mc, x, y, z);
-    if (local && (rc = csro_mc_local_order(mc, la, lb, lv))) tool_fail(rc);
+    if (A->local && (rc = csro_mc_local_order(mc, A->la, A->lb, lv))) tool_fail(rc);
     const uint8_t *sp = csro_mc_species(mc);
-    csro_recon *r = NULL;
-    if (is_pos) {
+    if (A->is_pos) {
+        csro_recon *r = NULL;
         float *mz = malloc(n * sizeof *mz);
+        if (!mz) tool_die(TOOL_EDATA, "out of memory");
         for (size_t i = 0; i < n; i++) mz[i] = (float)m[sp[i]];
         rc = csro_recon_from_arrays(&r, n, x, y, z, mz);
         free(mz);
-        if (rc || (rc = csro_recon_save(r, out, CSRO_FMT_POS))) tool_fail(rc);
+        if (rc || (rc = csro_recon_save(r, tool_out_lib(A->out), CSRO_FMT_POS))) tool_fail(rc);
         csro_recon_free(r);
     } else {
-        FILE *f = !strcmp(out, "-") ? stdout : NULL;
-        char tmp[4096];
-        if (!f) {
-            snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", out);
-            int fd = mkstemp(tmp);
-            if (fd < 0 || !(f = fdopen(fd, "w"))) tool_die(TOOL_EDATA, "%s: cannot create", out);
-        }
-        fprintf(f, "x,y,z,species%s\n", local ? ",local" : "");
+        FILE *f = tool_out_open(A->out);
+        fprintf(f, "x,y,z,species%s\n", A->local ? ",local" : "");
         for (size_t i = 0; i < n; i++) {
             fprintf(f, "%.9g,%.9g,%.9g,%s", x[i], y[i], z[i], csro_mc_species_name(mc, sp[i]));
-            if (local) { if (isnan(lv[i])) fputs(",nan", f); else fprintf(f, ",%.6f", lv[i]); }
+            if (A->local) { if (isnan(lv[i])) fputs(",nan", f); else fprintf(f, ",%.6f", lv[i]); }
             fputc('\n', f);
         }
-        if (f != stdout) {
-            if (ferror(f) | fclose(f) || rename(tmp, out)) { remove(tmp); tool_die(TOOL_EDATA, "%s: write error", out); }
-        } else if (fflush(f)) tool_die(TOOL_EDATA, "-: write error");
     }
-    if (!tool_quiet())
-        fprintf(stderr, "csro-mc: %zu sites, %llu attempted swaps (%.3g per second), %.1f%% accepted\n", n,
-                (unsigned long long)(csro_mc_attempted(mc) - att0), (double)(csro_mc_attempted(mc) - att0) / (secs > 0 ? secs : 1e-9),
-                100.0 * (double)csro_mc_accepted(mc) / (double)(csro_mc_attempted(mc) ? csro_mc_attempted(mc) : 1));
     free(x); free(y); free(z); free(lv);
+}
+
+int main(int argc, char **argv)
+{
+    tool_init("csro-mc", usage);
+    args A;
+    parse_args(argc, argv, &A);
+    csro_mc *mc;
+    int rc = csro_mc_new(&mc, A.lattice, A.a, A.cells);
+    if (rc) tool_fail(rc);
+    if ((rc = csro_mc_set_composition(mc, A.comp, A.seed))) tool_fail(rc);
+    if (A.epi && (rc = csro_mc_load_interactions(mc, A.epi))) tool_fail(rc);
+    double m[16] = {0};
+    parse_masses(&A, mc, m);
+    uint64_t att0 = csro_mc_attempted(mc);
+    double secs = run(&A, mc);
+    write_config(&A, mc, m);
+    tool_commit();
+    size_t n = csro_mc_nsites(mc);
+    uint64_t att = csro_mc_attempted(mc) - att0;
+    tool_note("csro-mc: %zu sites, %llu attempted swaps (%.3g per second), %.1f%% accepted\n", n,
+              (unsigned long long)att, (double)att / (secs > 0 ? secs : 1e-9),
+              100.0 * (double)csro_mc_accepted(mc) / (double)(csro_mc_attempted(mc) ? csro_mc_attempted(mc) : 1));
     csro_mc_free(mc);
     return 0;
 }

@@ -8,7 +8,6 @@
  * separate ReLU/Softmax layer. Anything we cannot reproduce exactly is
  * refused with a message naming the layer. */
 #include "common.h"
-#include <getopt.h>
 #include <hdf5.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -322,7 +321,7 @@ static csro_net *import_one(const char *path, char **keras_version)
     return n;
 }
 
-_Noreturn static void usage(void)
+static void usage(void)
 {
     printf("Usage: csro-net-import MODEL.h5... -o OUT.csronet [options]\n"
            "Convert Keras 2 HDF5 Sequential 1D-CNN models (e.g. the published ML-APT\n"
@@ -342,131 +341,152 @@ _Noreturn static void usage(void)
            "  -q, --quiet           no messages\n"
            "  -h, --help            this help\n"
            "  -V, --version         version\n");
-    exit(0);
 }
 
-int main(int argc, char **argv)
+typedef struct {
+    const char *out, *classes;
+    int state, have_pair;
+    char pa[TOOL_SPECIES_MAX], pb[TOOL_SPECIES_MAX];
+    double radius, width, crop[2];
+} args;
+
+static void parse_args(int argc, char **argv, args *A)
 {
-    tool_init("csro-net-import");
     static const struct option lo[] = {
         { "output", required_argument, 0, 'o' }, { "classes", required_argument, 0, 'c' },
         { "pair", required_argument, 0, 'p' }, { "preprocess", required_argument, 0, 'P' },
         { "radius", required_argument, 0, 'r' }, { "bin-width", required_argument, 0, 'w' },
-        { "crop", required_argument, 0, 'C' },
-        { "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' },
-        { "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
-    const char *out = NULL, *classes = NULL, *pair = NULL, *pre = "minmax";
-    double radius = 1.5, width = 0.015, crop[2] = { -0.7, 0.7 };
+        { "crop", required_argument, 0, 'C' }, { 0, 0, 0, 0 } };
+    *A = (args){ .state = CSRO_PRE_MINMAX, .radius = 1.5, .width = 0.015, .crop = { -0.7, 0.7 } };
     int c;
-    while ((c = getopt_long(argc, argv, "o:p:qhV", lo, NULL)) != -1) {
+    while ((c = tool_getopt(argc, argv, "o:p:", lo)) != -1) {
         switch (c) {
-        case 'o': out = optarg; break;
-        case 'c': classes = optarg; break;
-        case 'p': pair = optarg; break;
-        case 'P': pre = optarg; break;
-        case 'r': radius = tool_double("--radius", optarg); break;
-        case 'w': width = tool_double("--bin-width", optarg); break;
-        case 'C': tool_doubles("--crop", optarg, crop, 2); break;
-        case 'q': tool_set_quiet(1); break;
-        case 'h': usage();
-        case 'V': tool_version();
-        default: tool_usage_error("unknown option");
+        case 'o': A->out = optarg; break;
+        case 'c': A->classes = optarg; break;
+        case 'p': tool_pair("--pair", optarg, 0, A->pa, A->pb); A->have_pair = 1; break;
+        case 'P': A->state = tool_preprocess("--preprocess", optarg); break;
+        case 'r': A->radius = tool_double("--radius", optarg); break;
+        case 'w': A->width = tool_double("--bin-width", optarg); break;
+        case 'C': tool_doubles("--crop", optarg, A->crop, 2); break;
         }
     }
     if (optind >= argc) tool_usage_error("no input model (MODEL.h5...)");
-    if (!out) tool_usage_error("no output (-o FILE.csronet)");
-    if (!pair)
+    if (!A->out) tool_usage_error("no output (-o FILE.csronet)");
+    if (!A->have_pair)
         tool_usage_error("no species pair (--pair A-B, e.g. --pair Ni-Ni for the published ensemble): "
                          "a model without one could classify another pair in silence");
-    int state = !strcmp(pre, "minmax") ? CSRO_PRE_MINMAX : !strcmp(pre, "experimental") ? CSRO_PRE_EXPERIMENTAL
-              : !strcmp(pre, "raw") ? CSRO_PRE_RAW : -1;
-    if (state < 0) tool_usage_error("--preprocess: '%s' is not minmax, experimental or raw", pre);
-    char pa[64] = "", pb[64] = "";
-    {
-        const char *d = strchr(pair, '-');
-        if (!d || d == pair || !d[1] || (size_t)(d - pair) >= sizeof pa || strlen(d + 1) >= sizeof pb)
-            tool_usage_error("--pair: '%s' is not of the form A-B", pair);
-        memcpy(pa, pair, (size_t)(d - pair));
-        strcpy(pb, d + 1);
-    }
-    tool_refuse_tty(out);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    tool_refuse_tty(A->out);
+    for (int i = optind; i < argc; i++) tool_input(argv[i]);
+}
 
-    /* Contract: bins of the SDM options, pair, preprocessing. */
+/* Input contract: bins of the SDM options, pair, preprocessing. */
+static csro_zsdm_meta *contract(const args *A, size_t *nbins)
+{
     csro_sdm_opts *so = csro_sdm_opts_new();
     if (!so) tool_die(TOOL_EDATA, "out of memory");
     int rc;
-    if ((rc = csro_sdm_opts_set_radius(so, radius)) || (rc = csro_sdm_opts_set_bin_width(so, width)) ||
-        (rc = csro_sdm_opts_set_crop(so, crop[0], crop[1])))
+    if ((rc = csro_sdm_opts_set_radius(so, A->radius)) || (rc = csro_sdm_opts_set_bin_width(so, A->width)) ||
+        (rc = csro_sdm_opts_set_crop(so, A->crop[0], A->crop[1])))
         tool_fail(rc);
     csro_zsdm_meta *m = csro_zsdm_meta_new(CSRO_ZSDM_BANK);
     if (!m) tool_die(TOOL_EDATA, "out of memory");
-    if ((rc = csro_zsdm_meta_set_sdm(m, so)) || (rc = csro_zsdm_meta_set_preprocess(m, state)) ||
-        (rc = csro_zsdm_meta_set_pair(m, pa, pb)))
+    if ((rc = csro_zsdm_meta_set_sdm(m, so)) || (rc = csro_zsdm_meta_set_preprocess(m, A->state)) ||
+        (rc = csro_zsdm_meta_set_pair(m, A->pa, A->pb)))
         tool_fail(rc);
+    *nbins = csro_sdm_opts_nbins(so);
+    csro_sdm_opts_free(so);
+    return m;
+}
 
+static csro_ensemble *import_all(char **files, int nfiles, size_t nbins, char **kv)
+{
     csro_ensemble *e = NULL;
-    char *kv = NULL;
-    size_t nbins = csro_sdm_opts_nbins(so);
-    for (int i = optind; i < argc; i++) {
-        csro_net *n = import_one(argv[i], &kv);
+    int rc;
+    for (int i = 0; i < nfiles; i++) {
+        csro_net *n = import_one(files[i], kv);
         if (csro_net_input_size(n) != nbins)
             tool_die(TOOL_EDATA, "%s: model input has %zu values but the contract has %zu bins "
-                     "(set --radius/--bin-width/--crop)", argv[i], csro_net_input_size(n), nbins);
+                     "(set --radius/--bin-width/--crop)", files[i], csro_net_input_size(n), nbins);
         size_t nl = csro_net_nlayers(n);
         if (!nl || csro_net_layer_type(n, nl - 1) != CSRO_LAYER_SOFTMAX)
-            tool_die(TOOL_EDATA, "%s: the last layer is not a softmax (class probabilities)", argv[i]);
+            tool_die(TOOL_EDATA, "%s: the last layer is not a softmax (class probabilities)", files[i]);
         if (!e && (rc = csro_ensemble_new(&e, csro_net_output_size(n)))) tool_fail(rc);
         if ((rc = csro_ensemble_add(e, n))) tool_fail(rc);
         csro_net_free(n);
     }
+    return e;
+}
+
+static void name_classes(csro_ensemble *e, const char *classes)
+{
     size_t nc = csro_ensemble_nclasses(e);
+    int rc;
     if (!classes && nc == 2) classes = "FCC,CSRO";
-    if (classes) {
-        size_t k = 0;
-        const char *s = classes;
-        while (1) {
-            const char *end = strchr(s, ',');
-            size_t l = end ? (size_t)(end - s) : strlen(s);
-            char name[128];
-            if (!l || l >= sizeof name) tool_usage_error("--classes: empty or too long class name");
-            if (k >= nc) tool_usage_error("--classes: more names than the model's %zu classes", nc);
-            memcpy(name, s, l);
-            name[l] = 0;
-            if ((rc = csro_ensemble_set_class(e, k++, name))) tool_fail(rc);
-            if (!end) break;
-            s = end + 1;
-        }
-        if (k != nc) tool_usage_error("--classes: %zu names for %zu classes", k, nc);
-    } else {
+    if (!classes) {
         for (size_t k = 0; k < nc; k++) {
             char name[32];
             snprintf(name, sizeof name, "class%zu", k);
             if ((rc = csro_ensemble_set_class(e, k, name))) tool_fail(rc);
         }
+        return;
     }
-    if ((rc = csro_ensemble_set_contract(e, m))) tool_fail(rc);
+    size_t k = 0;
+    for (const char *s = classes;;) {
+        const char *end = strchr(s, ',');
+        size_t l = end ? (size_t)(end - s) : strlen(s);
+        char name[128];
+        if (!l || l >= sizeof name) tool_usage_error("--classes: empty or too long class name");
+        if (k >= nc) tool_usage_error("--classes: more names than the model's %zu classes", nc);
+        memcpy(name, s, l);
+        name[l] = 0;
+        if ((rc = csro_ensemble_set_class(e, k++, name))) tool_fail(rc);
+        if (!end) break;
+        s = end + 1;
+    }
+    if (k != nc) tool_usage_error("--classes: %zu names for %zu classes", k, nc);
+}
+
+/* Provenance: the base names of the Keras files and their version. */
+static void set_source(csro_ensemble *e, char **files, int nfiles, const char *kv)
+{
     size_t srclen = 1;
-    for (int i = optind; i < argc; i++) srclen += strlen(argv[i]) + 1;
+    for (int i = 0; i < nfiles; i++) srclen += strlen(files[i]) + 1;
     char *src = calloc(srclen, 1);
     if (!src) tool_die(TOOL_EDATA, "out of memory");
-    for (int i = optind; i < argc; i++) {
-        const char *b = strrchr(argv[i], '/');
-        if (i > optind) strcat(src, " ");
-        strcat(src, b ? b + 1 : argv[i]);
+    for (int i = 0; i < nfiles; i++) {
+        const char *b = strrchr(files[i], '/');
+        if (i) strcat(src, " ");
+        strcat(src, b ? b + 1 : files[i]);
     }
+    int rc;
     if ((rc = csro_ensemble_set_text(e, "source", "keras-hdf5")) ||
         (rc = csro_ensemble_set_text(e, "source_files", src)) ||
         (kv && (rc = csro_ensemble_set_text(e, "keras_version", kv))))
         tool_fail(rc);
-    if ((rc = csro_ensemble_save(e, out))) tool_fail(rc);
-    if (!tool_quiet() && strcmp(out, "-"))
-        fprintf(stderr, "%s: %s: %zu members, %zu inputs, %zu classes\n", tool_name(), out,
-                csro_ensemble_size(e), nbins, nc);
     free(src);
+}
+
+int main(int argc, char **argv)
+{
+    tool_init("csro-net-import", usage);
+    args A;
+    parse_args(argc, argv, &A);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    size_t nbins;
+    csro_zsdm_meta *m = contract(&A, &nbins);
+    char *kv = NULL;
+    csro_ensemble *e = import_all(argv + optind, argc - optind, nbins, &kv);
+    name_classes(e, A.classes);
+    int rc;
+    if ((rc = csro_ensemble_set_contract(e, m))) tool_fail(rc);
+    set_source(e, argv + optind, argc - optind, kv);
+    if ((rc = csro_ensemble_save(e, tool_out_lib(A.out)))) tool_fail(rc);
+    tool_commit();
+    if (strcmp(A.out, "-"))
+        tool_note("%s: %s: %zu members, %zu inputs, %zu classes\n", tool_name(), A.out,
+                  csro_ensemble_size(e), nbins, csro_ensemble_nclasses(e));
     free(kv);
     csro_ensemble_free(e);
     csro_zsdm_meta_free(m);
-    csro_sdm_opts_free(so);
     return 0;
 }

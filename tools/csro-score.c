@@ -2,7 +2,7 @@
  * simulated specimen (apt-simulate --truth): ion-level and sub-cell-level
  * precision, recall, F1, IoU, false-positive rate and ROC-AUC. */
 #include "common.h"
-#include <getopt.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,22 +10,23 @@
 
 static void usage(void)
 {
-    printf("Usage: csro-score -m MAP.prob -t TRUTH [options] RECON\n"
+    printf("Usage: csro-score -M MAP.prob --truth TRUTH [options] RECON\n"
            "Scores a CSRO map against the per-ion truth of a simulated specimen.\n\n"
-           "  -m, --map FILE        .prob file from csro-classify\n"
-           "  -t, --truth FILE      per-ion truth from apt-simulate --truth\n"
-           "  --class NAME          class to score (default: the last class)\n"
-           "  --mode sum|mean       sub-cell map (default sum, threshold 3.75)\n"
-           "  --threshold T         sub-cells with value > T are CSRO\n"
-           "  --rule sphere|cell    ion selection rule of csro-extract (default sphere)\n"
-           "  --input-format FMT    reconstruction format when it cannot be guessed\n"
-           "  --format tsv|json     output (default tsv)\n"
-           "  --condition TEXT      label written in the 'condition' column\n"
-           "  --domains FILE        planted domains (apt-simulate --domain-list): also\n"
-           "                        the detection rate per 0.5 nm diameter class (a domain\n"
-           "                        is detected when a selected sub-cell centre lies in it)\n"
-           "  --no-header           omit the TSV header (to append rows)\n"
-           "  --help, --version\n");
+           "  -M, --map FILE          .prob file from csro-classify\n"
+           "      --truth FILE        per-ion truth from apt-simulate --truth\n"
+           "  -c, --class NAME        class to score (default: the last class)\n"
+           "      --mode sum|mean     sub-cell map (default sum, threshold 3.75)\n"
+           "  -t, --threshold T       sub-cells with value > T are CSRO\n"
+           "      --rule sphere|cell  ion selection rule of csro-extract (default sphere)\n"
+           "  -i, --input-format FMT  reconstruction format when it cannot be guessed\n"
+           "  -f, --format tsv|json   output (default tsv)\n"
+           "  -o, --output FILE       output (default stdout)\n"
+           "      --condition TEXT    label written in the 'condition' column\n"
+           "      --domains FILE      planted domains (apt-simulate --domain-list): also\n"
+           "                          the detection rate per 0.5 nm diameter class (a domain\n"
+           "                          is detected when a selected sub-cell centre lies in it)\n"
+           "      --no-header         omit the TSV header (to append rows)\n"
+           "  -q, --quiet, -h, --help, -V, --version\n");
 }
 
 typedef struct { uint64_t tp, fp, fn, tn; } conf;
@@ -57,38 +58,42 @@ static double roc_auc(scored *s, size_t n)
     return (rank_pos - npos * (npos + 1) / 2) / (npos * nneg);
 }
 
-static void emit(FILE *f, int json, const char *level, const conf *c, double auc, const char *cond, int *first)
+static void emit(FILE *f, tool_json *j, const char *level, const conf *c, double auc, const char *cond)
 {
     double p = ratio((double)c->tp, (double)(c->tp + c->fp)), r = ratio((double)c->tp, (double)(c->tp + c->fn));
     double f1 = ratio(2.0 * (double)c->tp, (double)(2 * c->tp + c->fp + c->fn));
     double iou = ratio((double)c->tp, (double)(c->tp + c->fp + c->fn));
     double fpr = ratio((double)c->fp, (double)(c->fp + c->tn));
-    if (json) {
-        fprintf(f, "%s\n  \"%s\": {\"tp\": %llu, \"fp\": %llu, \"fn\": %llu, \"tn\": %llu, ", *first ? "" : ",", level,
-                (unsigned long long)c->tp, (unsigned long long)c->fp, (unsigned long long)c->fn, (unsigned long long)c->tn);
+    if (j) {
+        tool_json_object(j, level);
+        tool_json_inline(j);
+        tool_json_int(j, "tp", (long long)c->tp);
+        tool_json_int(j, "fp", (long long)c->fp);
+        tool_json_int(j, "fn", (long long)c->fn);
+        tool_json_int(j, "tn", (long long)c->tn);
         double v[6] = {p, r, f1, iou, fpr, auc};
         const char *k[6] = {"precision", "recall", "f1", "iou", "false_positive_rate", "roc_auc"};
-        for (int i = 0; i < 6; i++) {
-            if (isnan(v[i])) fprintf(f, "\"%s\": null%s", k[i], i < 5 ? ", " : "}");
-            else fprintf(f, "\"%s\": %.6f%s", k[i], v[i], i < 5 ? ", " : "}");
-        }
+        for (int i = 0; i < 6; i++) tool_json_num(j, k[i], v[i]);
+        tool_json_close(j);
     } else {
         fprintf(f, "%s\t%s\t%llu\t%llu\t%llu\t%llu\t%.6f\t%.6f\t%.6f\t%.6f\t%.6f\t%.6f\n", cond, level,
                 (unsigned long long)c->tp, (unsigned long long)c->fp, (unsigned long long)c->fn, (unsigned long long)c->tn,
                 p, r, f1, iou, fpr, auc);
     }
-    *first = 0;
 }
 
 /* Domain-level detection: fraction of planted spheres containing the
  * centre of at least one selected sub-cell, per 0.5 nm diameter class. */
-static void score_domains(const char *path, const csro_probmap *pm, double thr, int json, const char *cond)
+enum { NCLS = 16 };
+typedef struct { unsigned nd[NCLS], det[NCLS], total, found; } detection;
+
+static void score_domains(const char *path, const csro_probmap *pm, double thr, detection *D)
 {
     FILE *f = fopen(path, "r");
-    if (!f) tool_die(TOOL_EDATA, "%s: cannot open", path);
+    if (!f) tool_die(TOOL_EDATA, "%s: cannot open: %s", path, strerror(errno));
     char line[512];
-    enum { NCLS = 16 };
-    unsigned nd[NCLS] = {0}, det[NCLS] = {0}, total = 0, found = 0;
+    memset(D, 0, sizeof *D);
+    unsigned *nd = D->nd, *det = D->det;
     size_t d[3];
     double org[3], sp = csro_probmap_spacing(pm);
     csro_probmap_dims(pm, d);
@@ -123,102 +128,108 @@ static void score_domains(const char *path, const csro_probmap *pm, double thr, 
         if (cls >= NCLS) cls = NCLS - 1;
         nd[cls]++;
         det[cls] += (unsigned)hit;
-        total++;
-        found += (unsigned)hit;
+        D->total++;
+        D->found += (unsigned)hit;
     }
     fclose(f);
-    if (json) {
-        printf(",\n  \"domains\": {\"planted\": %u, \"detected\": %u, \"by_diameter\": [", total, found);
-        int first = 1;
-        for (int k = 0; k < NCLS; k++)
-            if (nd[k]) {
-                printf("%s{\"diameter_nm\": [%.1f, %.1f], \"planted\": %u, \"detected\": %u}", first ? "" : ", ",
-                       0.5 * k, 0.5 * (k + 1), nd[k], det[k]);
-                first = 0;
-            }
-        printf("]}");
-    } else {
-        printf("\n# domain detection\ncondition\tdiameter_nm\tplanted\tdetected\trate\n");
-        for (int k = 0; k < NCLS; k++)
-            if (nd[k]) printf("%s\t%.1f-%.1f\t%u\t%u\t%.4f\n", cond, 0.5 * k, 0.5 * (k + 1), nd[k], det[k], (double)det[k] / nd[k]);
-        printf("%s\tall\t%u\t%u\t%.4f\n", cond, total, found, total ? (double)found / total : NAN);
+}
+
+static void print_domains(FILE *f, tool_json *j, const detection *D, const char *cond)
+{
+    if (j) {
+        tool_json_object(j, "domains");
+        tool_json_int(j, "planted", D->total);
+        tool_json_int(j, "detected", D->found);
+        tool_json_array(j, "by_diameter");
+        for (int k = 0; k < NCLS; k++) {
+            if (!D->nd[k]) continue;
+            tool_json_object(j, NULL);
+            tool_json_inline(j);
+            tool_json_array(j, "diameter_nm");
+            tool_json_num(j, NULL, 0.5 * k);
+            tool_json_num(j, NULL, 0.5 * (k + 1));
+            tool_json_close(j);
+            tool_json_int(j, "planted", D->nd[k]);
+            tool_json_int(j, "detected", D->det[k]);
+            tool_json_close(j);
+        }
+        tool_json_close(j);
+        tool_json_close(j);
+        return;
+    }
+    fprintf(f, "\n# domain detection\ncondition\tdiameter_nm\tplanted\tdetected\trate\n");
+    for (int k = 0; k < NCLS; k++)
+        if (D->nd[k]) fprintf(f, "%s\t%.1f-%.1f\t%u\t%u\t%.4f\n", cond, 0.5 * k, 0.5 * (k + 1), D->nd[k], D->det[k],
+                              (double)D->det[k] / D->nd[k]);
+    fprintf(f, "%s\tall\t%u\t%u\t%.4f\n", cond, D->total, D->found, D->total ? (double)D->found / D->total : NAN);
+}
+
+typedef struct {
+    const char *map, *truth, *cls, *cond, *domains, *recon, *out;
+    int mode, rule, infmt, json, header;
+    double thr;
+} args;
+
+static void parse_args(int argc, char **argv, args *A)
+{
+    enum { O_TRUTH = 256, O_MODE, O_RULE, O_COND, O_DOMAINS, O_NOHEADER };
+    static const struct option lo[] = {
+        {"map", 1, 0, 'M'}, {"truth", 1, 0, O_TRUTH}, {"class", 1, 0, 'c'}, {"mode", 1, 0, O_MODE},
+        {"threshold", 1, 0, 't'}, {"rule", 1, 0, O_RULE}, {"input-format", 1, 0, 'i'}, {"format", 1, 0, 'f'},
+        {"output", 1, 0, 'o'}, {"condition", 1, 0, O_COND}, {"domains", 1, 0, O_DOMAINS},
+        {"no-header", 0, 0, O_NOHEADER}, {0, 0, 0, 0}};
+    *A = (args){ .cond = "-", .mode = CSRO_PROBMAP_SUM, .rule = CSRO_EXTRACT_SPHERE, .header = 1, .thr = NAN,
+                 .infmt = CSRO_FMT_AUTO, .out = "-" };
+    int c;
+    while ((c = tool_getopt(argc, argv, "M:c:t:i:f:o:", lo)) != -1) {
+        switch (c) {
+        case 'M': A->map = optarg; break;
+        case O_TRUTH: A->truth = optarg; break;
+        case 'c': A->cls = optarg; break;
+        case O_MODE: A->mode = tool_map_mode("--mode", optarg); break;
+        case 't': A->thr = tool_double("--threshold", optarg); break;
+        case O_RULE:
+            A->rule = tool_choice("--rule", optarg, "sphere|cell") ? CSRO_EXTRACT_CELL : CSRO_EXTRACT_SPHERE;
+            break;
+        case 'i': A->infmt = tool_recon_format("--input-format", optarg); break;
+        case 'f': A->json = tool_choice("--format", optarg, "tsv|json"); break;
+        case 'o': A->out = optarg; break;
+        case O_COND: A->cond = optarg; break;
+        case O_DOMAINS: A->domains = optarg; break;
+        case O_NOHEADER: A->header = 0; break;
+        }
+    }
+    if (!A->map || !A->truth) tool_usage_error("-M MAP and --truth TRUTH are required");
+    if (optind + 1 != argc) tool_usage_error("expected one reconstruction file");
+    if (isnan(A->thr)) A->thr = A->mode == CSRO_PROBMAP_MEAN ? 0.5 : 3.75;
+    A->recon = argv[optind];
+    tool_input(A->map);
+    tool_input(A->truth);
+    tool_input(A->recon);
+    if (A->domains) tool_input(A->domains);
+}
+
+static void count_ions(const uint8_t *keep, const uint8_t *t, size_t n, conf *ion)
+{
+    *ion = (conf){0, 0, 0, 0};
+    for (size_t i = 0; i < n; i++) {
+        if (keep[i]) { if (t[i]) ion->tp++; else ion->fp++; }
+        else { if (t[i]) ion->fn++; else ion->tn++; }
     }
 }
 
-int main(int argc, char **argv)
+/* Sub-cell level: truth = at least half of the cell's ions in a domain;
+ * returns the ROC-AUC of the sub-cell values against that truth. */
+static double score_cells(const csro_probmap *pm, const csro_recon *r, const uint8_t *t, double thr, conf *cell,
+                          size_t *nscored)
 {
-    tool_init("csro-score");
-    const char *map = NULL, *truth = NULL, *cls = NULL, *infmt = NULL, *cond = "-", *domains = NULL;
-    int mode = CSRO_PROBMAP_SUM, rule = CSRO_EXTRACT_SPHERE, json = 0, header = 1, have_thr = 0;
-    double thr = 3.75;
-    static const struct option lo[] = {
-        {"map", 1, 0, 'm'}, {"truth", 1, 0, 't'}, {"class", 1, 0, 'c'}, {"mode", 1, 0, 'M'},
-        {"threshold", 1, 0, 'T'}, {"rule", 1, 0, 'r'}, {"input-format", 1, 0, 'I'}, {"format", 1, 0, 'f'},
-        {"condition", 1, 0, 'C'}, {"domains", 1, 0, 'D'}, {"no-header", 0, 0, 'n'}, {"help", 0, 0, 'h'}, {"version", 0, 0, 'V'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "m:t:f:h", lo, NULL)) != -1) {
-        switch (c) {
-        case 'm': map = optarg; break;
-        case 't': truth = optarg; break;
-        case 'c': cls = optarg; break;
-        case 'M':
-            mode = tool_map_mode("--mode", optarg);
-            break;
-        case 'T': thr = tool_double("--threshold", optarg); have_thr = 1; break;
-        case 'r':
-            if (!strcmp(optarg, "sphere")) rule = CSRO_EXTRACT_SPHERE;
-            else if (!strcmp(optarg, "cell")) rule = CSRO_EXTRACT_CELL;
-            else tool_usage_error("--rule: '%s' is not sphere or cell", optarg);
-            break;
-        case 'I': infmt = optarg; break;
-        case 'f':
-            if (!strcmp(optarg, "json")) json = 1;
-            else if (strcmp(optarg, "tsv")) tool_usage_error("--format: '%s' is not tsv or json", optarg);
-            break;
-        case 'C': cond = optarg; break;
-        case 'D': domains = optarg; break;
-        case 'n': header = 0; break;
-        case 'h': usage(); return 0;
-        case 'V': tool_version();
-        default: tool_usage_error("unknown option");
-        }
-    }
-    if (!map || !truth) tool_usage_error("-m MAP and -t TRUTH are required");
-    if (optind + 1 != argc) tool_usage_error("expected one reconstruction file");
-    if (!have_thr && mode == CSRO_PROBMAP_MEAN) thr = 0.5;
-
-    csro_probmap *pm;
-    int rc = csro_probmap_load(&pm, map, cls, CSRO_PROBMAP_MEANS, mode);
-    if (rc) tool_fail(rc);
-    csro_load_opts *lopts = csro_load_opts_new();
-    if (infmt) csro_load_opts_set_format(lopts, tool_recon_format("--input-format", infmt));
-    csro_recon *r;
-    rc = csro_recon_load(&r, argv[optind], lopts);
-    csro_load_opts_free(lopts);
-    if (rc) tool_fail(rc);
-    uint8_t *t;
-    size_t nt, n = csro_recon_count(r);
-    if ((rc = csro_truth_load(&t, &nt, truth))) tool_fail(rc);
-    if (nt != n) tool_die(TOOL_EDATA, "%s: %zu truth entries for %zu ions in %s", truth, nt, n, argv[optind]);
-
-    /* ion level: the ions csro-extract would select vs the truth */
-    uint8_t *keep = malloc(n ? n : 1);
-    if (!keep) tool_die(TOOL_EDATA, "out of memory");
-    if ((rc = csro_probmap_extract(pm, thr, INFINITY, rule, csro_recon_x(r), csro_recon_y(r), csro_recon_z(r), n,
-                                   keep, NULL)))
-        tool_fail(rc);
-    conf ion = {0, 0, 0, 0};
-    for (size_t i = 0; i < n; i++) {
-        if (keep[i]) { if (t[i]) ion.tp++; else ion.fp++; }
-        else { if (t[i]) ion.fn++; else ion.tn++; }
-    }
-    /* sub-cell level: truth = at least half of the cell's ions in a domain */
-    size_t d[3], nc = csro_probmap_count(pm);
+    size_t d[3], nc = csro_probmap_count(pm), n = csro_recon_count(r);
     double org[3], sp = csro_probmap_spacing(pm);
     csro_probmap_dims(pm, d);
     csro_probmap_origin(pm, org);
-    uint32_t *tot = calloc(nc, sizeof *tot), *pos = calloc(nc, sizeof *pos);
-    if (!tot || !pos) tool_die(TOOL_EDATA, "out of memory");
+    uint32_t *tot = calloc(nc ? nc : 1, sizeof *tot), *pos = calloc(nc ? nc : 1, sizeof *pos);
+    scored *sc = malloc((nc ? nc : 1) * sizeof *sc);
+    if (!tot || !pos || !sc) tool_die(TOOL_EDATA, "out of memory");
     const float *x = csro_recon_x(r), *y = csro_recon_y(r), *z = csro_recon_z(r);
     for (size_t i = 0; i < n; i++) {
         double q[3] = {x[i], y[i], z[i]};
@@ -235,34 +246,75 @@ int main(int argc, char **argv)
         pos[cidx] += t[i];
     }
     const float *v = csro_probmap_data(pm);
-    scored *sc = malloc((nc ? nc : 1) * sizeof *sc);
     size_t ns = 0;
-    conf cell = {0, 0, 0, 0};
+    *cell = (conf){0, 0, 0, 0};
     for (size_t i = 0; i < nc; i++) {
         if (!tot[i] || isnan(v[i])) continue;
         int tr = 2 * pos[i] >= tot[i], pr = v[i] > thr;
-        if (pr) { if (tr) cell.tp++; else cell.fp++; }
-        else { if (tr) cell.fn++; else cell.tn++; }
+        if (pr) { if (tr) cell->tp++; else cell->fp++; }
+        else { if (tr) cell->fn++; else cell->tn++; }
         sc[ns].v = v[i];
         sc[ns].t = (uint8_t)tr;
         ns++;
     }
     double auc = roc_auc(sc, ns);
-    int first = 1;
-    if (json) {
-        printf("{\"condition\": \"%s\", \"threshold\": %g, \"ions\": %zu, \"subcells\": %zu,", cond, thr, n, ns);
-        emit(stdout, 1, "ion", &ion, NAN, cond, &first);
-        emit(stdout, 1, "subcell", &cell, auc, cond, &first);
-        if (domains) score_domains(domains, pm, thr, 1, cond);
-        printf("\n}\n");
+    *nscored = ns;
+    free(sc); free(tot); free(pos);
+    return auc;
+}
+
+int main(int argc, char **argv)
+{
+    tool_init("csro-score", usage);
+    args A;
+    parse_args(argc, argv, &A);
+    FILE *f = tool_out_open(A.out);
+    csro_probmap *pm;
+    int rc = csro_probmap_load(&pm, A.map, A.cls, CSRO_PROBMAP_MEANS, A.mode);
+    if (rc) tool_fail(rc);
+    csro_load_opts *lopts = csro_load_opts_new();
+    if (!lopts) tool_die(TOOL_EDATA, "out of memory");
+    csro_load_opts_set_format(lopts, A.infmt);
+    csro_recon *r;
+    rc = csro_recon_load(&r, A.recon, lopts);
+    csro_load_opts_free(lopts);
+    if (rc) tool_fail(rc);
+    uint8_t *t;
+    size_t nt, n = csro_recon_count(r);
+    if ((rc = csro_truth_load(&t, &nt, A.truth))) tool_fail(rc);
+    if (nt != n) tool_die(TOOL_EDATA, "%s: %zu truth entries for %zu ions in %s", A.truth, nt, n, A.recon);
+
+    /* ion level: the ions csro-extract would select vs the truth */
+    uint8_t *keep = malloc(n ? n : 1);
+    if (!keep) tool_die(TOOL_EDATA, "out of memory");
+    if ((rc = csro_probmap_extract(pm, A.thr, INFINITY, A.rule, csro_recon_x(r), csro_recon_y(r), csro_recon_z(r), n,
+                                   keep, NULL)))
+        tool_fail(rc);
+    conf ion, cell;
+    count_ions(keep, t, n, &ion);
+    size_t ns;
+    double auc = score_cells(pm, r, t, A.thr, &cell, &ns);
+    detection D;
+    if (A.domains) score_domains(A.domains, pm, A.thr, &D);
+    if (A.json) {
+        tool_json j;
+        tool_json_begin(&j, f);
+        tool_json_str(&j, "condition", A.cond);
+        tool_json_num(&j, "threshold", A.thr);
+        tool_json_int(&j, "ions", (long long)n);
+        tool_json_int(&j, "subcells", (long long)ns);
+        emit(f, &j, "ion", &ion, NAN, A.cond);
+        emit(f, &j, "subcell", &cell, auc, A.cond);
+        if (A.domains) print_domains(f, &j, &D, A.cond);
+        tool_json_end(&j);
     } else {
-        if (header) printf("condition\tlevel\ttp\tfp\tfn\ttn\tprecision\trecall\tf1\tiou\tfalse_positive_rate\troc_auc\n");
-        emit(stdout, 0, "ion", &ion, NAN, cond, &first);
-        emit(stdout, 0, "subcell", &cell, auc, cond, &first);
-        if (domains) score_domains(domains, pm, thr, 0, cond);
+        if (A.header) fprintf(f, "condition\tlevel\ttp\tfp\tfn\ttn\tprecision\trecall\tf1\tiou\tfalse_positive_rate\troc_auc\n");
+        emit(f, NULL, "ion", &ion, NAN, A.cond);
+        emit(f, NULL, "subcell", &cell, auc, A.cond);
+        if (A.domains) print_domains(f, NULL, &D, A.cond);
     }
-    if (fflush(stdout)) tool_die(TOOL_EDATA, "-: write error");
-    free(sc); free(tot); free(pos); free(keep);
+    tool_commit();
+    free(keep);
     csro_free(t);
     csro_recon_free(r);
     csro_probmap_free(pm);

@@ -2,7 +2,6 @@
  * (.zsdm kind bank, raw counts) or a TSV table, one class per --class. */
 #include "common.h"
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +11,7 @@
 #define MAXCLASS 64
 #define CHUNK 256
 
-static _Noreturn void usage(void)
+static void usage(void)
 {
     printf("Usage: csro-simulate [options] --class NAME:MODEL[:ARGS]... -o FILE\n"
            "Simulate labelled z-SDM patterns of small crystals (ML-APT training bank).\n\n"
@@ -40,15 +39,14 @@ static _Noreturn void usage(void)
            "  --random N              N patterns per class, parameters drawn uniformly\n"
            "  --repeats R             repeat the sweep R times (1)\n"
            "z-SDM:\n"
-           "  --pair A-B              species pair (Co-Co)\n"
+           "  -p, --pair A-B          species pair (Co-Co)\n"
            "  --radius NM             pair radius R (1.5)\n"
            "Output:\n"
-           "  -o FILE                 output (- = stdout)\n"
-           "  --format zsdm|tsv       output format (zsdm)\n"
+           "  -o, --output FILE       output (- = stdout)\n"
+           "  -f, --format zsdm|tsv   output format (zsdm)\n"
            "  --seed N                random seed (0)\n"
-           "  --threads N             worker threads, 0 = all cores (0)\n"
-           "  --quiet, --help, --version\n");
-    exit(0);
+           "  -j, --threads N         worker threads, 0 = all cores (0)\n"
+           "  -q, --quiet, -h, --help, -V, --version\n");
 }
 
 /* A parameter spec: value, sweep a:b:step or range a:b. */
@@ -179,236 +177,222 @@ static void apply_spec(csro_sim_opts *o, int param, const char *opt, spec s, int
     lib_usage(rc, opt);
 }
 
-/* Atomic text output: temp file beside the target, renamed on success. */
-typedef struct { FILE *fp; char *tmp; const char *path; } textout;
+typedef struct {
+    const char *lattice, *types, *comp, *out;
+    int tsv, have_radius, ncls;
+    char pa[TOOL_SPECIES_MAX], pb[TOOL_SPECIES_MAX];
+    double a, size, tilt, pole[3], radius;
+    long threads;
+    uint64_t seed, nrandom, repeats;
+    spec sp[3];
+    const char *class_spec[MAXCLASS];
+} args;
 
-static void text_open(textout *t, const char *path)
+static void parse_args(int argc, char **argv, args *A)
 {
-    t->path = path;
-    t->tmp = NULL;
-    if (!strcmp(path, "-")) { t->fp = stdout; return; }
-    size_t n = strlen(path) + 16;
-    t->tmp = malloc(n);
-    if (!t->tmp) tool_die(TOOL_EDATA, "out of memory");
-    snprintf(t->tmp, n, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(t->tmp);
-    if (fd < 0 || !(t->fp = fdopen(fd, "w"))) tool_die(TOOL_EDATA, "%s: %s", path, strerror(errno));
-}
-
-static void text_abort(textout *t)
-{
-    if (t->tmp) { fclose(t->fp); unlink(t->tmp); free(t->tmp); t->tmp = NULL; }
-}
-
-static void text_commit(textout *t)
-{
-    if (!t->tmp) {
-        if (fflush(stdout) || ferror(stdout)) tool_die(TOOL_EDATA, "-: write error");
-        return;
-    }
-    int bad = ferror(t->fp) != 0;
-    bad |= fclose(t->fp) != 0;
-    if (bad || rename(t->tmp, t->path)) {
-        unlink(t->tmp);
-        tool_die(TOOL_EDATA, "%s: write error: %s", t->path, strerror(errno));
-    }
-    free(t->tmp);
-}
-
-int main(int argc, char **argv)
-{
-    tool_init("csro-simulate");
-    enum { O_LATTICE = 256, O_A, O_SIZE, O_TYPES, O_COMP, O_CLASS, O_PAIR, O_POLE, O_TILT, O_SWEEP,
-           O_SXY, O_SZ, O_EFF, O_RANDOM, O_REPEATS, O_RADIUS, O_FORMAT, O_SEED, O_THREADS, O_QUIET,
-           O_HELP, O_VERSION };
+    enum { O_LATTICE = 256, O_A, O_SIZE, O_TYPES, O_COMP, O_CLASS, O_POLE, O_TILT, O_SWEEP,
+           O_SXY, O_SZ, O_EFF, O_RANDOM, O_REPEATS, O_RADIUS, O_SEED };
     static const struct option lo[] = {
         {"lattice", 1, 0, O_LATTICE}, {"a", 1, 0, O_A}, {"size", 1, 0, O_SIZE},
         {"types", 1, 0, O_TYPES}, {"composition", 1, 0, O_COMP}, {"class", 1, 0, O_CLASS},
-        {"pair", 1, 0, O_PAIR}, {"pole", 1, 0, O_POLE}, {"tilt", 1, 0, O_TILT},
+        {"pair", 1, 0, 'p'}, {"pole", 1, 0, O_POLE}, {"tilt", 1, 0, O_TILT},
         {"sweep", 1, 0, O_SWEEP}, {"sigma-xy", 1, 0, O_SXY}, {"sigma-z", 1, 0, O_SZ},
         {"efficiency", 1, 0, O_EFF}, {"random", 1, 0, O_RANDOM}, {"repeats", 1, 0, O_REPEATS},
-        {"radius", 1, 0, O_RADIUS}, {"format", 1, 0, O_FORMAT}, {"output", 1, 0, 'o'},
-        {"seed", 1, 0, O_SEED}, {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, O_QUIET},
-        {"help", 0, 0, O_HELP}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
-    const char *lattice = "fcc", *types = NULL, *comp = NULL, *out = NULL, *pair = "Co-Co";
-    const char *fmt = "zsdm";
-    double a = 0.36, size = 1.0, tilt = 0, pole[3] = {0, 0, 1}, radius = 1.5;
-    int have_radius = 0;
-    long threads = 0;
-    uint64_t seed = 0, nrandom = 0, repeats = 1;
-    spec sp[3] = {{0, 0, {0}}, {0, 0, {0}}, {0, 0, {0}}};
-    const char *class_spec[MAXCLASS];
-    int ncls = 0, c;
-    while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
+        {"radius", 1, 0, O_RADIUS}, {"format", 1, 0, 'f'}, {"output", 1, 0, 'o'},
+        {"seed", 1, 0, O_SEED}, {"threads", 1, 0, 'j'}, {0, 0, 0, 0}};
+    *A = (args){ .lattice = "fcc", .a = 0.36, .size = 1.0, .pole = {0, 0, 1}, .radius = 1.5, .repeats = 1,
+                 .pa = "Co", .pb = "Co" };
+    int c;
+    while ((c = tool_getopt(argc, argv, "p:f:o:j:", lo)) != -1) {
         switch (c) {
-        case O_LATTICE: lattice = optarg; break;
-        case O_A: a = tool_double("--a", optarg); break;
-        case O_SIZE: size = tool_double("--size", optarg); break;
-        case O_TYPES: types = optarg; break;
-        case O_COMP: comp = optarg; break;
+        case O_LATTICE: A->lattice = optarg; break;
+        case O_A: A->a = tool_double("--a", optarg); break;
+        case O_SIZE: A->size = tool_double("--size", optarg); break;
+        case O_TYPES: A->types = optarg; break;
+        case O_COMP: A->comp = optarg; break;
         case O_CLASS:
-            if (ncls >= MAXCLASS) tool_die(TOOL_EUSAGE, "--class: at most %d classes", MAXCLASS);
+            if (A->ncls >= MAXCLASS) tool_die(TOOL_EUSAGE, "--class: at most %d classes", MAXCLASS);
             if (strlen(optarg) >= 512) tool_die(TOOL_EUSAGE, "--class: spec too long");
-            class_spec[ncls++] = optarg;
+            A->class_spec[A->ncls++] = optarg;
             break;
-        case O_PAIR: pair = optarg; break;
-        case O_POLE: tool_doubles("--pole", optarg, pole, 3); break;
-        case O_TILT: tilt = tool_double("--tilt", optarg); break;
+        case 'p': tool_pair("--pair", optarg, 0, A->pa, A->pb); break;
+        case O_POLE: tool_doubles("--pole", optarg, A->pole, 3); break;
+        case O_TILT: A->tilt = tool_double("--tilt", optarg); break;
         case O_SWEEP:
             if (strcmp(optarg, "reference")) tool_die(TOOL_EUSAGE, "--sweep: unknown sweep '%s' (reference)", optarg);
-            sp[0] = parse_spec("--sweep", "0.2:0.8:0.05");
-            sp[1] = parse_spec("--sweep", "0.01:0.06:0.002");
-            sp[2] = parse_spec("--sweep", "0.2:0.7:0.05");
+            A->sp[0] = parse_spec("--sweep", "0.2:0.8:0.05");
+            A->sp[1] = parse_spec("--sweep", "0.01:0.06:0.002");
+            A->sp[2] = parse_spec("--sweep", "0.2:0.7:0.05");
             break;
-        case O_SXY: sp[0] = parse_spec("--sigma-xy", optarg); break;
-        case O_SZ: sp[1] = parse_spec("--sigma-z", optarg); break;
-        case O_EFF: sp[2] = parse_spec("--efficiency", optarg); break;
-        case O_RANDOM: nrandom = tool_u64("--random", optarg); break;
-        case O_REPEATS: repeats = tool_u64("--repeats", optarg); break;
-        case O_RADIUS: radius = tool_double("--radius", optarg); have_radius = 1; break;
-        case O_FORMAT: fmt = optarg; break;
-        case 'o': out = optarg; break;
-        case O_SEED: seed = tool_u64("--seed", optarg); break;
-        case O_THREADS: threads = tool_long("--threads", optarg, 0, 1024); break;
-        case O_QUIET: tool_set_quiet(1); break;
-        case O_HELP: usage();
-        case O_VERSION: tool_version();
-        default: tool_usage_error("unknown option");
+        case O_SXY: A->sp[0] = parse_spec("--sigma-xy", optarg); break;
+        case O_SZ: A->sp[1] = parse_spec("--sigma-z", optarg); break;
+        case O_EFF: A->sp[2] = parse_spec("--efficiency", optarg); break;
+        case O_RANDOM: A->nrandom = tool_u64("--random", optarg); break;
+        case O_REPEATS: A->repeats = tool_u64("--repeats", optarg); break;
+        case O_RADIUS: A->radius = tool_double("--radius", optarg); A->have_radius = 1; break;
+        case 'f': A->tsv = tool_choice("--format", optarg, "zsdm|tsv"); break;
+        case 'o': A->out = optarg; break;
+        case O_SEED: A->seed = tool_u64("--seed", optarg); break;
+        case 'j': A->threads = tool_long("--threads", optarg, 0, 1024); break;
         }
     }
     if (optind < argc) tool_usage_error("unexpected argument '%s'", argv[optind]);
-    if (!out) tool_usage_error("no output given (-o FILE)");
-    if (!ncls) tool_usage_error("no class given (--class NAME:MODEL[:ARGS])");
-    int tsv = !strcmp(fmt, "tsv");
-    if (!tsv && strcmp(fmt, "zsdm")) tool_usage_error("--format: unknown format '%s' (zsdm, tsv)", fmt);
-    if (!tsv) tool_refuse_tty(out);
-    if (repeats < 1) tool_die(TOOL_EUSAGE, "--repeats: must be >= 1");
-    char pa[32], pb[32];
-    const char *dash = strchr(pair, '-');
-    if (!dash || dash == pair || !dash[1] || (size_t)(dash - pair) >= sizeof pa || strlen(dash + 1) >= sizeof pb)
-        tool_die(TOOL_EUSAGE, "--pair: '%s' is not A-B", pair);
-    snprintf(pa, sizeof pa, "%.*s", (int)(dash - pair), pair);
-    snprintf(pb, sizeof pb, "%s", dash + 1);
+    if (!A->out) tool_usage_error("no output given (-o FILE)");
+    if (!A->ncls) tool_usage_error("no class given (--class NAME:MODEL[:ARGS])");
+    if (!A->tsv) tool_refuse_tty(A->out);
+    if (A->repeats < 1) tool_die(TOOL_EUSAGE, "--repeats: must be >= 1");
+}
 
-    /* base options */
+static csro_sim_opts *base_opts(const args *A, csro_sdm_opts *sdm)
+{
     csro_sim_opts *base = csro_sim_opts_new();
-    csro_sdm_opts *sdm = csro_sdm_opts_new();
-    if (!base || !sdm) tool_die(TOOL_EDATA, "out of memory");
-    if (!strcmp(lattice, "fcc") || !strcmp(lattice, "bcc"))
-        lib_usage(csro_sim_opts_set_lattice(base, lattice[0] == 'f' ? CSRO_SIM_FCC : CSRO_SIM_BCC, a, size), "--lattice");
+    if (!base) tool_die(TOOL_EDATA, "out of memory");
+    if (!strcmp(A->lattice, "fcc") || !strcmp(A->lattice, "bcc"))
+        lib_usage(csro_sim_opts_set_lattice(base, A->lattice[0] == 'f' ? CSRO_SIM_FCC : CSRO_SIM_BCC, A->a, A->size), "--lattice");
     else {
-        if (!(a > 0)) tool_die(TOOL_EUSAGE, "--a: lattice parameter %g must be > 0", a);
-        int rc = csro_sim_opts_set_lattice_file(base, lattice, a);
+        if (!(A->a > 0)) tool_die(TOOL_EUSAGE, "--a: lattice parameter %g must be > 0", A->a);
+        tool_input(A->lattice);
+        int rc = csro_sim_opts_set_lattice_file(base, A->lattice, A->a);
         if (rc) tool_fail(rc);
     }
-    if (comp) lib_usage(csro_sim_opts_set_composition(base, comp), "--composition");
-    lib_usage(csro_sim_opts_set_pole(base, pole[0], pole[1], pole[2]), "--pole");
-    lib_usage(csro_sim_opts_set_tilt(base, tilt), "--tilt");
-    lib_usage(csro_sim_opts_set_pair(base, pa, pb), "--pair");
-    if (have_radius) lib_usage(csro_sdm_opts_set_radius(sdm, radius), "--radius");
+    if (A->comp) lib_usage(csro_sim_opts_set_composition(base, A->comp), "--composition");
+    lib_usage(csro_sim_opts_set_pole(base, A->pole[0], A->pole[1], A->pole[2]), "--pole");
+    lib_usage(csro_sim_opts_set_tilt(base, A->tilt), "--tilt");
+    lib_usage(csro_sim_opts_set_pair(base, A->pa, A->pb), "--pair");
+    if (A->have_radius) lib_usage(csro_sdm_opts_set_radius(sdm, A->radius), "--radius");
     lib_usage(csro_sim_opts_set_sdm(base, sdm), "--radius");
-    lib_usage(csro_sim_opts_set_random(base, (size_t)nrandom), "--random");
-    lib_usage(csro_sim_opts_set_repeats(base, (size_t)repeats), "--repeats");
-    apply_spec(base, CSRO_SIM_SIGMA_XY, "--sigma-xy", sp[0], nrandom > 0);
-    apply_spec(base, CSRO_SIM_SIGMA_Z, "--sigma-z", sp[1], nrandom > 0);
-    apply_spec(base, CSRO_SIM_EFFICIENCY, "--efficiency", sp[2], nrandom > 0);
-    lib_usage(csro_sim_opts_set_threads(base, (int)threads), "--threads");
+    lib_usage(csro_sim_opts_set_random(base, (size_t)A->nrandom), "--random");
+    lib_usage(csro_sim_opts_set_repeats(base, (size_t)A->repeats), "--repeats");
+    apply_spec(base, CSRO_SIM_SIGMA_XY, "--sigma-xy", A->sp[0], A->nrandom > 0);
+    apply_spec(base, CSRO_SIM_SIGMA_Z, "--sigma-z", A->sp[1], A->nrandom > 0);
+    apply_spec(base, CSRO_SIM_EFFICIENCY, "--efficiency", A->sp[2], A->nrandom > 0);
+    lib_usage(csro_sim_opts_set_threads(base, (int)A->threads), "--threads");
+    return base;
+}
 
-    cls cl[MAXCLASS];
+/* Every class, checked before any output; returns the pattern count. */
+static size_t make_classes(const args *A, const csro_sim_opts *base, cls *cl)
+{
     size_t total = 0;
-    for (int k = 0; k < ncls; k++) {
-        snprintf(cl[k].spec, sizeof cl[k].spec, "%s", class_spec[k]);
+    for (int k = 0; k < A->ncls; k++) {
+        snprintf(cl[k].spec, sizeof cl[k].spec, "%s", A->class_spec[k]);
         cl[k].o = csro_sim_opts_clone(base);
         if (!cl[k].o) tool_die(TOOL_EDATA, "out of memory");
-        apply_class(&cl[k], types, pa, pb);
+        apply_class(&cl[k], A->types, A->pa, A->pb);
         for (int j = 0; j < k; j++)
             if (!strcmp(cl[j].name, cl[k].name)) tool_die(TOOL_EUSAGE, "--class: class name '%s' given twice", cl[k].name);
-        lib_usage(csro_sim_opts_set_seed(cl[k].o, seed, total), "--seed");
+        lib_usage(csro_sim_opts_set_seed(cl[k].o, A->seed, total), "--seed");
         total += csro_sim_npatterns(cl[k].o);
     }
-    size_t nbins = csro_sdm_opts_nbins(sdm), np = csro_sim_nparams();
+    return total;
+}
 
-    /* output */
-    csro_zsdm_meta *meta = NULL;
-    csro_zsdm_writer *w = NULL;
-    textout t = {0};
-    if (tsv) {
-        text_open(&t, out);
-        fprintf(t.fp, "index\tlabel\tclass");
-        for (size_t i = 0; i < np; i++) fprintf(t.fp, "\t%s", csro_sim_param_name(i));
-        for (size_t i = 0; i < nbins; i++) fprintf(t.fp, "\tz%.4f", csro_sdm_opts_bin_left(sdm, i));
-        fputc('\n', t.fp);
-    } else {
-        meta = csro_zsdm_meta_new(CSRO_ZSDM_BANK);
-        if (!meta) tool_die(TOOL_EDATA, "out of memory");
-        int rc = csro_zsdm_meta_set_sdm(meta, sdm);
-        if (!rc) rc = csro_zsdm_meta_set_pair(meta, pa, pb);
-        if (!rc) rc = csro_zsdm_meta_set_preprocess(meta, CSRO_PRE_RAW);
-        for (int k = 0; k < ncls && !rc; k++) {
-            int r = csro_zsdm_meta_add_class(meta, cl[k].name);
-            if (r < 0) rc = r;
-        }
-        for (size_t i = 0; i < np && !rc; i++) {
-            int r = csro_zsdm_meta_add_param(meta, csro_sim_param_name(i));
-            if (r < 0) rc = r;
-        }
-        char key[64], val[1024];
-        if (!rc) rc = csro_zsdm_meta_set_text(meta, "generator", "csro-simulate " CSRO_VERSION_STRING);
-        snprintf(val, sizeof val, "%s a=%g size=%g", lattice, a, size);
-        if (!rc) rc = csro_zsdm_meta_set_text(meta, "lattice", val);
-        snprintf(val, sizeof val, "%g,%g,%g tilt=%g", pole[0], pole[1], pole[2], tilt);
-        if (!rc) rc = csro_zsdm_meta_set_text(meta, "pole", val);
-        snprintf(val, sizeof val, "%llu", (unsigned long long)seed);
-        if (!rc) rc = csro_zsdm_meta_set_text(meta, "seed", val);
-        for (int k = 0; k < ncls && !rc; k++) {
-            snprintf(key, sizeof key, "class.%d", k);
-            snprintf(val, sizeof val, "%s S=%.6g", cl[k].spec, csro_sim_opts_order_s(cl[k].o));
-            rc = csro_zsdm_meta_set_text(meta, key, val);
-        }
-        if (!rc) rc = csro_zsdm_writer_open(&w, out, meta);
-        if (rc) tool_fail(rc);
+static csro_zsdm_meta *bank_meta(const args *A, const csro_sdm_opts *sdm, const cls *cl)
+{
+    size_t np = csro_sim_nparams();
+    csro_zsdm_meta *meta = csro_zsdm_meta_new(CSRO_ZSDM_BANK);
+    if (!meta) tool_die(TOOL_EDATA, "out of memory");
+    int rc = csro_zsdm_meta_set_sdm(meta, sdm);
+    if (!rc) rc = csro_zsdm_meta_set_pair(meta, A->pa, A->pb);
+    if (!rc) rc = csro_zsdm_meta_set_preprocess(meta, CSRO_PRE_RAW);
+    for (int k = 0; k < A->ncls && !rc; k++) {
+        int r = csro_zsdm_meta_add_class(meta, cl[k].name);
+        if (r < 0) rc = r;
     }
+    for (size_t i = 0; i < np && !rc; i++) {
+        int r = csro_zsdm_meta_add_param(meta, csro_sim_param_name(i));
+        if (r < 0) rc = r;
+    }
+    char key[64], val[1024];
+    if (!rc) rc = csro_zsdm_meta_set_text(meta, "generator", "csro-simulate " CSRO_VERSION_STRING);
+    snprintf(val, sizeof val, "%s a=%g size=%g", A->lattice, A->a, A->size);
+    if (!rc) rc = csro_zsdm_meta_set_text(meta, "lattice", val);
+    snprintf(val, sizeof val, "%g,%g,%g tilt=%g", A->pole[0], A->pole[1], A->pole[2], A->tilt);
+    if (!rc) rc = csro_zsdm_meta_set_text(meta, "pole", val);
+    snprintf(val, sizeof val, "%llu", (unsigned long long)A->seed);
+    if (!rc) rc = csro_zsdm_meta_set_text(meta, "seed", val);
+    for (int k = 0; k < A->ncls && !rc; k++) {
+        snprintf(key, sizeof key, "class.%d", k);
+        snprintf(val, sizeof val, "%s S=%.6g", cl[k].spec, csro_sim_opts_order_s(cl[k].o));
+        rc = csro_zsdm_meta_set_text(meta, key, val);
+    }
+    if (rc) tool_fail(rc);
+    return meta;
+}
+
+static void write_tsv_rows(FILE *f, size_t row, int k, const char *name, size_t m, const float *par, size_t np,
+                           const float *prof, size_t nbins)
+{
+    for (size_t i = 0; i < m; i++) {
+        fprintf(f, "%zu\t%d\t%s", row + i, k, name);
+        for (size_t j = 0; j < np; j++) fprintf(f, "\t%.9g", par[i * np + j]);
+        for (size_t j = 0; j < nbins; j++) fprintf(f, "\t%.9g", prof[i * nbins + j]);
+        fputc('\n', f);
+    }
+}
+
+/* Simulate every class chunk by chunk into the bank writer or TSV; rows. */
+static size_t generate(const args *A, const cls *cl, size_t total, size_t nbins, csro_zsdm_writer *w, FILE *f)
+{
+    size_t np = csro_sim_nparams();
     float *prof = malloc(CHUNK * nbins * sizeof *prof), *par = malloc(CHUNK * np * sizeof *par);
     uint64_t *idx = malloc(CHUNK * sizeof *idx);
     int32_t *lab = malloc(CHUNK * sizeof *lab);
     if (!prof || !par || !idx || !lab) tool_die(TOOL_EDATA, "out of memory");
     size_t row = 0;
-    for (int k = 0; k < ncls; k++) {
+    for (int k = 0; k < A->ncls; k++) {
         size_t n = csro_sim_npatterns(cl[k].o);
         for (size_t first = 0; first < n; first += CHUNK) {
             size_t m = n - first < CHUNK ? n - first : CHUNK;
             int rc = csro_sim_bank(cl[k].o, first, m, prof, nbins, par, NULL, NULL);
-            if (rc) {
-                if (tsv) text_abort(&t);
-                else csro_zsdm_writer_abort(w);
-                tool_fail(rc);
-            }
+            if (rc) tool_fail(rc);
             for (size_t i = 0; i < m; i++) { idx[i] = row + i; lab[i] = k; }
-            if (tsv) {
-                for (size_t i = 0; i < m; i++) {
-                    fprintf(t.fp, "%zu\t%d\t%s", row + i, k, cl[k].name);
-                    for (size_t j = 0; j < np; j++) fprintf(t.fp, "\t%.9g", par[i * np + j]);
-                    for (size_t j = 0; j < nbins; j++) fprintf(t.fp, "\t%.9g", prof[i * nbins + j]);
-                    fputc('\n', t.fp);
-                }
-            } else {
-                rc = csro_zsdm_writer_write(w, m, prof, idx, lab, NULL, par);
-                if (rc) { csro_zsdm_writer_abort(w); tool_fail(rc); }
-            }
+            if (f) write_tsv_rows(f, row, k, cl[k].name, m, par, np, prof, nbins);
+            else if ((rc = csro_zsdm_writer_write(w, m, prof, idx, lab, NULL, par))) tool_fail(rc);
             row += m;
             tool_progress((double)row / (double)total, NULL);
         }
     }
     tool_progress_done();
-    if (tsv) text_commit(&t);
-    else {
+    free(prof); free(par); free(idx); free(lab);
+    return row;
+}
+
+int main(int argc, char **argv)
+{
+    tool_init("csro-simulate", usage);
+    args A;
+    parse_args(argc, argv, &A);
+    csro_sdm_opts *sdm = csro_sdm_opts_new();
+    if (!sdm) tool_die(TOOL_EDATA, "out of memory");
+    csro_sim_opts *base = base_opts(&A, sdm);
+    cls cl[MAXCLASS];
+    size_t total = make_classes(&A, base, cl);
+    size_t nbins = csro_sdm_opts_nbins(sdm), np = csro_sim_nparams();
+
+    csro_zsdm_meta *meta = NULL;
+    csro_zsdm_writer *w = NULL;
+    FILE *f = NULL;
+    if (A.tsv) {
+        f = tool_out_open(A.out);
+        fprintf(f, "index\tlabel\tclass");
+        for (size_t i = 0; i < np; i++) fprintf(f, "\t%s", csro_sim_param_name(i));
+        for (size_t i = 0; i < nbins; i++) fprintf(f, "\tz%.4f", csro_sdm_opts_bin_left(sdm, i));
+        fputc('\n', f);
+    } else {
+        meta = bank_meta(&A, sdm, cl);
+        int rc = csro_zsdm_writer_open(&w, tool_out_lib(A.out), meta);
+        if (rc) tool_fail(rc);
+    }
+    size_t row = generate(&A, cl, total, nbins, w, f);
+    if (w) {
         int rc = csro_zsdm_writer_close(w);
         if (rc) tool_fail(rc);
     }
-    if (!tool_quiet() && strcmp(out, "-") && isatty(STDERR_FILENO))
-        fprintf(stderr, "csro-simulate: %zu patterns of %d classes, %zu bins -> %s\n", row, ncls, nbins, out);
-    free(prof); free(par); free(idx); free(lab);
-    for (int k = 0; k < ncls; k++) csro_sim_opts_free(cl[k].o);
+    tool_commit();
+    if (strcmp(A.out, "-") && isatty(STDERR_FILENO))
+        tool_note("csro-simulate: %zu patterns of %d classes, %zu bins -> %s\n", row, A.ncls, nbins, A.out);
+    for (int k = 0; k < A.ncls; k++) csro_sim_opts_free(cl[k].o);
     csro_zsdm_meta_free(meta);
     csro_sim_opts_free(base);
     csro_sdm_opts_free(sdm);

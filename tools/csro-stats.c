@@ -3,7 +3,6 @@
  * table of samples; linear fits over such a table. */
 #include "common.h"
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +18,7 @@ static void usage(void)
            "sub-cells above the threshold, connected CSRO domains (count, number\n"
            "density, equivalent-sphere diameters, largest domain).\n\n"
            "  -c, --class NAME|INDEX  class (default: the 2nd of a 2-class file)\n"
-           "  -m, --mode sum|mean     sub-cell value (default sum, as csro-map)\n"
+           "      --mode sum|mean     sub-cell value (default sum, as csro-map)\n"
            "  -t, --threshold T       selected: value > T (default 3.75 for sum,\n"
            "                          3.75/r^3 for mean)\n"
            "      --connectivity N    6, 18 or 26 (default 26)\n"
@@ -37,7 +36,6 @@ static void usage(void)
            "      --fit COLUMN        least-squares line of COLUMN over the table\n"
            "      --against COLUMN    x column of --fit (default: the first property)\n"
            "  -h, --help, -V, --version\n");
-    exit(0);
 }
 
 #define MAXPROP 32
@@ -121,68 +119,16 @@ static int parse_num(const char *s, double *v)
     return *s && !*end && !errno && isfinite(*v);
 }
 
-/* JSON-safe number ("null" for NaN). */
-static void jnum(FILE *o, double v, int is_int)
-{
-    if (isnan(v)) fputs("null", o);
-    else if (is_int) fprintf(o, "%.0f", v);
-    else fprintf(o, "%.10g", v);
-}
-
-/* JSON string with escapes. */
-static void jstr(FILE *o, const char *s)
-{
-    fputc('"', o);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') fprintf(o, "\\%c", ch);
-        else if (ch < 0x20) fprintf(o, "\\u%04x", ch);
-        else fputc(ch, o);
-    }
-    fputc('"', o);
-}
-
-/* "nan_reasons": {"metric": "why", ...} after sep, when a metric is NaN. */
-static void jnan_reasons(FILE *o, const metric *mt, int nm, const char *sep)
+/* "nan_reasons": {"metric": "why", ...} when a metric is NaN. */
+static void json_nan_reasons(tool_json *j, const metric *mt, int nm)
 {
     int k = 0;
     for (int i = 0; i < nm; i++) {
         if (!isnan(mt[i].v)) continue;
-        fprintf(o, "%s", k++ ? ", " : sep);
-        if (k == 1) fputs("\"nan_reasons\": {", o);
-        jstr(o, mt[i].name); fputs(": ", o); jstr(o, mt[i].why);
+        if (!k++) tool_json_object(j, "nan_reasons");
+        tool_json_str(j, mt[i].name, mt[i].why);
     }
-    if (k) fputs("}", o);
-}
-
-/* Output file written atomically (temporary + rename); "-" or NULL = stdout. */
-typedef struct { FILE *fp; char *tmp; const char *path; } outf;
-
-static void out_open(outf *o, const char *path)
-{
-    o->path = path;
-    o->tmp = NULL;
-    if (!path || !strcmp(path, "-")) { o->fp = stdout; return; }
-    size_t n = strlen(path) + 16;
-    if (!(o->tmp = malloc(n))) tool_die(TOOL_EDATA, "out of memory");
-    snprintf(o->tmp, n, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(o->tmp);
-    if (fd >= 0) fchmod(fd, 0644);
-    if (fd < 0 || !(o->fp = fdopen(fd, "w"))) tool_die(TOOL_EDATA, "%s: cannot create: %s", path, strerror(errno));
-}
-
-static void out_commit(outf *o)
-{
-    if (!o->tmp) {
-        if (fflush(o->fp) != 0 || ferror(o->fp)) tool_die(TOOL_EDATA, "-: write error");
-        return;
-    }
-    int bad = ferror(o->fp);
-    if ((fclose(o->fp) != 0) | bad || rename(o->tmp, o->path) != 0) {
-        unlink(o->tmp);
-        tool_die(TOOL_EDATA, "%s: write error", o->path);
-    }
-    free(o->tmp);
+    if (k) tool_json_close(j);
 }
 
 static void do_fit(const char *table, const char *ycol, const char *xcol, int json, const char *out)
@@ -229,24 +175,24 @@ static void do_fit(const char *table, const char *ycol, const char *xcol, int js
     double b, be, a, r2;
     int rc = csro_stats_linfit(&b, &be, &a, &r2, x, y, n);
     if (rc) tool_die(TOOL_EDATA, "%s: %s", table, csro_last_error());
-    outf of;
-    out_open(&of, out);
-    FILE *o = of.fp;
     metric fm[4] = { {"slope", b, 0, NULL}, {"slope_err", be, 0, "2 points: no error estimate"},
                      {"intercept", a, 0, NULL}, {"r2", r2, 0, "the fitted column is constant"} };
     explain_nan(fm, 4);
+    FILE *o = tool_out_open(out ? out : "-");
     if (json) {
-        fputs("{\"y\": ", o); jstr(o, ycol);
-        fputs(", \"x\": ", o); jstr(o, xcol);
-        fprintf(o, ", \"n\": %zu", n);
-        for (int i = 0; i < 4; i++) { fprintf(o, ", \"%s\": ", fm[i].name); jnum(o, fm[i].v, 0); }
-        jnan_reasons(o, fm, 4, ", ");
-        fputs("}\n", o);
+        tool_json j;
+        tool_json_begin(&j, o);
+        tool_json_str(&j, "y", ycol);
+        tool_json_str(&j, "x", xcol);
+        tool_json_int(&j, "n", (long long)n);
+        for (int i = 0; i < 4; i++) tool_json_num(&j, fm[i].name, fm[i].v);
+        json_nan_reasons(&j, fm, 4);
+        tool_json_end(&j);
     } else {
         fprintf(o, "y\t%s\nx\t%s\nn\t%zu\n", ycol, xcol, n);
         tsv_metrics(o, fm, 4);
     }
-    out_commit(&of);
+    tool_commit();
     note_nan(fm, 4);
     free(x); free(y); free(line); free(hdr);
 }
@@ -294,116 +240,113 @@ static void append_row(const char *table, const char *sample, const char *label,
         if (l1 != (size_t)hl || memcmp(old, hdr, l1))
             tool_die(TOOL_EDATA, "%s: the table's columns differ from this row's (%s); use the same --property names in the same order", table, hdr);
     }
-    size_t n = strlen(table);
-    char *tmp = malloc(n + 16);
-    if (!tmp) tool_die(TOOL_EDATA, "out of memory");
-    snprintf(tmp, n + 16, "%s.tmpXXXXXX", table);
-    int fd = mkstemp(tmp);
-    if (fd < 0) tool_die(TOOL_EDATA, "%s: cannot create: %s", table, strerror(errno));
-    fchmod(fd, 0644);
-    FILE *o = fdopen(fd, "wb");
-    if (!o) { unlink(tmp); tool_die(TOOL_EDATA, "%s: cannot create: %s", table, strerror(errno)); }
+    FILE *o = tool_out_open(table);
     if (oldn) {
         fwrite(old, 1, oldn, o);
         if (old[oldn - 1] != '\n') fputc('\n', o);
     } else fprintf(o, "%s\n", hdr);
     fprintf(o, "%s\n", row);
-    if (ferror(o) | (fclose(o) != 0) || rename(tmp, table) != 0) {
-        unlink(tmp);
-        tool_die(TOOL_EDATA, "%s: write error: %s", table, strerror(errno));
-    }
-    free(tmp); free(old); free(hdr); free(row);
+    free(old); free(hdr); free(row);
 }
 
-int main(int argc, char **argv)
-{
-    tool_init("csro-stats");
-    const char *cls = NULL, *out = NULL, *table = NULL, *sample = NULL, *label = "-";
-    const char *fit = NULL, *against = NULL, *reconp = NULL, *rangesp = NULL;
+typedef struct {
+    const char *cls, *out, *table, *sample, *label, *fit, *against, *reconp, *rangesp, *in;
     char *pk[MAXPROP], *pv[MAXPROP];
-    int np = 0, mode = CSRO_PROBMAP_SUM, json = 0, conn = 26;
-    long bins = 10;
-    double thr = NAN, hmax = NAN;
-    static const struct option lo[] = {
-        {"class", 1, 0, 'c'}, {"mode", 1, 0, 'm'}, {"threshold", 1, 0, 't'},
-        {"connectivity", 1, 0, 1}, {"bins", 1, 0, 2}, {"hist-max", 1, 0, 3},
-        {"format", 1, 0, 'f'}, {"output", 1, 0, 'o'}, {"table", 1, 0, 4}, {"sample", 1, 0, 5},
-        {"label", 1, 0, 6}, {"property", 1, 0, 7}, {"fit", 1, 0, 8}, {"against", 1, 0, 9},
-        {"recon", 1, 0, 10}, {"ranges", 1, 0, 'r'}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {"version", 0, 0, 'V'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "c:m:t:f:o:r:qhV", lo, NULL)) != -1) {
-        switch (c) {
-        case 'c': cls = optarg; break;
-        case 'm':
-            mode = tool_map_mode("--mode", optarg);
-            break;
-        case 't': thr = tool_double("--threshold", optarg); break;
-        case 1:
-            conn = (int)tool_long("--connectivity", optarg, 6, 26);
-            if (conn != 6 && conn != 18 && conn != 26) tool_usage_error("--connectivity: %d is not 6, 18 or 26", conn);
-            break;
-        case 2: bins = tool_long("--bins", optarg, 1, 100000); break;
-        case 3:
-            hmax = tool_double("--hist-max", optarg);
-            if (!(hmax > 0)) tool_usage_error("--hist-max: %g must be > 0", hmax);
-            break;
-        case 'f':
-            if (!strcmp(optarg, "json")) json = 1;
-            else if (!strcmp(optarg, "tsv")) json = 0;
-            else tool_usage_error("--format: '%s' is not tsv or json", optarg);
-            break;
-        case 'o': out = optarg; break;
-        case 4: table = optarg; break;
-        case 5: sample = optarg; break;
-        case 6: label = optarg; break;
-        case 7: {
-            if (np == MAXPROP) tool_usage_error("at most %d --property options", MAXPROP);
-            const char *eq = strchr(optarg, '=');
-            if (!eq || eq == optarg) tool_usage_error("--property: '%s' is not NAME=VALUE", optarg);
-            pk[np] = xstrdup(optarg);
-            pk[np][eq - optarg] = 0;
-            pv[np] = pk[np] + (eq - optarg) + 1;
-            if (strpbrk(pk[np], "\t\n") || strpbrk(pv[np], "\t\n")) tool_usage_error("--property: tabs and newlines are not allowed");
-            np++;
-            break;
-        }
-        case 8: fit = optarg; break;
-        case 9: against = optarg; break;
-        case 10: reconp = optarg; break;
-        case 'r': rangesp = optarg; break;
-        case 'q': tool_set_quiet(1); break;
-        case 'h': usage(); break;
-        case 'V': tool_version(); break;
-        default: tool_usage_error("unknown option");
-        }
-    }
-    if (fit) {
-        if (!table) tool_usage_error("--fit needs --table FILE");
-        if (optind != argc) tool_usage_error("--fit reads the table only; no input file");
-        do_fit(table, fit, against, json, out);
-        for (int i = 0; i < np; i++) free(pk[i]);
-        return 0;
-    }
-    if (against) tool_usage_error("--against needs --fit");
-    if (optind + 1 != argc) tool_usage_error("expected one input .prob file");
-    if (table && !sample) tool_usage_error("--table needs --sample NAME");
-    if (!reconp != !rangesp) tool_usage_error("--recon and -r/--ranges go together");
-    if (sample && (strpbrk(sample, "\t\n") || strpbrk(label, "\t\n"))) tool_usage_error("--sample/--label: tabs and newlines are not allowed");
-    const char *in = argv[optind];
+    int np, mode, json, conn;
+    long bins;
+    double thr, hmax;
+} args;
 
-    csro_probmap *m;
-    int rc = csro_probmap_load(&m, in, cls, CSRO_PROBMAP_MEANS, mode);
-    if (rc) tool_fail(rc);
-    if (isnan(thr)) thr = mode == CSRO_PROBMAP_SUM ? 3.75 : 3.75 / 8;
+static void add_property(args *A, const char *arg)
+{
+    if (A->np == MAXPROP) tool_usage_error("at most %d --property options", MAXPROP);
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg) tool_usage_error("--property: '%s' is not NAME=VALUE", arg);
+    char *k = xstrdup(arg);
+    k[eq - arg] = 0;
+    A->pk[A->np] = k;
+    A->pv[A->np] = k + (eq - arg) + 1;
+    if (strpbrk(k, "\t\n") || strpbrk(A->pv[A->np], "\t\n")) tool_usage_error("--property: tabs and newlines are not allowed");
+    A->np++;
+}
+
+static void parse_args(int argc, char **argv, args *A)
+{
+    enum { O_MODE = 256, O_CONN, O_BINS, O_HMAX, O_TABLE, O_SAMPLE, O_LABEL, O_PROP, O_FIT, O_AGAINST, O_RECON };
+    static const struct option lo[] = {
+        {"class", 1, 0, 'c'}, {"mode", 1, 0, O_MODE}, {"threshold", 1, 0, 't'},
+        {"connectivity", 1, 0, O_CONN}, {"bins", 1, 0, O_BINS}, {"hist-max", 1, 0, O_HMAX},
+        {"format", 1, 0, 'f'}, {"output", 1, 0, 'o'}, {"table", 1, 0, O_TABLE}, {"sample", 1, 0, O_SAMPLE},
+        {"label", 1, 0, O_LABEL}, {"property", 1, 0, O_PROP}, {"fit", 1, 0, O_FIT}, {"against", 1, 0, O_AGAINST},
+        {"recon", 1, 0, O_RECON}, {"ranges", 1, 0, 'r'}, {0, 0, 0, 0}};
+    *A = (args){ .label = "-", .mode = CSRO_PROBMAP_SUM, .conn = 26, .bins = 10, .thr = NAN, .hmax = NAN };
+    int c;
+    while ((c = tool_getopt(argc, argv, "c:t:f:o:r:", lo)) != -1) {
+        switch (c) {
+        case 'c': A->cls = optarg; break;
+        case O_MODE: A->mode = tool_map_mode("--mode", optarg); break;
+        case 't': A->thr = tool_double("--threshold", optarg); break;
+        case O_CONN:
+            A->conn = (int)tool_long("--connectivity", optarg, 6, 26);
+            if (A->conn != 6 && A->conn != 18 && A->conn != 26) tool_usage_error("--connectivity: %d is not 6, 18 or 26", A->conn);
+            break;
+        case O_BINS: A->bins = tool_long("--bins", optarg, 1, 100000); break;
+        case O_HMAX:
+            A->hmax = tool_double("--hist-max", optarg);
+            if (!(A->hmax > 0)) tool_usage_error("--hist-max: %g must be > 0", A->hmax);
+            break;
+        case 'f': A->json = tool_choice("--format", optarg, "tsv|json"); break;
+        case 'o': A->out = optarg; break;
+        case O_TABLE: A->table = optarg; break;
+        case O_SAMPLE: A->sample = optarg; break;
+        case O_LABEL: A->label = optarg; break;
+        case O_PROP: add_property(A, optarg); break;
+        case O_FIT: A->fit = optarg; break;
+        case O_AGAINST: A->against = optarg; break;
+        case O_RECON: A->reconp = optarg; break;
+        case 'r': A->rangesp = optarg; break;
+        }
+    }
+    if (A->fit) {
+        if (!A->table) tool_usage_error("--fit needs --table FILE");
+        if (optind != argc) tool_usage_error("--fit reads the table only; no input file");
+        tool_input(A->table);
+        return;
+    }
+    if (A->against) tool_usage_error("--against needs --fit");
+    if (optind + 1 != argc) tool_usage_error("expected one input .prob file");
+    if (A->table && !A->sample) tool_usage_error("--table needs --sample NAME");
+    if (!A->reconp != !A->rangesp) tool_usage_error("--recon and -r/--ranges go together");
+    if (A->sample && (strpbrk(A->sample, "\t\n") || strpbrk(A->label, "\t\n")))
+        tool_usage_error("--sample/--label: tabs and newlines are not allowed");
+    A->in = argv[optind];
+    tool_input(A->in);
+    if (A->reconp) { tool_input(A->reconp); tool_input(A->rangesp); }
+    if (A->table) tool_out_may_be_input(A->table);
+}
+
+typedef struct {
+    metric mt[MAXMET];
+    int nm, nnames;
+    char *names[MAXMET];
+    double *dia, hmax, spacing;
+    size_t nd;
+    uint64_t *hist;
+} result;
+
+/* Volume fraction, domains and their diameters. */
+static void map_stats(const args *A, const csro_probmap *m, result *R)
+{
     size_t n = csro_probmap_count(m), nsel, dims[3], valid = 0;
     csro_probmap_dims(m, dims);
     uint8_t *mask = malloc(n ? n : 1);
     if (!mask) tool_die(TOOL_EDATA, "out of memory");
-    if ((rc = csro_probmap_threshold(m, thr, INFINITY, mask, n, &nsel))) tool_fail(rc);
+    int rc;
+    if ((rc = csro_probmap_threshold(m, A->thr, INFINITY, mask, n, &nsel))) tool_fail(rc);
     const float *d = csro_probmap_data(m);
     for (size_t i = 0; i < n; i++) valid += !isnan(d[i]);
     csro_domains *dom;
-    if ((rc = csro_domains_new(&dom, mask, dims, conn))) tool_fail(rc);
+    if ((rc = csro_domains_new(&dom, mask, dims, A->conn))) tool_fail(rc);
     size_t nd = csro_domains_count(dom);
     double s = csro_probmap_spacing(m), cell = s * s * s;
     double *dia = malloc((nd ? nd : 1) * sizeof *dia);
@@ -413,14 +356,15 @@ int main(int argc, char **argv)
     csro_stats_summary(&dmean, &dmed, &dmin, &dmax, dia, nd);
     uint64_t largest = 0;
     for (size_t i = 0; i < nd; i++) if (csro_domains_sizes(dom)[i] > largest) largest = csro_domains_sizes(dom)[i];
+    double hmax = A->hmax;
     if (isnan(hmax)) hmax = nd ? ceil(dmax * 2) / 2 : 1;
     if (!(hmax > 0)) hmax = 0.5;
-    uint64_t *hist = calloc((size_t)bins, sizeof *hist);
+    uint64_t *hist = calloc((size_t)A->bins, sizeof *hist);
     if (!hist) tool_die(TOOL_EDATA, "out of memory");
-    if ((rc = csro_stats_histogram(hist, (size_t)bins, 0, hmax, dia, nd))) tool_fail(rc);
+    if ((rc = csro_stats_histogram(hist, (size_t)A->bins, 0, hmax, dia, nd))) tool_fail(rc);
     double vol = (double)valid * cell;
-    metric mt[MAXMET] = {
-        {"threshold", thr, 0, NULL},
+    metric mt[] = {
+        {"threshold", A->thr, 0, NULL},
         {"subcells", (double)valid, 1, NULL},
         {"subcells_csro", (double)nsel, 1, NULL},
         {"volume_fraction", valid ? (double)nsel / (double)valid : NAN, 0, NULL},
@@ -434,98 +378,142 @@ int main(int argc, char **argv)
         {"largest_domain_cells", (double)largest, 1, NULL},
         {"largest_domain_nm3", (double)largest * cell, 0, NULL},
     };
-    int nm = 13;
-    char *names[MAXMET] = {0};
-    int nnames = 0;
-    if (reconp) {
-        /* composition inside / outside CSRO: ions in the map's ROI, by ion type */
-        csro_recon *r;
-        csro_ranges *rg;
-        if ((rc = csro_recon_load(&r, reconp, NULL))) tool_fail(rc);
-        if ((rc = csro_ranges_load(&rg, rangesp, NULL))) tool_fail(rc);
-        size_t ni = csro_recon_count(r), nions = csro_ranges_nions(rg);
-        if ((size_t)nm + 4 * nions + 2 > MAXMET) tool_die(TOOL_EDATA, "%s: too many ion types (%zu)", rangesp, nions);
-        int32_t *ion = malloc((ni ? ni : 1) * sizeof *ion);
-        uint8_t *keep = malloc(ni ? ni : 1);
-        uint64_t *cin = calloc(nions ? nions : 1, sizeof *cin), *cout = calloc(nions ? nions : 1, sizeof *cout);
-        if (!ion || !keep || !cin || !cout) tool_die(TOOL_EDATA, "out of memory");
-        if ((rc = csro_ranges_assign(rg, csro_recon_mass(r), ni, ion))) tool_fail(rc);
-        const float *x = csro_recon_x(r), *y = csro_recon_y(r), *z = csro_recon_z(r);
-        if ((rc = csro_probmap_extract(m, thr, INFINITY, CSRO_EXTRACT_SPHERE, x, y, z, ni, keep, NULL))) tool_fail(rc);
-        double o[3];
-        csro_probmap_origin(m, o);
-        size_t inroi = 0;
-        for (size_t i = 0; i < ni; i++) {
-            double p[3] = {x[i], y[i], z[i]};
-            int ok = 1;
-            for (int a = 0; a < 3; a++) ok &= p[a] >= o[a] && p[a] <= o[a] + (double)dims[a] * s;
-            if (!ok) ion[i] = -1;
-            inroi += ok;
-        }
-        if (ni && !inroi)
-            tool_die(TOOL_EDATA, "%s: no ion lies in the ROI of %s: not the reconstruction of this map?", reconp, in);
-        if ((rc = csro_stats_composition(cin, cout, nions, ion, keep, ni))) tool_fail(rc);
-        uint64_t tin = 0, tout = 0;
-        for (size_t k = 0; k < nions; k++) { tin += cin[k]; tout += cout[k]; }
-        mt[nm++] = (metric){"ions_csro", (double)tin, 1, NULL};
-        mt[nm++] = (metric){"ions_outside", (double)tout, 1, NULL};
-        for (size_t k = 0; k < nions; k++) {
-            const char *nmk = csro_ranges_ion_name(rg, k);
-            static const char *suf[4] = {"csro_ions", "csro_fraction", "outside_ions", "outside_fraction"};
-            double val[4] = {(double)cin[k], tin ? (double)cin[k] / (double)tin : NAN,
-                             (double)cout[k], tout ? (double)cout[k] / (double)tout : NAN};
-            for (int q = 0; q < 4; q++) {
-                size_t len = strlen(nmk) + 32;
-                char *nmq = malloc(len);
-                if (!nmq) tool_die(TOOL_EDATA, "out of memory");
-                snprintf(nmq, len, "%s_%s", nmk, suf[q]);
-                for (char *ch = nmq; *ch; ch++) if (*ch == '\t' || *ch == '\n' || *ch == ' ') *ch = '_';
-                names[nnames++] = nmq;
-                mt[nm++] = (metric){nmq, val[q], q % 2 == 0, NULL};
-            }
-        }
-        free(ion); free(keep); free(cin); free(cout);
-        csro_ranges_free(rg);
-        csro_recon_free(r);
-    }
-    explain_nan(mt, nm);
-    outf of;
-    out_open(&of, out);
-    FILE *o = of.fp;
-    const char *lab = csro_probmap_label(m);
-    double bw = hmax / (double)bins;
-    if (json) {
-        fputs("{\n  \"input\": ", o); jstr(o, in);
-        fputs(",\n  \"map\": ", o); jstr(o, lab);
-        fprintf(o, ",\n  \"mode\": \"%s\",\n  \"spacing_nm\": %.10g,\n  \"connectivity\": %d,\n",
-                mode == CSRO_PROBMAP_SUM ? "sum" : "mean", s, conn);
-        if (sample) {
-            fputs("  \"sample\": ", o); jstr(o, sample);
-            fputs(",\n  \"label\": ", o); jstr(o, label); fputs(",\n", o);
-        }
-        for (int i = 0; i < np; i++) { fputs("  ", o); jstr(o, pk[i]); fputs(": ", o); jstr(o, pv[i]); fputs(",\n", o); }
-        for (int i = 0; i < nm; i++) { fprintf(o, "  \"%s\": ", mt[i].name); jnum(o, mt[i].v, mt[i].is_int); fputs(",\n", o); }
-        jnan_reasons(o, mt, nm, "  ");
-        for (int i = 0; i < nm; i++) if (isnan(mt[i].v)) { fputs(",\n", o); break; }
-        fprintf(o, "  \"diameter_histogram\": {\"lo_nm\": 0, \"hi_nm\": %.10g, \"counts\": [", hmax);
-        for (long i = 0; i < bins; i++) fprintf(o, "%s%llu", i ? ", " : "", (unsigned long long)hist[i]);
-        fprintf(o, "]},\n  \"diameters_nm\": [");
-        for (size_t i = 0; i < nd; i++) fprintf(o, "%s%.6g", i ? ", " : "", dia[i]);
-        fprintf(o, "]\n}\n");
-    } else {
-        fprintf(o, "input\t%s\nmap\t%s\nmode\t%s\nspacing_nm\t%.10g\nconnectivity\t%d\n", in, lab,
-                mode == CSRO_PROBMAP_SUM ? "sum" : "mean", s, conn);
-        tsv_metrics(o, mt, nm);
-        for (long i = 0; i < bins; i++)
-            fprintf(o, "diameter_hist_%.4g_%.4g_nm\t%llu\n", bw * (double)i, bw * (double)(i + 1), (unsigned long long)hist[i]);
-    }
-    out_commit(&of);
-    note_nan(mt, nm);
-    if (table) append_row(table, sample, label, pk, pv, np, mt, nm);
-    for (int i = 0; i < np; i++) free(pk[i]);
-    for (int i = 0; i < nnames; i++) free(names[i]);
-    free(hist); free(dia); free(mask);
+    R->nm = (int)(sizeof mt / sizeof *mt);
+    memcpy(R->mt, mt, sizeof mt);
+    R->dia = dia;
+    R->nd = nd;
+    R->hist = hist;
+    R->hmax = hmax;
+    R->spacing = s;
+    free(mask);
     csro_domains_free(dom);
+}
+
+/* Composition inside / outside CSRO: ions in the map's ROI, by ion type. */
+static void recon_composition(const args *A, const csro_probmap *m, result *R)
+{
+    csro_recon *r;
+    csro_ranges *rg;
+    int rc;
+    if ((rc = csro_recon_load(&r, A->reconp, NULL))) tool_fail(rc);
+    if ((rc = csro_ranges_load(&rg, A->rangesp, NULL))) tool_fail(rc);
+    size_t ni = csro_recon_count(r), nions = csro_ranges_nions(rg), dims[3];
+    if ((size_t)R->nm + 4 * nions + 2 > MAXMET) tool_die(TOOL_EDATA, "%s: too many ion types (%zu)", A->rangesp, nions);
+    int32_t *ion = malloc((ni ? ni : 1) * sizeof *ion);
+    uint8_t *keep = malloc(ni ? ni : 1);
+    uint64_t *cin = calloc(nions ? nions : 1, sizeof *cin), *cout = calloc(nions ? nions : 1, sizeof *cout);
+    if (!ion || !keep || !cin || !cout) tool_die(TOOL_EDATA, "out of memory");
+    if ((rc = csro_ranges_assign(rg, csro_recon_mass(r), ni, ion))) tool_fail(rc);
+    const float *x = csro_recon_x(r), *y = csro_recon_y(r), *z = csro_recon_z(r);
+    if ((rc = csro_probmap_extract(m, A->thr, INFINITY, CSRO_EXTRACT_SPHERE, x, y, z, ni, keep, NULL))) tool_fail(rc);
+    double o[3], s = csro_probmap_spacing(m);
+    csro_probmap_origin(m, o);
+    csro_probmap_dims(m, dims);
+    size_t inroi = 0;
+    for (size_t i = 0; i < ni; i++) {
+        double p[3] = {x[i], y[i], z[i]};
+        int ok = 1;
+        for (int a = 0; a < 3; a++) ok &= p[a] >= o[a] && p[a] <= o[a] + (double)dims[a] * s;
+        if (!ok) ion[i] = -1;
+        inroi += ok;
+    }
+    if (ni && !inroi)
+        tool_die(TOOL_EDATA, "%s: no ion lies in the ROI of %s: not the reconstruction of this map?", A->reconp, A->in);
+    if ((rc = csro_stats_composition(cin, cout, nions, ion, keep, ni))) tool_fail(rc);
+    uint64_t tin = 0, tout = 0;
+    for (size_t k = 0; k < nions; k++) { tin += cin[k]; tout += cout[k]; }
+    R->mt[R->nm++] = (metric){"ions_csro", (double)tin, 1, NULL};
+    R->mt[R->nm++] = (metric){"ions_outside", (double)tout, 1, NULL};
+    for (size_t k = 0; k < nions; k++) {
+        const char *nmk = csro_ranges_ion_name(rg, k);
+        static const char *suf[4] = {"csro_ions", "csro_fraction", "outside_ions", "outside_fraction"};
+        double val[4] = {(double)cin[k], tin ? (double)cin[k] / (double)tin : NAN,
+                         (double)cout[k], tout ? (double)cout[k] / (double)tout : NAN};
+        for (int q = 0; q < 4; q++) {
+            size_t len = strlen(nmk) + 32;
+            char *nmq = malloc(len);
+            if (!nmq) tool_die(TOOL_EDATA, "out of memory");
+            snprintf(nmq, len, "%s_%s", nmk, suf[q]);
+            for (char *ch = nmq; *ch; ch++) if (*ch == '\t' || *ch == '\n' || *ch == ' ') *ch = '_';
+            R->names[R->nnames++] = nmq;
+            R->mt[R->nm++] = (metric){nmq, val[q], q % 2 == 0, NULL};
+        }
+    }
+    free(ion); free(keep); free(cin); free(cout);
+    csro_ranges_free(rg);
+    csro_recon_free(r);
+}
+
+static void print_result(const args *A, const csro_probmap *m, const result *R)
+{
+    FILE *o = tool_out_open(A->out ? A->out : "-");
+    const char *lab = csro_probmap_label(m), *mode = A->mode == CSRO_PROBMAP_SUM ? "sum" : "mean";
+    if (!A->json) {
+        fprintf(o, "input\t%s\nmap\t%s\nmode\t%s\nspacing_nm\t%.10g\nconnectivity\t%d\n", A->in, lab, mode,
+                R->spacing, A->conn);
+        tsv_metrics(o, R->mt, R->nm);
+        double bw = R->hmax / (double)A->bins;
+        for (long i = 0; i < A->bins; i++)
+            fprintf(o, "diameter_hist_%.4g_%.4g_nm\t%llu\n", bw * (double)i, bw * (double)(i + 1), (unsigned long long)R->hist[i]);
+        return;
+    }
+    tool_json j;
+    tool_json_begin(&j, o);
+    tool_json_str(&j, "input", A->in);
+    tool_json_str(&j, "map", lab);
+    tool_json_str(&j, "mode", mode);
+    tool_json_num(&j, "spacing_nm", R->spacing);
+    tool_json_int(&j, "connectivity", A->conn);
+    if (A->sample) {
+        tool_json_str(&j, "sample", A->sample);
+        tool_json_str(&j, "label", A->label);
+    }
+    for (int i = 0; i < A->np; i++) tool_json_str(&j, A->pk[i], A->pv[i]);
+    for (int i = 0; i < R->nm; i++) {
+        if (R->mt[i].is_int && !isnan(R->mt[i].v)) tool_json_int(&j, R->mt[i].name, (long long)R->mt[i].v);
+        else tool_json_num(&j, R->mt[i].name, R->mt[i].v);
+    }
+    json_nan_reasons(&j, R->mt, R->nm);
+    tool_json_object(&j, "diameter_histogram");
+    tool_json_inline(&j);
+    tool_json_num(&j, "lo_nm", 0);
+    tool_json_num(&j, "hi_nm", R->hmax);
+    tool_json_array(&j, "counts");
+    for (long i = 0; i < A->bins; i++) tool_json_int(&j, NULL, (long long)R->hist[i]);
+    tool_json_close(&j);
+    tool_json_close(&j);
+    tool_json_array(&j, "diameters_nm");
+    tool_json_inline(&j);
+    for (size_t i = 0; i < R->nd; i++) tool_json_num(&j, NULL, R->dia[i]);
+    tool_json_close(&j);
+    tool_json_end(&j);
+}
+
+int main(int argc, char **argv)
+{
+    tool_init("csro-stats", usage);
+    args A;
+    parse_args(argc, argv, &A);
+    if (A.fit) {
+        do_fit(A.table, A.fit, A.against, A.json, A.out);
+        for (int i = 0; i < A.np; i++) free(A.pk[i]);
+        return 0;
+    }
+    csro_probmap *m;
+    int rc = csro_probmap_load(&m, A.in, A.cls, CSRO_PROBMAP_MEANS, A.mode);
+    if (rc) tool_fail(rc);
+    if (isnan(A.thr)) A.thr = A.mode == CSRO_PROBMAP_SUM ? 3.75 : 3.75 / 8;
+    result R = {0};
+    map_stats(&A, m, &R);
+    if (A.reconp) recon_composition(&A, m, &R);
+    explain_nan(R.mt, R.nm);
+    print_result(&A, m, &R);
+    if (A.table) append_row(A.table, A.sample, A.label, A.pk, A.pv, A.np, R.mt, R.nm);
+    tool_commit();
+    note_nan(R.mt, R.nm);
+    for (int i = 0; i < A.np; i++) free(A.pk[i]);
+    for (int i = 0; i < R.nnames; i++) free(R.names[i]);
+    free(R.hist); free(R.dia);
     csro_probmap_free(m);
     return 0;
 }

@@ -2,7 +2,7 @@
  * (k-fold cross-validation, held-out test) and write a .csronet model. */
 #include "common.h"
 #include <cblas.h>
-#include <getopt.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +18,7 @@ static void usage(void)
            "models form the ensemble written to MODEL. A held-out part of the bank tests\n"
            "the ensemble; its confusion matrix and precision/recall/F1 go to stdout.\n"
            "Raw banks are min-max normalised per profile first.\n\n"
-           "  -o FILE            output model (.csronet), required\n"
+           "  -o, --output FILE  output model (.csronet), required\n"
            "      --epochs N     epochs per fold (default 30)\n"
            "      --folds K      cross-validation folds = ensemble size (default 5)\n"
            "      --batch N      mini-batch size (default 32)\n"
@@ -27,12 +27,11 @@ static void usage(void)
            "      --no-augment   do not add the shifted copy of each training pattern\n"
            "      --seed S       random seed (default 1); same seed, same model bits\n"
            "      --log FILE     per-fold, per-epoch loss and accuracy (TSV)\n"
-           "      --threads N    folds trained in parallel (0 = all cores, default)\n"
-           "      --quiet        no progress bar, no report\n"
-           "The report goes to stderr when the model (-o -) or the log goes to stdout.\n"
-           "      --help, --version\n\n"
+           "  -j, --threads N    folds trained in parallel (0 = all cores, default)\n"
+           "  -q, --quiet        no progress, no report\n"
+           "  -h, --help, -V, --version\n"
+           "The report goes to stderr when the model (-o -) or the log goes to stdout.\n\n"
            "Exit 0 ok, 1 bad data or I/O, 2 usage.\n");
-    exit(0);
 }
 
 typedef struct { float *x; int32_t *y; size_t n, cap, nbins; } bank;
@@ -80,141 +79,171 @@ static int read_bank(const char *path, bank *b, csro_zsdm_meta **meta, uLong *cr
     return rc;
 }
 
-int main(int argc, char **argv)
+typedef struct {
+    const char *out, *logp, *in;
+    long epochs, folds, batch, threads;
+    double lr, holdout;
+    int augment;
+    uint64_t seed;
+} args;
+
+static void parse_args(int argc, char **argv, args *A)
 {
-    tool_openblas_single(argv); /* we train folds in parallel ourselves */
-    tool_init("csro-train");
-    enum { O_EPOCHS = 256, O_FOLDS, O_BATCH, O_LR, O_HOLDOUT, O_NOAUG, O_SEED, O_LOG, O_THREADS, O_QUIET, O_HELP, O_VERSION };
+    enum { O_EPOCHS = 256, O_FOLDS, O_BATCH, O_LR, O_HOLDOUT, O_NOAUG, O_SEED, O_LOG };
     static const struct option lo[] = {
         {"epochs", 1, 0, O_EPOCHS}, {"folds", 1, 0, O_FOLDS}, {"batch", 1, 0, O_BATCH}, {"lr", 1, 0, O_LR},
         {"holdout", 1, 0, O_HOLDOUT}, {"no-augment", 0, 0, O_NOAUG}, {"seed", 1, 0, O_SEED}, {"log", 1, 0, O_LOG},
-        {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, O_QUIET}, {"help", 0, 0, O_HELP}, {"version", 0, 0, O_VERSION},
-        {0, 0, 0, 0}};
-    const char *out = NULL, *logp = NULL;
-    long epochs = 30, folds = 5, batch = 32, threads = 0;
-    double lr = 1e-3, holdout = 0.1;
-    int augment = 1;
-    uint64_t seed = 1;
+        {"threads", 1, 0, 'j'}, {"output", 1, 0, 'o'}, {0, 0, 0, 0}};
+    *A = (args){ .epochs = 30, .folds = 5, .batch = 32, .lr = 1e-3, .holdout = 0.1, .augment = 1, .seed = 1 };
     int c;
-    while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
+    while ((c = tool_getopt(argc, argv, "o:j:", lo)) != -1) {
         switch (c) {
-        case 'o': out = optarg; break;
-        case O_EPOCHS: epochs = tool_long("--epochs", optarg, 1, 100000); break;
-        case O_FOLDS: folds = tool_long("--folds", optarg, 2, 1000); break;
-        case O_BATCH: batch = tool_long("--batch", optarg, 1, 1 << 20); break;
-        case O_LR: lr = tool_double("--lr", optarg); break;
-        case O_HOLDOUT: holdout = tool_double("--holdout", optarg); break;
-        case O_NOAUG: augment = 0; break;
-        case O_SEED: seed = tool_u64("--seed", optarg); break;
-        case O_LOG: logp = optarg; break;
-        case O_THREADS: threads = tool_long("--threads", optarg, 0, 4096); break;
-        case O_QUIET: tool_set_quiet(1); break;
-        case O_HELP: usage(); break;
-        case O_VERSION: tool_version(); break;
-        default: tool_usage_error("unknown option");
+        case 'o': A->out = optarg; break;
+        case O_EPOCHS: A->epochs = tool_long("--epochs", optarg, 1, 100000); break;
+        case O_FOLDS: A->folds = tool_long("--folds", optarg, 2, 1000); break;
+        case O_BATCH: A->batch = tool_long("--batch", optarg, 1, 1 << 20); break;
+        case O_LR: A->lr = tool_double("--lr", optarg); break;
+        case O_HOLDOUT: A->holdout = tool_double("--holdout", optarg); break;
+        case O_NOAUG: A->augment = 0; break;
+        case O_SEED: A->seed = tool_u64("--seed", optarg); break;
+        case O_LOG: A->logp = optarg; break;
+        case 'j': A->threads = tool_long("--threads", optarg, 0, 4096); break;
         }
     }
     if (optind != argc - 1) tool_usage_error("expected one input bank");
-    if (!out) tool_usage_error("-o MODEL.csronet is required");
-    if (!(lr > 0)) tool_usage_error("--lr: %g must be > 0", lr);
-    if (!(holdout >= 0 && holdout < 0.9)) tool_usage_error("--holdout: %g must be in [0, 0.9)", holdout);
-    tool_refuse_tty(out);
-    const char *in = argv[optind];
+    if (!A->out) tool_usage_error("-o MODEL.csronet is required");
+    if (!(A->lr > 0)) tool_usage_error("--lr: %g must be > 0", A->lr);
+    if (!(A->holdout >= 0 && A->holdout < 0.9)) tool_usage_error("--holdout: %g must be in [0, 0.9)", A->holdout);
+    tool_refuse_tty(A->out);
+    A->in = argv[optind];
+    tool_input(A->in);
+}
 
+/* The bank, min-max normalised when raw; every class must have patterns. */
+static csro_zsdm_meta *load_bank(const args *A, bank *b, uLong *crc)
+{
+    csro_zsdm_meta *meta = NULL;
+    int rc = read_bank(A->in, b, &meta, crc);
+    if (rc) tool_fail(rc);
+    size_t nclasses = csro_zsdm_meta_nclasses(meta);
+    if (b->n < 10) tool_die(1, "%s: only %zu usable patterns", A->in, b->n);
+    if (csro_zsdm_meta_preprocess(meta) == CSRO_PRE_RAW) {
+        uint32_t *fl = calloc(b->n, sizeof *fl);
+        if (!fl) tool_die(1, "out of memory");
+        if ((rc = csro_preprocess_rows(NULL, CSRO_PRE_MINMAX, b->x, b->x, b->n, b->nbins, fl, (int)A->threads))) tool_fail(rc);
+        size_t k = 0;
+        for (size_t i = 0; i < b->n; i++) {
+            if (fl[i] & CSRO_ROW_NODATA) continue;
+            memmove(b->x + k * b->nbins, b->x + i * b->nbins, b->nbins * sizeof *b->x);
+            b->y[k++] = b->y[i];
+        }
+        if (k < b->n) tool_note("%s: %s: dropped %zu constant profiles\n", tool_name(), A->in, b->n - k);
+        b->n = k;
+        free(fl);
+        if ((rc = csro_zsdm_meta_set_preprocess(meta, CSRO_PRE_MINMAX))) tool_fail(rc);
+    }
+    size_t *count = calloc(nclasses, sizeof *count);
+    if (!count) tool_die(1, "out of memory");
+    for (size_t i = 0; i < b->n; i++) count[b->y[i]]++;
+    for (size_t k = 0; k < nclasses; k++)
+        if (!count[k]) tool_die(1, "%s: class %zu (%s) has no patterns", A->in, k, csro_zsdm_meta_class(meta, k));
+    free(count);
+    return meta;
+}
+
+/* Classes, contract and provenance of the trained ensemble. */
+static void describe(const args *A, csro_ensemble *e, const csro_zsdm_meta *meta, const csro_train_report *rep,
+                     uLong crc, size_t npatterns)
+{
+    char buf[256];
+    int rc = 0;
+    for (size_t k = 0; k < csro_zsdm_meta_nclasses(meta) && !rc; k++) rc = csro_ensemble_set_class(e, k, csro_zsdm_meta_class(meta, k));
+    if (!rc) rc = csro_ensemble_set_contract(e, meta);
+    snprintf(buf, sizeof buf, "%08lx", (unsigned long)crc);
+    if (!rc) rc = csro_ensemble_set_text(e, "bank_crc32", buf);
+    if (!rc) rc = csro_ensemble_set_text(e, "bank", A->in);
+    snprintf(buf, sizeof buf, "%zu", npatterns);
+    if (!rc) rc = csro_ensemble_set_text(e, "bank_patterns", buf);
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)A->seed);
+    if (!rc) rc = csro_ensemble_set_text(e, "seed", buf);
+    snprintf(buf, sizeof buf, "epochs=%ld folds=%ld batch=%ld adam_lr=%g beta1=0.9 beta2=0.999 eps=1e-7 holdout=%g "
+             "augment=%s loss=categorical_crossentropy", A->epochs, A->folds, A->batch, A->lr, A->holdout,
+             A->augment ? "shift[-2,1]" : "none");
+    if (!rc) rc = csro_ensemble_set_text(e, "training", buf);
+    snprintf(buf, sizeof buf, "%.6f", csro_train_report_accuracy(rep));
+    if (!rc) rc = csro_ensemble_set_text(e, "heldout_accuracy", buf);
+    if (!rc) rc = csro_ensemble_set_text(e, "software", "csro-train (libcsro " CSRO_VERSION_STRING ")");
+    if (rc) tool_fail(rc);
+}
+
+/* Confusion matrix and precision/recall/F1 of the held-out test. */
+static void print_report(const args *A, const csro_zsdm_meta *meta, const csro_train_report *rep)
+{
+    size_t nclasses = csro_zsdm_meta_nclasses(meta);
+    /* the report goes to stdout unless the model or the log does */
+    FILE *fp = !strcmp(A->out, "-") || (A->logp && !strcmp(A->logp, "-")) ? stderr : stdout;
+    uint64_t *cm = malloc(nclasses * nclasses * sizeof *cm);
+    double *p = malloc(nclasses * sizeof *p), *r = malloc(nclasses * sizeof *r), *f = malloc(nclasses * sizeof *f);
+    if (!cm || !p || !r || !f) tool_die(1, "out of memory");
+    csro_train_report_confusion(rep, cm);
+    csro_train_report_prf(rep, p, r, f);
+    fprintf(fp, "# held-out test of the %ld-model ensemble (rows: true class, columns: predicted)\n", A->folds);
+    fprintf(fp, "true\\pred");
+    for (size_t k = 0; k < nclasses; k++) fprintf(fp, "\t%s", csro_zsdm_meta_class(meta, k));
+    fprintf(fp, "\n");
+    for (size_t i = 0; i < nclasses; i++) {
+        fprintf(fp, "%s", csro_zsdm_meta_class(meta, i));
+        for (size_t k = 0; k < nclasses; k++) fprintf(fp, "\t%llu", (unsigned long long)cm[i * nclasses + k]);
+        fprintf(fp, "\n");
+    }
+    fprintf(fp, "class\tprecision\trecall\tf1\n");
+    for (size_t k = 0; k < nclasses; k++)
+        fprintf(fp, "%s\t%.4f\t%.4f\t%.4f\n", csro_zsdm_meta_class(meta, k), p[k], r[k], f[k]);
+    fprintf(fp, "accuracy\t%.4f\n", csro_train_report_accuracy(rep));
+    if (fflush(fp) != 0) tool_die(TOOL_EDATA, "-: write error: %s", strerror(errno));
+    free(cm); free(p); free(r); free(f);
+}
+
+int main(int argc, char **argv)
+{
+    tool_openblas_single(argv); /* we train folds in parallel ourselves */
+    tool_init("csro-train", usage);
+    args A;
+    parse_args(argc, argv, &A);
     /* we parallelise over folds ourselves: keep OpenBLAS single-threaded
      * (faster for batch-32 products and free of thread-count effects) */
     openblas_set_num_threads(1);
 
     bank b = { 0 };
-    csro_zsdm_meta *meta = NULL;
     uLong crc;
-    int rc = read_bank(in, &b, &meta, &crc);
-    if (rc) tool_fail(rc);
+    csro_zsdm_meta *meta = load_bank(&A, &b, &crc);
     size_t nclasses = csro_zsdm_meta_nclasses(meta);
-    if (b.n < 10) tool_die(1, "%s: only %zu usable patterns", in, b.n);
-    if (csro_zsdm_meta_preprocess(meta) == CSRO_PRE_RAW) {
-        uint32_t *fl = calloc(b.n, sizeof *fl);
-        if (!fl) tool_die(1, "out of memory");
-        if ((rc = csro_preprocess_rows(NULL, CSRO_PRE_MINMAX, b.x, b.x, b.n, b.nbins, fl, (int)threads))) tool_fail(rc);
-        size_t k = 0;
-        for (size_t i = 0; i < b.n; i++) {
-            if (fl[i] & CSRO_ROW_NODATA) continue;
-            memmove(b.x + k * b.nbins, b.x + i * b.nbins, b.nbins * sizeof *b.x);
-            b.y[k++] = b.y[i];
-        }
-        if (k < b.n && !tool_quiet())
-            fprintf(stderr, "%s: %s: dropped %zu constant profiles\n", tool_name(), in, b.n - k);
-        b.n = k;
-        free(fl);
-        if ((rc = csro_zsdm_meta_set_preprocess(meta, CSRO_PRE_MINMAX))) tool_fail(rc);
-    }
-    size_t *count = calloc(nclasses, sizeof *count);
-    for (size_t i = 0; i < b.n; i++) count[b.y[i]]++;
-    for (size_t k = 0; k < nclasses; k++)
-        if (!count[k]) tool_die(1, "%s: class %zu (%s) has no patterns", in, k, csro_zsdm_meta_class(meta, k));
-
     csro_net *arch;
     csro_train_opts *o = csro_train_opts_new();
     if (!o) tool_die(1, "out of memory");
-    if ((rc = csro_net_new_default(&arch, b.nbins, nclasses)) || (rc = csro_train_opts_set_epochs(o, (int)epochs)) ||
-        (rc = csro_train_opts_set_folds(o, (int)folds)) || (rc = csro_train_opts_set_batch(o, (int)batch)) ||
-        (rc = csro_train_opts_set_adam(o, lr, 0.9, 0.999, 1e-7)) || (rc = csro_train_opts_set_holdout(o, holdout)) ||
-        (rc = csro_train_opts_set_shift(o, augment, -2, 1)) || (rc = csro_train_opts_set_seed(o, seed)) ||
-        (rc = csro_train_opts_set_threads(o, (int)threads)))
+    int rc;
+    if ((rc = csro_net_new_default(&arch, b.nbins, nclasses)) || (rc = csro_train_opts_set_epochs(o, (int)A.epochs)) ||
+        (rc = csro_train_opts_set_folds(o, (int)A.folds)) || (rc = csro_train_opts_set_batch(o, (int)A.batch)) ||
+        (rc = csro_train_opts_set_adam(o, A.lr, 0.9, 0.999, 1e-7)) || (rc = csro_train_opts_set_holdout(o, A.holdout)) ||
+        (rc = csro_train_opts_set_shift(o, A.augment, -2, 1)) || (rc = csro_train_opts_set_seed(o, A.seed)) ||
+        (rc = csro_train_opts_set_threads(o, (int)A.threads)))
         tool_fail(rc);
     csro_ensemble *e;
     csro_train_report *rep;
+    tool_progress_label("training");
     rc = csro_train(&e, &rep, arch, b.x, b.y, b.n, nclasses, o, tool_progress, NULL);
     tool_progress_done();
     if (rc) tool_fail(rc);
-
-    char buf[256];
-    for (size_t k = 0; k < nclasses && !rc; k++) rc = csro_ensemble_set_class(e, k, csro_zsdm_meta_class(meta, k));
-    if (!rc) rc = csro_ensemble_set_contract(e, meta);
-    snprintf(buf, sizeof buf, "%08lx", (unsigned long)crc);
-    if (!rc) rc = csro_ensemble_set_text(e, "bank_crc32", buf);
-    if (!rc) rc = csro_ensemble_set_text(e, "bank", in);
-    snprintf(buf, sizeof buf, "%zu", b.n);
-    if (!rc) rc = csro_ensemble_set_text(e, "bank_patterns", buf);
-    snprintf(buf, sizeof buf, "%llu", (unsigned long long)seed);
-    if (!rc) rc = csro_ensemble_set_text(e, "seed", buf);
-    snprintf(buf, sizeof buf, "epochs=%ld folds=%ld batch=%ld adam_lr=%g beta1=0.9 beta2=0.999 eps=1e-7 holdout=%g "
-             "augment=%s loss=categorical_crossentropy", epochs, folds, batch, lr, holdout, augment ? "shift[-2,1]" : "none");
-    if (!rc) rc = csro_ensemble_set_text(e, "training", buf);
-    snprintf(buf, sizeof buf, "%.6f", csro_train_report_accuracy(rep));
-    if (!rc) rc = csro_ensemble_set_text(e, "heldout_accuracy", buf);
-    if (!rc) rc = csro_ensemble_set_text(e, "software", "csro-train (libcsro " CSRO_VERSION_STRING ")");
-    if (!rc) rc = csro_ensemble_save(e, out);
-    if (!rc && logp) rc = csro_train_report_write_log(rep, logp);
-    if (rc) tool_fail(rc);
-
-    if (!tool_quiet()) {
-        /* the report goes to stdout unless the model or the log does */
-        FILE *fp = !strcmp(out, "-") || (logp && !strcmp(logp, "-")) ? stderr : stdout;
-        uint64_t *cm = malloc(nclasses * nclasses * sizeof *cm);
-        double *p = malloc(nclasses * sizeof *p), *r = malloc(nclasses * sizeof *r), *f = malloc(nclasses * sizeof *f);
-        csro_train_report_confusion(rep, cm);
-        csro_train_report_prf(rep, p, r, f);
-        fprintf(fp, "# held-out test of the %ld-model ensemble (rows: true class, columns: predicted)\n", folds);
-        fprintf(fp, "true\\pred");
-        for (size_t k = 0; k < nclasses; k++) fprintf(fp, "\t%s", csro_zsdm_meta_class(meta, k));
-        fprintf(fp, "\n");
-        for (size_t i = 0; i < nclasses; i++) {
-            fprintf(fp, "%s", csro_zsdm_meta_class(meta, i));
-            for (size_t k = 0; k < nclasses; k++) fprintf(fp, "\t%llu", (unsigned long long)cm[i * nclasses + k]);
-            fprintf(fp, "\n");
-        }
-        fprintf(fp, "class\tprecision\trecall\tf1\n");
-        for (size_t k = 0; k < nclasses; k++)
-            fprintf(fp, "%s\t%.4f\t%.4f\t%.4f\n", csro_zsdm_meta_class(meta, k), p[k], r[k], f[k]);
-        fprintf(fp, "accuracy\t%.4f\n", csro_train_report_accuracy(rep));
-        free(cm); free(p); free(r); free(f);
-    }
+    describe(&A, e, meta, rep, crc, b.n);
+    if ((rc = csro_ensemble_save(e, tool_out_lib(A.out)))) tool_fail(rc);
+    if (A.logp && (rc = csro_train_report_write_log(rep, tool_out_lib(A.logp)))) tool_fail(rc);
+    tool_commit();
+    if (!tool_quiet()) print_report(&A, meta, rep);
     csro_train_report_free(rep);
     csro_ensemble_free(e);
     csro_train_opts_free(o);
     csro_net_free(arch);
     csro_zsdm_meta_free(meta);
-    free(count); free(b.x); free(b.y);
+    free(b.x); free(b.y);
     return 0;
 }

@@ -1,6 +1,5 @@
 /* zsdm-dump: print a .zsdm file (metadata and rows) as text / TSV. */
 #include "common.h"
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +13,12 @@ static void usage(void)
            "  -H, --header-only   print the metadata only\n"
            "  -R, --rows-only     print the TSV rows (with their column line) only\n"
            "  -n, --max-rows N    print at most N rows\n"
-           "  -c, --centers       add voxel centre columns x y z (voxel files)\n"
-           "  -o FILE             write to FILE (default: stdout)\n"
-           "      --quiet         no progress output\n"
-           "      --help, --version\n\n"
+           "      --centers       add voxel centre columns x y z (voxel files)\n"
+           "  -o, --output FILE   write to FILE (default: stdout)\n"
+           "  -q, --quiet         no progress output\n"
+           "  -h, --help, -V, --version\n\n"
            "Columns: index, label, flags, the per-row parameters, then one column\n"
            "per bin named by its left edge in nm. Exit 0 ok, 1 bad data, 2 usage.\n");
-    exit(0);
 }
 
 /* Text with tabs, newlines and backslashes escaped. */
@@ -33,11 +31,6 @@ static void put_text(FILE *fp, const char *s)
         else if (*s == '\\') fputs("\\\\", fp);
         else fputc(*s, fp);
     }
-}
-
-static const char *pre_name(int p)
-{
-    return p == CSRO_PRE_RAW ? "raw" : p == CSRO_PRE_MINMAX ? "minmax" : p == CSRO_PRE_EXPERIMENTAL ? "experimental" : "?";
 }
 
 static void print_meta(FILE *fp, const csro_zsdm_meta *m, const char *path)
@@ -71,7 +64,7 @@ static void print_meta(FILE *fp, const csro_zsdm_meta *m, const char *path)
                 csro_grid_voxel(g), csro_grid_stride(g), csro_grid_shape(g) == CSRO_VOXEL_CUBE ? "cube" : "sphere",
                 d[0], d[1], d[2], csro_grid_count(g));
     }
-    fprintf(fp, "# preprocess\t%s\n", pre_name(csro_zsdm_meta_preprocess(m)));
+    fprintf(fp, "# preprocess\t%s\n", tool_preprocess_name(csro_zsdm_meta_preprocess(m)));
     for (size_t i = 0; i < csro_zsdm_meta_nclasses(m); i++) {
         fprintf(fp, "# class\t%zu\t", i);
         put_text(fp, csro_zsdm_meta_class(m, i));
@@ -92,97 +85,80 @@ static void print_meta(FILE *fp, const csro_zsdm_meta *m, const char *path)
     }
 }
 
+/* Column line and rows (at most max_rows). */
+static void print_rows(FILE *fp, csro_zsdm_reader *r, int centers, uint64_t max_rows)
+{
+    const csro_zsdm_meta *m = csro_zsdm_reader_meta(r);
+    const csro_grid *g = csro_zsdm_meta_grid(m);
+    const size_t nb = csro_zsdm_meta_nbins(m), np = csro_zsdm_meta_nparams(m), chunk = 256;
+    fprintf(fp, "index\tlabel\tflags");
+    if (centers) fprintf(fp, "\tx\ty\tz");
+    for (size_t j = 0; j < np; j++) { fputc('\t', fp); put_text(fp, csro_zsdm_meta_param(m, j)); }
+    for (size_t j = 0; j < nb; j++) fprintf(fp, "\t%.6g", csro_zsdm_meta_bin_left(m, j));
+    fputc('\n', fp);
+    float *prof = malloc(chunk * nb * sizeof *prof), *par = malloc(chunk * (np ? np : 1) * sizeof *par);
+    uint64_t idx[256];
+    int32_t lab[256];
+    uint32_t fl[256];
+    if (!prof || !par) tool_die(TOOL_EDATA, "out of memory");
+    uint64_t done = 0;
+    size_t k;
+    int rc;
+    while (done < max_rows) {
+        size_t want = max_rows - done < chunk ? (size_t)(max_rows - done) : chunk;
+        if ((rc = csro_zsdm_reader_read(r, want, prof, idx, lab, fl, par, &k))) tool_fail(rc);
+        if (!k) break;
+        for (size_t i = 0; i < k; i++) {
+            fprintf(fp, "%llu\t%d\t%u", (unsigned long long)idx[i], (int)lab[i], (unsigned)fl[i]);
+            if (centers) {
+                double cc[3];
+                csro_grid_center(g, (size_t)idx[i], cc);
+                fprintf(fp, "\t%.9g\t%.9g\t%.9g", cc[0], cc[1], cc[2]);
+            }
+            for (size_t j = 0; j < np; j++) fprintf(fp, "\t%.9g", par[i * np + j]);
+            for (size_t j = 0; j < nb; j++) fprintf(fp, "\t%.9g", prof[i * nb + j]);
+            fputc('\n', fp);
+        }
+        done += k;
+    }
+    free(prof);
+    free(par);
+}
+
 int main(int argc, char **argv)
 {
-    tool_init("zsdm-dump");
+    tool_init("zsdm-dump", usage);
+    enum { O_CENTERS = 256 };
     static const struct option lo[] = {
         {"header-only", no_argument, 0, 'H'}, {"rows-only", no_argument, 0, 'R'},
-        {"max-rows", required_argument, 0, 'n'}, {"centers", no_argument, 0, 'c'},
-        {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
+        {"max-rows", required_argument, 0, 'n'}, {"centers", no_argument, 0, O_CENTERS},
+        {"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
     int header_only = 0, rows_only = 0, centers = 0, c;
     uint64_t max_rows = UINT64_MAX;
     const char *out = "-";
-    while ((c = getopt_long(argc, argv, "HRn:co:", lo, NULL)) != -1) {
+    while ((c = tool_getopt(argc, argv, "HRn:o:", lo)) != -1) {
         switch (c) {
         case 'H': header_only = 1; break;
         case 'R': rows_only = 1; break;
         case 'n': max_rows = tool_u64("--max-rows", optarg); break;
-        case 'c': centers = 1; break;
+        case O_CENTERS: centers = 1; break;
         case 'o': out = optarg; break;
-        case 'q': tool_set_quiet(1); break;
-        case 'h': usage(); break;
-        case 'V': tool_version(); break;
-        default: tool_usage_error("unknown option");
         }
     }
     if (header_only && rows_only) tool_usage_error("--header-only and --rows-only exclude each other");
     if (optind + 1 != argc) tool_usage_error("expected one input file (- for stdin)");
     const char *in = argv[optind];
+    tool_input(in);
+    FILE *fp = tool_out_open(out);
 
     csro_zsdm_reader *r;
     int rc = csro_zsdm_reader_open(&r, in);
     if (rc) tool_fail(rc);
     const csro_zsdm_meta *m = csro_zsdm_reader_meta(r);
-    const csro_grid *g = csro_zsdm_meta_grid(m);
-    if (centers && !g) tool_die(TOOL_EDATA, "%s: --centers: the file has no grid", in);
-
-    /* output: stdout, or FILE written through a temporary and renamed */
-    FILE *fp = stdout;
-    char *tmp = NULL;
-    if (strcmp(out, "-")) {
-        size_t n = strlen(out) + 16;
-        tmp = malloc(n);
-        if (!tmp) tool_die(TOOL_EDATA, "out of memory");
-        snprintf(tmp, n, "%s.tmpXXXXXX", out);
-        int fd = mkstemp(tmp);
-        if (fd < 0 || !(fp = fdopen(fd, "w"))) tool_die(TOOL_EDATA, "%s: cannot create", out);
-    }
+    if (centers && !csro_zsdm_meta_grid(m)) tool_die(TOOL_EDATA, "%s: --centers: the file has no grid", in);
     if (!rows_only) print_meta(fp, m, in);
-    if (!header_only) {
-        const size_t nb = csro_zsdm_meta_nbins(m), np = csro_zsdm_meta_nparams(m), chunk = 256;
-        fprintf(fp, "index\tlabel\tflags");
-        if (centers) fprintf(fp, "\tx\ty\tz");
-        for (size_t j = 0; j < np; j++) { fputc('\t', fp); put_text(fp, csro_zsdm_meta_param(m, j)); }
-        for (size_t j = 0; j < nb; j++) fprintf(fp, "\t%.6g", csro_zsdm_meta_bin_left(m, j));
-        fputc('\n', fp);
-        float *prof = malloc(chunk * nb * sizeof *prof), *par = malloc(chunk * (np ? np : 1) * sizeof *par);
-        uint64_t idx[256];
-        int32_t lab[256];
-        uint32_t fl[256];
-        if (!prof || !par) tool_die(TOOL_EDATA, "out of memory");
-        uint64_t done = 0;
-        size_t k;
-        while (done < max_rows) {
-            size_t want = max_rows - done < chunk ? (size_t)(max_rows - done) : chunk;
-            if ((rc = csro_zsdm_reader_read(r, want, prof, idx, lab, fl, par, &k))) {
-                if (tmp) { fclose(fp); unlink(tmp); }
-                tool_fail(rc);
-            }
-            if (!k) break;
-            for (size_t i = 0; i < k; i++) {
-                fprintf(fp, "%llu\t%d\t%u", (unsigned long long)idx[i], (int)lab[i], (unsigned)fl[i]);
-                if (centers) {
-                    double cc[3];
-                    csro_grid_center(g, (size_t)idx[i], cc);
-                    fprintf(fp, "\t%.9g\t%.9g\t%.9g", cc[0], cc[1], cc[2]);
-                }
-                for (size_t j = 0; j < np; j++) fprintf(fp, "\t%.9g", par[i * np + j]);
-                for (size_t j = 0; j < nb; j++) fprintf(fp, "\t%.9g", prof[i * nb + j]);
-                fputc('\n', fp);
-            }
-            done += k;
-        }
-        free(prof);
-        free(par);
-    }
+    if (!header_only) print_rows(fp, r, centers, max_rows);
     csro_zsdm_reader_close(r);
-    if (tmp) {
-        int bad = ferror(fp);
-        if (fclose(fp) || bad || rename(tmp, out)) { unlink(tmp); tool_die(TOOL_EDATA, "%s: write error", out); }
-        free(tmp);
-    } else if (fflush(stdout) || ferror(stdout)) {
-        tool_die(TOOL_EDATA, "-: write error");
-    }
+    tool_commit();
     return 0;
 }

@@ -48,19 +48,8 @@ double cs_rng_uniform(cs_rng *r);          /* [0, 1) with 53 random bits */
 double cs_rng_normal(cs_rng *r);           /* standard normal (Box-Muller, no cache) */
 uint64_t cs_rng_below(cs_rng *r, uint64_t n); /* unbiased in [0, n), n > 0 */
 
-/* Atomic output file: writes go to "<path>.tmpXXXXXX" in the same
- * directory, cs_out_commit() renames over path; cs_out_abort() removes the
- * temporary. path "-" writes to stdout directly (commit flushes). */
-typedef struct cs_out cs_out;
-int cs_out_open(cs_out **o, const char *path);
-FILE *cs_out_fp(cs_out *o);
-const char *cs_out_path(const cs_out *o);
-int cs_out_commit(cs_out *o);  /* frees o; checks write errors */
-void cs_out_abort(cs_out *o);  /* frees o; NULL is a no-op */
-
-/* Open an input path ("-" = stdin). Error text names the path. */
-int cs_in_open(FILE **fp, const char *path);
-void cs_in_close(FILE *fp);
+/* Atomic output files and input opening: see fileio.h. */
+#include "fileio.h"
 
 /* Chunked container (see man/man5/csro-formats.5):
  *   magic[8] | u32 version | u32 header_len | header | u32 crc32(header)

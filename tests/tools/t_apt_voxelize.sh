@@ -133,7 +133,7 @@ cmp "$T/r1.zsdm" "$T/r2.zsdm"
 if cmp -s "$T/r1.tsv" "$T/m.tsv"; then die "random labels changed nothing"; fi
 
 # zsdm-dump: --max-rows, --centers (voxel 38 = i 1, j 1 of the 37 x 37 layer)
-"$D" -R -c -n 40 "$T/c.zsdm" > "$T/n.tsv"
+"$D" -R --centers -n 40 "$T/c.zsdm" > "$T/n.tsv"
 [ "$(wc -l < "$T/n.tsv")" -eq 41 ] || die "--max-rows"
 head -1 "$T/n.tsv" | cut -f1-7 | grep -q '^index	label	flags	x	y	z	-0.69$' || die "column line"
 "$D" -H "$T/c.zsdm" | awk -F'\t' -v row="$(sed -n 40p "$T/n.tsv")" '

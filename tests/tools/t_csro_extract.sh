@@ -26,10 +26,10 @@ open(t + "/r.rrng", "w").write(
     "Range3=58.6 59.5 Vol:0.01 Co:1 Color:0000FF\n")
 PY
 $MK "$T/a.prob" --lo 0,0,0 --hi 10,6,6 --prob "$T/p.npy"
-"$B/csro-extract" -m "$T/a.prob" "$T/r.pos" -o "$T/all.pos" 2>"$T/log"
-"$B/csro-extract" -q -m "$T/a.prob" "$T/r.pos" -o "$T/cell.pos" --rule cell
-"$B/csro-extract" -q -m "$T/a.prob" "$T/r.pos" -o "$T/ni.csv" -s Ni -r "$T/r.rrng"
-"$B/csro-extract" -q -m "$T/a.prob" "$T/r.pos" -o "$T/band.pos" --thresholds 2.75:4.75:0.5
+"$B/csro-extract" -M "$T/a.prob" "$T/r.pos" -o "$T/all.pos" 2>"$T/log"
+"$B/csro-extract" -q -M "$T/a.prob" "$T/r.pos" -o "$T/cell.pos" --rule cell
+"$B/csro-extract" -q -M "$T/a.prob" "$T/r.pos" -o "$T/ni.csv" -s Ni -r "$T/r.rrng"
+"$B/csro-extract" -q -M "$T/a.prob" "$T/r.pos" -o "$T/band.pos" --thresholds 2.75:4.75:0.5
 $PYTHON - "$T" <<'PY'
 import sys, numpy as np
 from scipy import spatial
@@ -72,7 +72,7 @@ PY
 grep -q "^3.75	inf	" "$T/log" || { cat "$T/log"; die "band table"; }
 
 # empty selection: a valid empty file and a note
-"$B/csro-extract" -m "$T/a.prob" "$T/r.pos" -o "$T/empty.pos" -t 7.9 2>"$T/log"
+"$B/csro-extract" -M "$T/a.prob" "$T/r.pos" -o "$T/empty.pos" -t 7.9 2>"$T/log"
 [ -e "$T/empty.pos" ] && [ ! -s "$T/empty.pos" ] || die "empty output"
 grep -q "wrote an empty file" "$T/log" || die "empty note"
 
@@ -80,13 +80,13 @@ grep -q "wrote an empty file" "$T/log" || die "empty note"
 $PYTHON -c "
 import numpy as np
 np.array([[100, 100, 100, 58], [101, 100, 100, 59]], '>f4').tofile('$T/far.pos')"
-expect_fail 1 "$B/csro-extract" -m "$T/a.prob" "$T/far.pos" -o "$T/x.pos"
+expect_fail 1 "$B/csro-extract" -M "$T/a.prob" "$T/far.pos" -o "$T/x.pos"
 grep -q "no ion lies in the ROI" "$T/err.txt" || die "ROI message"
 [ ! -e "$T/x.pos" ] || die "partial output"
-expect_fail 1 "$B/csro-extract" -m "$T/a.prob" "$T/r.pos" -o "$T/x.pos" -t 8.5
-expect_fail 2 "$B/csro-extract" -m "$T/a.prob" "$T/r.pos" -o "$T/x.pos" --thresholds 3:2:0.25
-expect_fail 2 "$B/csro-extract" -m "$T/a.prob" "$T/r.pos" -o "$T/x.pos" --thresholds 2.75:4.8:0.25
-expect_fail 2 "$B/csro-extract" -m "$T/a.prob" "$T/r.pos" -o "$T/x.pos" -s Ni
-expect_fail 1 "$B/csro-extract" -m "$T/a.prob" "$T/r.pos" -o "$T/x.pos" -s Fe -r "$T/r.rrng"
+expect_fail 1 "$B/csro-extract" -M "$T/a.prob" "$T/r.pos" -o "$T/x.pos" -t 8.5
+expect_fail 2 "$B/csro-extract" -M "$T/a.prob" "$T/r.pos" -o "$T/x.pos" --thresholds 3:2:0.25
+expect_fail 2 "$B/csro-extract" -M "$T/a.prob" "$T/r.pos" -o "$T/x.pos" --thresholds 2.75:4.8:0.25
+expect_fail 2 "$B/csro-extract" -M "$T/a.prob" "$T/r.pos" -o "$T/x.pos" -s Ni
+expect_fail 1 "$B/csro-extract" -M "$T/a.prob" "$T/r.pos" -o "$T/x.pos" -s Fe -r "$T/r.rrng"
 expect_fail 2 "$B/csro-extract" "$T/r.pos" -o "$T/x.pos"
 [ ! -e "$T/x.pos" ] || die "partial output"

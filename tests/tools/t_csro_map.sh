@@ -23,7 +23,7 @@ $MK "$T/a.prob" --lo 0,0,0 --hi 10,6,6 --prob "$T/p.npy" --std "$T/s.npy"
     --uncertainty "$T/unc.tif" --mask "$T/mask.tif" 2>"$T/log"
 grep -q "20 x 12 x 12 sub-cells of 0.5 nm" "$T/log" || { cat "$T/log"; die "summary"; }
 grep -q "64 above 3.75" "$T/log" || { cat "$T/log"; die "mask count"; }
-"$B/csro-map" -q "$T/a.prob" -m mean -o "$T/mean.tif"
+"$B/csro-map" -q "$T/a.prob" --mode mean -o "$T/mean.tif"
 
 $PYTHON - "$T" <<'PY'
 import sys, numpy as np, tifffile

@@ -46,19 +46,19 @@ open(f"{T}/expect.txt", "w").write(f"{tp} {fp} {fn} {ctp} {cfp} {cfn}\n")
 open(f"{T}/d.tsv", "w").write("x_nm\ty_nm\tz_nm\tdiameter_nm\n3.25\t3.25\t3.25\t2.4\n5.0\t1.0\t1.0\t1.0\n")
 PY
 $MK "$T/m.prob" --lo 0,0,0 --hi 6,6,6 --prob "$T/p.npy"
-$B/csro-score -m "$T/m.prob" -t "$T/r.truth" --domains "$T/d.tsv" "$T/r.pos" > "$T/score.tsv"
+$B/csro-score -M "$T/m.prob" --truth "$T/r.truth" --domains "$T/d.tsv" "$T/r.pos" > "$T/score.tsv"
 read etp efp efn ectp ecfp ecfn < "$T/expect.txt"
 awk -F'\t' -v a="$etp $efp $efn" '$2=="ion"{ if ($3" "$4" "$5 != a) { print "ion", $3, $4, $5, "expected", a; exit 1 } }' "$T/score.tsv"
 awk -F'\t' -v a="$ectp $ecfp $ecfn" '$2=="subcell"{ if ($3" "$4" "$5 != a) { print "cell", $3, $4, $5, "expected", a; exit 1 } }' "$T/score.tsv"
 # the planted sphere overlaps the selected block, the small one does not
 grep -q "^-	2.0-2.5	1	1	1.0000" "$T/score.tsv" || { cat "$T/score.tsv"; die "domain 1 not detected"; }
 grep -q "^-	1.0-1.5	1	0	0.0000" "$T/score.tsv" || { cat "$T/score.tsv"; die "domain 2 detected"; }
-$B/csro-score -m "$T/m.prob" -t "$T/r.truth" -f json "$T/r.pos" | $PYTHON -c 'import json,sys; d=json.load(sys.stdin); assert d["subcell"]["tp"] > 0'
+$B/csro-score -M "$T/m.prob" --truth "$T/r.truth" -f json "$T/r.pos" | $PYTHON -c 'import json,sys; d=json.load(sys.stdin); assert d["subcell"]["tp"] > 0'
 # bad input
 head -c 40 "$T/r.truth" > "$T/bad.truth"
-expect_fail 1 $B/csro-score -m "$T/m.prob" -t "$T/bad.truth" "$T/r.pos"
+expect_fail 1 $B/csro-score -M "$T/m.prob" --truth "$T/bad.truth" "$T/r.pos"
 head -c 1600 "$T/r.pos" > "$T/short.pos"
-expect_fail 1 $B/csro-score -m "$T/m.prob" -t "$T/r.truth" "$T/short.pos"
+expect_fail 1 $B/csro-score -M "$T/m.prob" --truth "$T/r.truth" "$T/short.pos"
 grep -q "truth entries" "$T/err.txt"
-expect_fail 2 $B/csro-score -m "$T/m.prob" "$T/r.pos"
-expect_fail 2 $B/csro-score -m "$T/m.prob" -t "$T/r.truth" --mode median "$T/r.pos"
+expect_fail 2 $B/csro-score -M "$T/m.prob" "$T/r.pos"
+expect_fail 2 $B/csro-score -M "$T/m.prob" --truth "$T/r.truth" --mode median "$T/r.pos"

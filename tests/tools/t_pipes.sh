@@ -242,12 +242,12 @@ PY
         skip "csro-map not built: the map stage of the documented pipeline not run"
     fi
     if have csro-extract; then
-        on_tty $B/csro-extract --quiet -m "$T/v.prob" "$T/s.pos" -F pos -o -
-        $B/csro-extract --quiet -m "$T/v.prob" "$T/s.pos" -o "$T/in_file.pos"
-        $B/csro-extract --quiet -m - "$T/s.pos" -F pos -o - < "$T/v.prob" > "$T/in_pipe.pos" ||
+        on_tty $B/csro-extract --quiet -M "$T/v.prob" "$T/s.pos" -f pos -o -
+        $B/csro-extract --quiet -M "$T/v.prob" "$T/s.pos" -o "$T/in_file.pos"
+        $B/csro-extract --quiet -M - "$T/s.pos" -f pos -o - < "$T/v.prob" > "$T/in_pipe.pos" ||
             echo "NOTE t_pipes: csro-extract cannot read the .prob from stdin"
         if [ -e "$T/s.csv" ]; then
-            $B/csro-extract --quiet -m "$T/v.prob" - -F pos -o "$T/in_csv.pos" < "$T/s.csv"
+            $B/csro-extract --quiet -M "$T/v.prob" - -f pos -o "$T/in_csv.pos" < "$T/s.csv"
             cmp "$T/in_csv.pos" "$T/in_file.pos" || die "csro-extract: recon from stdin differs"
         fi
         py - "$T" <<'PY'
@@ -268,10 +268,10 @@ PY
         skip "csro-extract not built"
     fi
     if have csro-score; then
-        $B/csro-score -m "$T/v.prob" -t "$T/s.truth" "$T/s.pos" > "$T/sc_file.tsv"
-        $B/csro-score -m - -t "$T/s.truth" "$T/s.pos" < "$T/v.prob" > "$T/sc_pipe.tsv" 2>/dev/null ||
+        $B/csro-score -M "$T/v.prob" --truth "$T/s.truth" "$T/s.pos" > "$T/sc_file.tsv"
+        $B/csro-score -M - --truth "$T/s.truth" "$T/s.pos" < "$T/v.prob" > "$T/sc_pipe.tsv" 2>/dev/null ||
             echo "NOTE t_pipes: csro-score cannot read the .prob from stdin"
-        $B/csro-score -m "$T/v.prob" -t "$T/s.truth" --input-format pos - < "$T/s.pos" > "$T/sc_pos.tsv" 2>/dev/null ||
+        $B/csro-score -M "$T/v.prob" --truth "$T/s.truth" --input-format pos - < "$T/s.pos" > "$T/sc_pos.tsv" 2>/dev/null ||
             echo "NOTE t_pipes: csro-score cannot read the reconstruction from stdin"
         for f in sc_pipe sc_pos; do
             [ ! -s "$T/$f.tsv" ] || [ "$(cut -f2- "$T/$f.tsv" | tail -n +2 | md5sum)" = "$(cut -f2- "$T/sc_file.tsv" | tail -n +2 | md5sum)" ] ||
