@@ -110,13 +110,9 @@ int main(int argc, char **argv)
     csro_sdm_opts *o = csro_sdm_opts_new();
     if (!o) tool_die(1, "out of memory");
     int e = 0;
-    /* radius first when it grows, bin width first when it shrinks below the old radius */
-    if (radius > 0 && width > 0 && width > csro_sdm_opts_radius(o)) {
-        if ((e = csro_sdm_opts_set_radius(o, radius)) || (e = csro_sdm_opts_set_bin_width(o, width))) tool_die(2, "%s", csro_last_error());
-    } else {
-        if (width != 0 && (e = csro_sdm_opts_set_bin_width(o, width))) tool_die(2, "%s", csro_last_error());
-        if (radius != 0 && (e = csro_sdm_opts_set_radius(o, radius))) tool_die(2, "%s", csro_last_error());
-    }
+    if ((e = csro_sdm_opts_set_bins(o, radius != 0 ? radius : csro_sdm_opts_radius(o),
+                                    width != 0 ? width : csro_sdm_opts_bin_width(o))))
+        tool_die(2, "%s", csro_last_error());
     if (have_crop && (e = csro_sdm_opts_set_crop(o, crop[0], crop[1]))) tool_die(2, "%s", csro_last_error());
     if (have_dir && (e = csro_sdm_opts_set_direction(o, dir[0], dir[1], dir[2]))) tool_die(2, "%s", csro_last_error());
     if (!full && csro_sdm_opts_nbins(o) == 0) tool_die(2, "--crop keeps no bins");

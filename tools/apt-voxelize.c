@@ -313,11 +313,8 @@ int main(int argc, char **argv)
     /* SDM options */
     csro_sdm_opts *so = csro_sdm_opts_new();
     if (!so) tool_die(TOOL_EDATA, "out of memory");
-    int rc = 0;
-    /* order the setters so that bin width <= radius holds at each step */
-    if (!isnan(binw) && binw <= csro_sdm_opts_radius(so)) { rc = csro_sdm_opts_set_bin_width(so, binw); binw = NAN; }
-    if (!rc && !isnan(radius)) rc = csro_sdm_opts_set_radius(so, radius);
-    if (!rc && !isnan(binw)) rc = csro_sdm_opts_set_bin_width(so, binw);
+    int rc = csro_sdm_opts_set_bins(so, isnan(radius) ? csro_sdm_opts_radius(so) : radius,
+                                    isnan(binw) ? csro_sdm_opts_bin_width(so) : binw);
     if (!rc && have_crop) rc = csro_sdm_opts_set_crop(so, crop[0], crop[1]);
     if (!rc && have_dir) rc = csro_sdm_opts_set_direction(so, dir[0], dir[1], dir[2]);
     if (rc) tool_usage_error("%s", csro_last_error());
@@ -417,16 +414,13 @@ int main(int argc, char **argv)
     uint32_t *fl = malloc(maxvox * sizeof *fl);
     uint64_t *idx = malloc(maxvox * sizeof *idx);
     if (!prof || !nodata || !fl || !idx) { abort_all(); tool_die(TOOL_EDATA, "out of memory"); }
-    /* atoms within this distance of a voxel centre along z can belong to it */
-    const double reach = (shape == CSRO_VOXEL_SPHERE ? 0.75 : 0.5) * voxel * 1.001 + 1e-4;
     const size_t nslabs = (dims[2] + (size_t)slab - 1) / (size_t)slab;
     for (size_t s = 0; s < nslabs; s++) {
         size_t k0 = s * (size_t)slab, k1 = k0 + (size_t)slab < dims[2] ? k0 + (size_t)slab : dims[2];
         size_t first = k0 * layer, nvox = (k1 - k0) * layer;
-        double c0[3], c1[3];
-        csro_grid_center(g, first, c0);
-        csro_grid_center(g, first + nvox - 1, c1);
-        double zlo = c0[2] - reach, zhi = c1[2] + reach;
+        double zr[2]; /* atoms in this z range can belong to the slab's voxels */
+        if ((rc = csro_sdm_voxels_zrange(g, first, nvox, zr))) fail(rc);
+        double zlo = zr[0], zhi = nextafter(zr[1], INFINITY);
         for (size_t p = 0; p < npairs; p++) {
             pair *pp = &pairs[p];
             for (size_t v = 0; v < nvox; v++) idx[v] = first + v;

@@ -396,7 +396,7 @@ int main(int argc, char **argv)
     csro_sdm_opts *so = csro_sdm_opts_new();
     if (!so) tool_die(TOOL_EDATA, "out of memory");
     int rc;
-    if ((rc = csro_sdm_opts_set_radius(so, radius)) || (rc = csro_sdm_opts_set_bin_width(so, width)) ||
+    if ((rc = csro_sdm_opts_set_bins(so, radius, width)) ||
         (rc = csro_sdm_opts_set_crop(so, crop[0], crop[1])))
         tool_fail(rc);
     csro_zsdm_meta *m = csro_zsdm_meta_new(CSRO_ZSDM_BANK);

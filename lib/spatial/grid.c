@@ -68,10 +68,9 @@ int csro_grid_count_points(const csro_grid *g, const float *x, const float *y, c
     if (first > total || nvox > total - first)
         return cs_err(CSRO_EINVAL, "grid: voxels [%zu, %zu) are beyond the grid's %zu", first, first + nvox, total);
     if (n && (!x || !y || !z)) return cs_err(CSRO_EINVAL, "grid: NULL point arrays");
-    /* membership as csro_sdm_voxels: |p - centre|^2 <= (0.75 v)^2 (sphere)
-     * or |p - centre| <= v/2 per axis (cube), centre = lo + i s + v/2 */
+    /* membership as csro_sdm_voxels (cs_grid_reach), centre = lo + i s + v/2 */
     const int sphere = g->shape == CSRO_VOXEL_SPHERE;
-    const double h = sphere ? g->voxel * 1.5 / 2 : g->voxel / 2, r2 = h * h;
+    const double h = cs_grid_reach(g), r2 = h * h;
     for (size_t t = 0; t < n; t++) {
         double p[3] = {x[t], y[t], z[t]};
         size_t a0[3], a1[3];

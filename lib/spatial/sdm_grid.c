@@ -288,7 +288,7 @@ int csro_sdm_voxels_zrange(const csro_grid *g, size_t first, size_t nvox, double
     if (nvox == 0 || first >= count || nvox > count - first)
         return cs_err(CSRO_EINVAL, "z-SDM slab: voxel range [%zu, %zu) is empty or beyond the grid's %zu voxels",
                       first, first + nvox, count);
-    double reach = g->shape == CSRO_VOXEL_SPHERE ? g->voxel * 1.5 / 2 : g->voxel / 2, lo[3], hi[3];
+    double reach = cs_grid_reach(g), lo[3], hi[3];
     reach_box(g, first, nvox, reach, lo, hi);
     zr[0] = lo[2];
     zr[1] = hi[2];
@@ -320,8 +320,7 @@ int csro_sdm_voxels(const csro_sdm_opts *o, const csro_grid *g,
     cs_sdm_kparm_init(&jb->kp, o);
     jb->same = ax == bx && ay == by && az == bz && na == nb;
     jb->shape = g->shape;
-    /* as the reference: query_ball_point(centres, voxel * 1.5 / 2) */
-    jb->reach = g->shape == CSRO_VOXEL_SPHERE ? g->voxel * 1.5 / 2 : g->voxel / 2;
+    jb->reach = cs_grid_reach(g);
     jb->reach2 = jb->reach * jb->reach;
     jb->first = first;
     jb->nvox = nvox;
