@@ -160,16 +160,5 @@ START_TEST(test_sdm_two_atoms)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("common");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_version_and_errors);
-    tcase_add_test(tc, test_rng_streams);
-    tcase_add_test(tc, test_atomic_output);
-    tcase_add_test(tc, test_container_roundtrip_and_corruption);
-    tcase_add_test(tc, test_sdm_two_atoms);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
-}
+CSRO_TEST_MAIN("common", 60, test_version_and_errors, test_rng_streams, test_atomic_output,
+               test_container_roundtrip_and_corruption, test_sdm_two_atoms)

@@ -86,14 +86,5 @@ END_TEST
 START_TEST(test_count_points_cube) { check_counts(CSRO_VOXEL_CUBE); }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("grid");
-    TCase *tc = tcase_create("grid");
-    tcase_add_test(tc, test_counts);
-    tcase_add_test(tc, test_errors);
-    tcase_add_test(tc, test_count_points_sphere);
-    tcase_add_test(tc, test_count_points_cube);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
-}
+CSRO_TEST_MAIN("grid", 0, test_counts, test_errors, test_count_points_sphere,
+               test_count_points_cube)

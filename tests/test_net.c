@@ -617,30 +617,10 @@ START_TEST(test_csronet_roundtrip_padding)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("net");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_conv_valid_by_hand);
-    tcase_add_test(tc, test_conv_same_even_kernel);
-    tcase_add_test(tc, test_conv_channels_layout);
-    tcase_add_test(tc, test_pool_dense_softmax_by_hand);
-    tcase_add_test(tc, test_maxpool_same_by_hand);
-    tcase_add_test(tc, test_default_shapes_and_errors);
-    tcase_add_test(tc, test_glorot_init);
-    tcase_add_test(tc, test_grad_conv_valid);
-    tcase_add_test(tc, test_grad_conv_same);
-    tcase_add_test(tc, test_grad_relu_pool_flatten);
-    tcase_add_test(tc, test_grad_dense_softmax);
-    tcase_add_test(tc, test_grad_dropout_fixed_mask);
-    tcase_add_test(tc, test_grad_whole_default_net);
-    tcase_add_test(tc, test_ensemble_mean_std);
-    tcase_add_test(tc, test_ensemble_matches_members);
-    tcase_add_test(tc, test_csronet_roundtrip);
-    tcase_add_test(tc, test_contract);
-    tcase_add_test(tc, test_csronet_roundtrip_padding);
-    tcase_add_test(tc, test_csronet_bad_headers);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
-}
+CSRO_TEST_MAIN("net", 60, test_conv_valid_by_hand, test_conv_same_even_kernel,
+               test_conv_channels_layout, test_pool_dense_softmax_by_hand,
+               test_maxpool_same_by_hand, test_default_shapes_and_errors, test_glorot_init,
+               test_grad_conv_valid, test_grad_conv_same, test_grad_relu_pool_flatten,
+               test_grad_dense_softmax, test_grad_dropout_fixed_mask, test_grad_whole_default_net,
+               test_ensemble_mean_std, test_ensemble_matches_members, test_csronet_roundtrip,
+               test_contract, test_csronet_roundtrip_padding, test_csronet_bad_headers)

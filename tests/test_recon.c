@@ -1062,37 +1062,9 @@ START_TEST(test_parse_float)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("recon");
-    TCase *tc = tcase_create("recon");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_format_names);
-    tcase_add_test(tc, test_pos_hand);
-    tcase_add_test(tc, test_epos_hand);
-    tcase_add_test(tc, test_apt_hand);
-    tcase_add_test(tc, test_apt_errors);
-    tcase_add_test(tc, test_data_files);
-    tcase_add_test(tc, test_csv_hand);
-    tcase_add_test(tc, test_roundtrip);
-    tcase_add_test(tc, test_cocrni);
-    tcase_add_test(tc, test_truncations);
-    tcase_add_test(tc, test_bad_content);
-    tcase_add_test(tc, test_nonfinite);
-    tcase_add_test(tc, test_shuffle_subset);
-    tcase_add_test(tc, test_stdin_pos);
-    tcase_add_test(tc, test_stdin_pos_explicit);
-    tcase_add_test(tc, test_stdin_pos_truncated);
-    tcase_add_test(tc, test_stdin_epos);
-    tcase_add_test(tc, test_stdin_apt);
-    tcase_add_test(tc, test_stdin_apt_truncated);
-    tcase_add_test(tc, test_stdin_csv);
-    tcase_add_test(tc, test_stdout);
-    tcase_add_test(tc, test_progress_cancel);
-    tcase_add_test(tc, test_large);
-    tcase_add_test(tc, test_mutations);
-    tcase_add_test(tc, test_parse_float);
-    tcase_add_test(tc, test_fmt_float);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
-}
+CSRO_TEST_MAIN("recon", 60, test_format_names, test_pos_hand, test_epos_hand, test_apt_hand,
+               test_apt_errors, test_data_files, test_csv_hand, test_roundtrip, test_cocrni,
+               test_truncations, test_bad_content, test_nonfinite, test_shuffle_subset,
+               test_stdin_pos, test_stdin_pos_explicit, test_stdin_pos_truncated, test_stdin_epos,
+               test_stdin_apt, test_stdin_apt_truncated, test_stdin_csv, test_stdout,
+               test_progress_cancel, test_large, test_mutations, test_parse_float, test_fmt_float)
