@@ -27,7 +27,12 @@ struct csro_net {
     cs_layer *layers;
     size_t nparams;
     float *params;
+    int shape_only;     /* count parameters, allocate none (file loading) */
 };
+
+/* Most values any size of a network may reach: weights of one layer, all
+ * parameters, one sample's activations of one layer (2^28 floats = 1 GiB). */
+#define CS_NET_MAX_SIZE ((size_t)1 << 28)
 
 /* Output shape of the last layer (the input when there are no layers). */
 void cs_net_out_shape(const csro_net *n, size_t *len, size_t *ch);
