@@ -214,6 +214,17 @@ static _Noreturn void fail(int rc)
     tool_fail(rc);
 }
 
+/* Large jobs: say the work and memory before starting (#14 item 14). */
+static void announce_size(const size_t dims[3], size_t nbins, size_t np, size_t slab)
+{
+    double nvox = (double)dims[0] * (double)dims[1] * (double)dims[2];
+    if (tool_quiet() || nvox < 1e7) return;
+    double row = (double)nbins * 4 + 16, slab_mb = (double)slab * (double)dims[0] * (double)dims[1] * (row + 13) / 1e6;
+    fprintf(stderr, "%s: %zu x %zu x %zu = %.3g voxels x %zu pair(s): up to %.3g GB of profiles before "
+            "compression, %.0f MB of memory per slab\n", tool_name(), dims[0], dims[1], dims[2], nvox, np,
+            nvox * row * (double)np / 1e9, slab_mb);
+}
+
 int main(int argc, char **argv)
 {
     tool_init("apt-voxelize");
@@ -366,6 +377,7 @@ int main(int argc, char **argv)
         if (slab < 1) slab = 1;
     }
     if ((size_t)slab > dims[2]) slab = (long)dims[2];
+    announce_size(dims, nbins, npairs, (size_t)slab);
 
     /* species */
     for (size_t p = 0; p < npairs; p++) {
