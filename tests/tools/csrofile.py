@@ -67,3 +67,19 @@ def container(magic, header, payload, chunk=1 << 20, version=1):
 def write(path, magic, header, payload, **kw):
     with open(path, "wb") as f:
         f.write(container(magic, header, payload, **kw))
+
+
+def net_header(classes, members, texts=(), contract=b""):
+    """A .csronet header (csro-net(5)): members = [(length, channels,
+    [(type, padding, a, k, rate), ...], nparams)]; contract = the bytes of a
+    z-SDM header (sdm_header) or b"" for none. Layer types: 1 conv1d,
+    2 relu, 3 dropout, 4 maxpool1d, 5 flatten, 6 dense, 7 softmax."""
+    h = struct.pack("<I", len(classes)) + b"".join(s(c) for c in classes)
+    h += struct.pack("<I", len(members))
+    for length, channels, layers, nparams in members:
+        h += struct.pack("<QQI", length, channels, len(layers))
+        h += b"".join(struct.pack("<IIQQd", *L) for L in layers)
+        h += struct.pack("<Q", nparams)
+    h += struct.pack("<I", len(texts)) + b"".join(s(k) + s(v) for k, v in texts)
+    h += struct.pack("<II", 1, len(contract)) + contract if contract else struct.pack("<I", 0)
+    return h
