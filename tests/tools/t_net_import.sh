@@ -149,7 +149,7 @@ grep -q "JSON" "$T/err.txt" || die "bad JSON not reported"
 # model_config, saved as NAME.h5, is refused with PATTERN on stderr
 refused() {
     $REF edit "$T/s1.h5" --replace "$1" "$2" -o "$T/$3.h5"
-    expect_fail 1 $B/csro-net-import "$T/$3.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925
+    expect_fail 1 $B/csro-net-import "$T/$3.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925 --pair Ni-Ni
     grep -q "$4" "$T/err.txt" || die "$3: '$4' not reported"
 }
 refused '"filters": 4' '"filters": 1000000000000' big1 "big1.h5: layer 'conv1d_1': filters 1000000000000"
@@ -162,7 +162,7 @@ cp "$T/s1.h5" "$T/nan.h5"
 $PYTHON -c "import h5py, numpy as np
 with h5py.File('$T/nan.h5', 'r+') as f:
     d = f['model_weights/dense_1/dense_1/kernel:0']; d[...] = np.nan"
-expect_fail 1 $B/csro-net-import "$T/nan.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925
+expect_fail 1 $B/csro-net-import "$T/nan.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925 --pair Ni-Ni
 grep -q "nan.h5: layer 'dense_1':.*not finite" "$T/err.txt" || die "NaN weights not reported"
 # a damaged length of the model_config string (4 bytes): refused at once
 # (it used to read 2 GB and convert with exit 0). Not under ASan, whose
@@ -182,7 +182,7 @@ assert at > 0 and k > 0, "attribute not found"
 b[k:k + 4] = struct.pack("<I", 0x84000000 + n)
 open(dst, "wb").write(b)
 PY
-    expect_fail 1 timeout 20 $B/csro-net-import "$T/len.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925
+    expect_fail 1 timeout 20 $B/csro-net-import "$T/len.h5" -o "$T/bad.csronet" --crop -0.3075,0.2925 --pair Ni-Ni
     grep -q "len.h5: .*model_config" "$T/err.txt" || die "damaged model_config length not reported"
     ;;
 esac
