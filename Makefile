@@ -74,6 +74,7 @@ MAN7     := $(wildcard man/man7/*.7)
 
 .PHONY: install-python
 .PHONY: all lib tools tests check check-layers check-unit check-tools check-abi check-asan \
+        check-fuzz check-fuzz-replay fuzz-drivers fuzz-targets \
         check-valgrind check-install demo bench install uninstall dist clean distclean
 
 all: lib tools
@@ -121,11 +122,30 @@ $(BUILD)/tests/%: tests/%.c $(TEST_UTIL) $(STLIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ilib -o $@ $< $(TEST_UTIL) $(STLIB) $(ALL_LDFLAGS) $(CHECK_LIBS) $(DEP_LIBS)
 
+# Fuzzing (tests/fuzz/): one harness per parser. drive_<t> replays files
+# (normal cc, part of make check); fuzz_<t> is the libFuzzer binary
+# (make check-fuzz: clang, FUZZ_TIME seconds per target).
+FUZZ_NAMES := pos epos apt csv rrng rng zsdm prob csronet
+FUZZ_DEPS  := tests/fuzz/fuzz_common.c $(wildcard tests/fuzz/*.h)
+FUZZ_CC    ?= clang
+FUZZ_TIME  ?= 60
+
+$(BUILD)/fuzz/drive_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS) $(STLIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DFUZZ_DRIVER -o $@ $< tests/fuzz/fuzz_common.c $(STLIB) $(ALL_LDFLAGS) $(DEP_LIBS)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS) $(STLIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< tests/fuzz/fuzz_common.c $(STLIB) $(ALL_LDFLAGS) $(DEP_LIBS)
+
+fuzz-drivers: $(FUZZ_NAMES:%=$(BUILD)/fuzz/drive_%)
+fuzz-targets: $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+
 TEST_ENV = CSRO_SRCDIR=$(CURDIR) CSRO_BIN=$(CURDIR)/$(BUILD)/bin CSRO_BUILD=$(CURDIR)/$(BUILD) \
            CSRO_TESTDATA=$(CURDIR)/tests/data PYTHON="$(PYTHON)" HAVE_HDF5=$(HAVE_HDF5) \
            OPENBLAS_NUM_THREADS=1
 
-check: check-layers check-unit check-tools check-abi check-install
+check: check-layers check-unit check-tools check-fuzz-replay check-abi check-install
 
 check-unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $(TEST_ENV) $$t; done
@@ -136,11 +156,19 @@ check-tools: $(TOOLS) $(TESTS) $(SHLIB)
 check-layers:
 	@sh tests/layers.sh
 
+check-fuzz-replay: fuzz-drivers $(TOOLS)
+	@$(TEST_ENV) sh tests/fuzz/run.sh replay $(CURDIR)/$(BUILD)/fuzz
+
+# libFuzzer + ASan/UBSan with clang (apt-get install clang); not part of check
+check-fuzz:
+	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) SAN=1 OPTFLAGS="-O1 -g -fsanitize=fuzzer-no-link" tools fuzz-targets
+	@$(TEST_ENV) CSRO_BIN=$(CURDIR)/build-fuzz/bin FUZZ_TIME=$(FUZZ_TIME) sh tests/fuzz/run.sh fuzz $(CURDIR)/build-fuzz/fuzz
+
 check-abi: $(SHLIB)
 	@$(TEST_ENV) sh tests/abi.sh
 
 check-asan:
-	$(MAKE) BUILD=build-asan SAN=1 OPTFLAGS="-O1 -g" check-unit check-tools
+	$(MAKE) BUILD=build-asan SAN=1 OPTFLAGS="-O1 -g" check-unit check-tools check-fuzz-replay
 
 check-valgrind: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== valgrind $$t"; \

@@ -143,15 +143,5 @@ START_TEST(test_errors)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("aptsim");
-    TCase *tc = tcase_create("aptsim");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_domains_placement);
-    tcase_add_test(tc, test_exact_specimen);
-    tcase_add_test(tc, test_efficiency_blur_and_files);
-    tcase_add_test(tc, test_errors);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
-}
+CSRO_TEST_MAIN("aptsim", 60, test_domains_placement, test_exact_specimen,
+               test_efficiency_blur_and_files, test_errors)

@@ -119,6 +119,18 @@ START_TEST(test_container_roundtrip_and_corruption)
         ck_assert_int_lt(rc, 0);
         ck_assert(strstr(csro_last_error(), p) != NULL);
     }
+    /* #14 item 9: any byte after the end record is refused */
+    unsigned char *longer = malloc(fn + 1);
+    memcpy(longer, file, fn);
+    longer[fn] = 0;
+    ck_assert_int_eq(tu_write(p, longer, fn + 1), 0);
+    ck_assert_int_eq(cs_cr_open(&rd, p, MAGIC, &ver, &hdr, &hl), 0);
+    free(hdr);
+    ck_assert_int_eq(cs_cr_read(rd, back, n), 0);
+    ck_assert_int_eq(cs_cr_at_end(rd), CSRO_EFORMAT);
+    ck_assert_msg(strstr(csro_last_error(), "after the end record"), "%s", csro_last_error());
+    cs_cr_close(rd);
+    free(longer);
     /* wrong magic */
     ck_assert_int_eq(tu_write(p, "NOTCSRO-xxxxxxxxxxxxxxxxxx", 26), 0);
     ck_assert_int_eq(cs_cr_open(&rd, p, MAGIC, &ver, &hdr, &hl), CSRO_EFORMAT);
@@ -160,16 +172,5 @@ START_TEST(test_sdm_two_atoms)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("common");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_version_and_errors);
-    tcase_add_test(tc, test_rng_streams);
-    tcase_add_test(tc, test_atomic_output);
-    tcase_add_test(tc, test_container_roundtrip_and_corruption);
-    tcase_add_test(tc, test_sdm_two_atoms);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
-}
+CSRO_TEST_MAIN("common", 60, test_version_and_errors, test_rng_streams, test_atomic_output,
+               test_container_roundtrip_and_corruption, test_sdm_two_atoms)

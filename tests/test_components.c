@@ -204,17 +204,5 @@ START_TEST(test_linfit)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("components");
-    TCase *tc = tcase_create("components");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_connectivity);
-    tcase_add_test(tc, test_planted_domains);
-    tcase_add_test(tc, test_random_vs_scipy);
-    tcase_add_test(tc, test_summary_hist);
-    tcase_add_test(tc, test_composition);
-    tcase_add_test(tc, test_linfit);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
-}
+CSRO_TEST_MAIN("components", 60, test_connectivity, test_planted_domains, test_random_vs_scipy,
+               test_summary_hist, test_composition, test_linfit)

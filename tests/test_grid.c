@@ -35,6 +35,20 @@ START_TEST(test_errors)
     ck_assert_int_eq(csro_grid_new(&g, lo, hi, 1.0, 0.0, CSRO_VOXEL_CUBE), CSRO_EINVAL);
     ck_assert_int_eq(csro_grid_new(&g, lo, hi, 1.0, -1, CSRO_VOXEL_CUBE), CSRO_EINVAL);
     ck_assert_int_eq(csro_grid_new(&g, lo, hi, 1.0, 0.5, 7), CSRO_EINVAL);
+    /* #14 item 14: degenerate sizes are refused, not run */
+    ck_assert_int_eq(csro_grid_new(&g, lo, hi, 1e-30, 0.5, CSRO_VOXEL_CUBE), CSRO_EINVAL);
+    ck_assert(strstr(csro_last_error(), "voxel size 1e-30 nm is outside") != NULL);
+    ck_assert_int_eq(csro_grid_new(&g, lo, hi, 1.0, 1e30, CSRO_VOXEL_CUBE), CSRO_EINVAL);
+    ck_assert(strstr(csro_last_error(), "stride 1e+30 nm is outside") != NULL);
+    /* a 1000 nm cube at stride 0.5: 1999^3 = 8e9 voxels */
+    double big[3] = {1000, 1000, 1000};
+    ck_assert_int_eq(csro_grid_new(&g, lo, big, 1.0, 0.5, CSRO_VOXEL_SPHERE), CSRO_EINVAL);
+    ck_assert_msg(strstr(csro_last_error(), "1999 x 1999 x 1999") != NULL, "%s", csro_last_error());
+    ck_assert_ptr_null(g);
+    /* at stride 1 nm (origins 0..999: 1000^3 = 1e9 voxels) it is allowed, and fast to make */
+    ck_assert_int_eq(csro_grid_new(&g, lo, big, 1.0, 1.0, CSRO_VOXEL_SPHERE), 0);
+    ck_assert_uint_eq(csro_grid_count(g), (size_t)1000 * 1000 * 1000);
+    csro_grid_free(g);
 }
 END_TEST
 
@@ -86,14 +100,5 @@ END_TEST
 START_TEST(test_count_points_cube) { check_counts(CSRO_VOXEL_CUBE); }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("grid");
-    TCase *tc = tcase_create("grid");
-    tcase_add_test(tc, test_counts);
-    tcase_add_test(tc, test_errors);
-    tcase_add_test(tc, test_count_points_sphere);
-    tcase_add_test(tc, test_count_points_cube);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
-}
+CSRO_TEST_MAIN("grid", 0, test_counts, test_errors, test_count_points_sphere,
+               test_count_points_cube)

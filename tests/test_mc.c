@@ -136,16 +136,5 @@ START_TEST(test_errors)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("mc");
-    TCase *tc = tcase_create("mc");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_geometry_fcc);
-    tcase_add_test(tc, test_geometry_bcc);
-    tcase_add_test(tc, test_random_limit);
-    tcase_add_test(tc, test_ordering);
-    tcase_add_test(tc, test_errors);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
-}
+CSRO_TEST_MAIN("mc", 120, test_geometry_fcc, test_geometry_bcc, test_random_limit, test_ordering,
+               test_errors)

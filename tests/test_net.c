@@ -2,6 +2,8 @@
  * against central finite differences (every layer type), initialisation,
  * ensembles (prediction, mean/std), .csronet round trip and corruption. */
 #include "testutil.h"
+#include <sys/resource.h>
+#include <unistd.h>
 #include "csro.h"
 #include "net/net_impl.h"
 #include <math.h>
@@ -587,6 +589,65 @@ START_TEST(test_csronet_bad_headers)
 }
 END_TEST
 
+/* Cap this (forked) test's address space at its current size + extra MiB,
+ * so that an allocation the input does not warrant fails with ENOMEM. Not
+ * under ASan (its shadow memory) or without fork (the cap would stay). */
+static void cap_memory(size_t extra_mib)
+{
+#if !defined(__SANITIZE_ADDRESS__)
+    const char *f = getenv("CK_FORK");
+    if (f && !strcmp(f, "no")) return;
+    FILE *fp = fopen("/proc/self/statm", "r");
+    unsigned long pages = 0;
+    if (!fp) return;
+    if (fscanf(fp, "%lu", &pages) != 1) pages = 0;
+    fclose(fp);
+    if (!pages) return;
+    struct rlimit rl = { 0, 0 };
+    getrlimit(RLIMIT_AS, &rl);
+    rl.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)extra_mib << 20);
+    setrlimit(RLIMIT_AS, &rl);
+#else
+    (void)extra_mib;
+#endif
+}
+
+/* #14 item 3: a header that promises 2^27 + 2 parameters (512 MiB) over a
+ * 256-byte payload is refused as truncated, having allocated about what
+ * the file holds (it used to allocate all 512 MiB first). */
+START_TEST(test_csronet_alloc_bomb)
+{
+    cap_memory(128);
+    ck_assert_int_eq(load_crafted((uint64_t)1 << 26, CSRO_LAYER_CONV1D, 2, (uint64_t)1 << 26, ((uint64_t)1 << 27) + 2),
+                     CSRO_EFORMAT);
+    ck_assert_msg(strstr(csro_last_error(), "truncated") || strstr(csro_last_error(), "ends early"), "%s",
+                  csro_last_error());
+}
+END_TEST
+
+/* #14 item 2: every size product of the builder is checked; a refused
+ * layer leaves the network as it was, and init/forward still work. */
+START_TEST(test_net_size_overflow)
+{
+    csro_net *n;
+    ck_assert_int_eq(csro_net_new(&n, SIZE_MAX / 2, 4), CSRO_EINVAL);
+    ck_assert_int_eq(csro_net_new(&n, 8, 4), 0);
+    ck_assert_int_eq(csro_net_add_dense(n, SIZE_MAX / 2), CSRO_EINVAL);       /* 4 x (2^63) overflows */
+    ck_assert_int_eq(csro_net_add_dense(n, (size_t)1 << 40), CSRO_EINVAL);    /* no overflow, too large */
+    ck_assert_int_eq(csro_net_add_conv1d(n, SIZE_MAX / 3, 3, CSRO_PAD_VALID), CSRO_EINVAL);
+    ck_assert_int_eq(csro_net_add_conv1d(n, 3, SIZE_MAX / 2, CSRO_PAD_SAME), CSRO_EINVAL);
+    ck_assert_uint_eq(csro_net_nparams(n), 0);
+    ck_assert_uint_eq(csro_net_nlayers(n), 0);
+    ck_assert_int_eq(csro_net_add_flatten(n), 0);
+    ck_assert_int_eq(csro_net_add_dense(n, 2), 0);
+    ck_assert_uint_eq(csro_net_nparams(n), 32 * 2 + 2);
+    ck_assert_int_eq(csro_net_init(n, 1), 0);
+    float x[32] = { 0 }, y[2];
+    ck_assert_int_eq(csro_net_forward(n, 1, x, y), 0);
+    csro_net_free(n);
+}
+END_TEST
+
 START_TEST(test_csronet_roundtrip_padding)
 {
     /* conv same + maxpool same survive save/load, outputs identical */
@@ -617,30 +678,11 @@ START_TEST(test_csronet_roundtrip_padding)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("net");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_conv_valid_by_hand);
-    tcase_add_test(tc, test_conv_same_even_kernel);
-    tcase_add_test(tc, test_conv_channels_layout);
-    tcase_add_test(tc, test_pool_dense_softmax_by_hand);
-    tcase_add_test(tc, test_maxpool_same_by_hand);
-    tcase_add_test(tc, test_default_shapes_and_errors);
-    tcase_add_test(tc, test_glorot_init);
-    tcase_add_test(tc, test_grad_conv_valid);
-    tcase_add_test(tc, test_grad_conv_same);
-    tcase_add_test(tc, test_grad_relu_pool_flatten);
-    tcase_add_test(tc, test_grad_dense_softmax);
-    tcase_add_test(tc, test_grad_dropout_fixed_mask);
-    tcase_add_test(tc, test_grad_whole_default_net);
-    tcase_add_test(tc, test_ensemble_mean_std);
-    tcase_add_test(tc, test_ensemble_matches_members);
-    tcase_add_test(tc, test_csronet_roundtrip);
-    tcase_add_test(tc, test_contract);
-    tcase_add_test(tc, test_csronet_roundtrip_padding);
-    tcase_add_test(tc, test_csronet_bad_headers);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
-}
+CSRO_TEST_MAIN("net", 60, test_conv_valid_by_hand, test_conv_same_even_kernel,
+               test_conv_channels_layout, test_pool_dense_softmax_by_hand,
+               test_maxpool_same_by_hand, test_default_shapes_and_errors, test_glorot_init,
+               test_grad_conv_valid, test_grad_conv_same, test_grad_relu_pool_flatten,
+               test_grad_dense_softmax, test_grad_dropout_fixed_mask, test_grad_whole_default_net,
+               test_ensemble_mean_std, test_ensemble_matches_members, test_csronet_roundtrip,
+               test_contract, test_csronet_roundtrip_padding, test_csronet_bad_headers,
+               test_csronet_alloc_bomb, test_net_size_overflow)

@@ -296,17 +296,5 @@ START_TEST(test_against_scipy)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("preprocess");
-    TCase *tc = tcase_create("preprocess");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_savgol_polynomial);
-    tcase_add_test(tc, test_moody_hand);
-    tcase_add_test(tc, test_savgol_exact);
-    tcase_add_test(tc, test_minmax);
-    tcase_add_test(tc, test_options);
-    tcase_add_test(tc, test_against_scipy);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
-}
+CSRO_TEST_MAIN("preprocess", 60, test_savgol_polynomial, test_moody_hand, test_savgol_exact,
+               test_minmax, test_options, test_against_scipy)

@@ -246,18 +246,5 @@ START_TEST(truncated_and_corrupted)
 }
 END_TEST
 
-static Suite *suite(void)
-{
-    Suite *s = suite_create("prob");
-    TCase *t = tcase_create("prob");
-    tcase_set_timeout(t, 20);
-    tcase_add_test(t, roundtrip_many_chunks);
-    tcase_add_test(t, metadata_kept);
-    tcase_add_test(t, byte_layout);
-    tcase_add_test(t, bad_arguments);
-    tcase_add_test(t, truncated_and_corrupted);
-    suite_add_tcase(s, t);
-    return s;
-}
-
-int main(void) { return tu_run(suite()); }
+CSRO_TEST_MAIN("prob", 20, roundtrip_many_chunks, metadata_kept, byte_layout, bad_arguments,
+               truncated_and_corrupted)

@@ -439,18 +439,5 @@ START_TEST(test_load)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("probmap");
-    TCase *tc = tcase_create("probmap");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_planted_sum);
-    tcase_add_test(tc, test_planted_mean_nan);
-    tcase_add_test(tc, test_random_vs_scatter);
-    tcase_add_test(tc, test_extract);
-    tcase_add_test(tc, test_extract_hand);
-    tcase_add_test(tc, test_tiff_vtk);
-    tcase_add_test(tc, test_load);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
-}
+CSRO_TEST_MAIN("probmap", 60, test_planted_sum, test_planted_mean_nan, test_random_vs_scatter,
+               test_extract, test_extract_hand, test_tiff_vtk, test_load)

@@ -485,22 +485,7 @@ START_TEST(test_cocrni_real)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("ranges");
-    TCase *tc = tcase_create("ranges");
-    tcase_add_test(tc, test_rrng_basic);
-    tcase_add_test(tc, test_crlf_decimal_comma);
-    tcase_add_test(tc, test_rrng_variants);
-    tcase_add_test(tc, test_rng_basic);
-    tcase_add_test(tc, test_rng_polyatomic);
-    tcase_add_test(tc, test_rng_polyatomic_variants);
-    tcase_add_test(tc, test_duplicates_merge);
-    tcase_add_test(tc, test_overlap_rules);
-    tcase_add_test(tc, test_float_assign);
-    tcase_add_test(tc, test_bad_files);
-    tcase_add_test(tc, test_species);
-    tcase_add_test(tc, test_cocrni_real);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
-}
+CSRO_TEST_MAIN("ranges", 0, test_rrng_basic, test_crlf_decimal_comma, test_rrng_variants,
+               test_rng_basic, test_rng_polyatomic, test_rng_polyatomic_variants,
+               test_duplicates_merge, test_overlap_rules, test_float_assign, test_bad_files,
+               test_species, test_cocrni_real)

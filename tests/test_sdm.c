@@ -514,21 +514,35 @@ START_TEST(test_tiff)
 }
 END_TEST
 
-int main(void)
+/* Radius and bin width set together, in any order of size; bin counts are
+ * bounded before any loop over them (a tiny width used to loop 3/w times). */
+START_TEST(test_set_bins)
 {
-    Suite *s = suite_create("sdm");
-    TCase *tc = tcase_create("sdm");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_two_atoms);
-    tcase_add_test(tc, test_fcc_001);
-    tcase_add_test(tc, test_fcc_111);
-    tcase_add_test(tc, test_brute_force);
-    tcase_add_test(tc, test_threads_slabs);
-    tcase_add_test(tc, test_errors);
-    tcase_add_test(tc, test_map_2d_two_atoms);
-    tcase_add_test(tc, test_map_2d_brute);
-    tcase_add_test(tc, test_map_3d);
-    tcase_add_test(tc, test_tiff);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
+    csro_sdm_opts *o = csro_sdm_opts_new();
+    ck_assert_ptr_nonnull(o);
+    /* R = 0.01 < the default width 0.015: the single setters refuse it */
+    ck_assert_int_eq(csro_sdm_opts_set_radius(o, 0.01), CSRO_EINVAL);
+    ck_assert_int_eq(csro_sdm_opts_set_bins(o, 0.01, 0.005), 0);
+    ck_assert(csro_sdm_opts_radius(o) == 0.01 && csro_sdm_opts_bin_width(o) == 0.005);
+    ck_assert_uint_eq(csro_sdm_opts_nfull(o), 4);   /* 2R/w by hand */
+    ck_assert_int_eq(csro_sdm_opts_set_bins(o, 2.0, 0.5), 0);
+    ck_assert_uint_eq(csro_sdm_opts_nfull(o), 8);
+    /* refused, and the options unchanged */
+    ck_assert_int_eq(csro_sdm_opts_set_bin_width(o, 1e-30), CSRO_EINVAL);
+    ck_assert_int_eq(csro_sdm_opts_set_bins(o, 1.5, 1e-6), CSRO_EINVAL);   /* 3e6 bins */
+    ck_assert_int_eq(csro_sdm_opts_set_bins(o, 1e300, 1e-300), CSRO_EINVAL);
+    ck_assert_int_eq(csro_sdm_opts_set_bins(o, NAN, 0.1), CSRO_EINVAL);
+    ck_assert_int_eq(csro_sdm_opts_set_bins(o, 1.0, INFINITY), CSRO_EINVAL);
+    ck_assert_int_eq(csro_sdm_opts_set_bins(o, 0.1, 0.2), CSRO_EINVAL);
+    ck_assert_int_eq(csro_sdm_opts_set_bins(o, 1.0, -0.1), CSRO_EINVAL);
+    ck_assert(csro_sdm_opts_radius(o) == 2.0 && csro_sdm_opts_bin_width(o) == 0.5);
+    /* the largest accepted count */
+    ck_assert_int_eq(csro_sdm_opts_set_bins(o, 1.0, 2.0 / CSRO_SDM_MAX_BINS), 0);
+    ck_assert_uint_eq(csro_sdm_opts_nfull(o), CSRO_SDM_MAX_BINS);
+    csro_sdm_opts_free(o);
 }
+END_TEST
+
+CSRO_TEST_MAIN("sdm", 60, test_two_atoms, test_fcc_001, test_fcc_111, test_brute_force,
+               test_threads_slabs, test_errors, test_map_2d_two_atoms, test_map_2d_brute,
+               test_map_3d, test_tiff, test_set_bins)

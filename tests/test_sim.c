@@ -549,23 +549,6 @@ START_TEST(test_cancel_and_clone)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("sim");
-    TCase *tc = tcase_create("sim");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_reference_file);
-    tcase_add_test(tc, test_lattice_file_errors);
-    tcase_add_test(tc, test_random_composition);
-    tcase_add_test(tc, test_order_parameter);
-    tcase_add_test(tc, test_bcc_models);
-    tcase_add_test(tc, test_orientation);
-    tcase_add_test(tc, test_noise);
-    tcase_add_test(tc, test_sweep);
-    tcase_add_test(tc, test_option_errors);
-    tcase_add_test(tc, test_peaks);
-    tcase_add_test(tc, test_determinism);
-    tcase_add_test(tc, test_cancel_and_clone);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
-}
+CSRO_TEST_MAIN("sim", 60, test_reference_file, test_lattice_file_errors, test_random_composition,
+               test_order_parameter, test_bcc_models, test_orientation, test_noise, test_sweep,
+               test_option_errors, test_peaks, test_determinism, test_cancel_and_clone)

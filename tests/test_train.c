@@ -282,17 +282,6 @@ START_TEST(test_train_errors)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("train");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_adam_first_steps);
-    tcase_add_test(tc, test_softmax_ce_gradient);
-    tcase_add_test(tc, test_report_prf_by_hand);
-    tcase_add_test(tc, test_train_toy_separable);
-    tcase_add_test(tc, test_train_deterministic);
-    tcase_add_test(tc, test_train_errors);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
-}
+CSRO_TEST_MAIN("train", 120, test_adam_first_steps, test_softmax_ce_gradient,
+               test_report_prf_by_hand, test_train_toy_separable, test_train_deterministic,
+               test_train_errors)

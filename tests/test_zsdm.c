@@ -511,18 +511,5 @@ START_TEST(test_fuzz_header)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("zsdm");
-    TCase *tc = tcase_create("zsdm");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_roundtrip_voxels);
-    tcase_add_test(tc, test_roundtrip_bank);
-    tcase_add_test(tc, test_pipe);
-    tcase_add_test(tc, test_corruption);
-    tcase_add_test(tc, test_validation);
-    tcase_add_test(tc, test_same_bins);
-    tcase_add_test(tc, test_fuzz_header);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
-}
+CSRO_TEST_MAIN("zsdm", 60, test_roundtrip_voxels, test_roundtrip_bank, test_pipe, test_corruption,
+               test_validation, test_same_bins, test_fuzz_header)

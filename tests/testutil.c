@@ -70,6 +70,16 @@ void *tu_read(const char *path, size_t *n)
     return p;
 }
 
+int tu_main(const char *name, int timeout, const TTest *const *tests, size_t ntests)
+{
+    Suite *s = suite_create(name);
+    TCase *tc = tcase_create(name);
+    if (timeout > 0) tcase_set_timeout(tc, timeout);
+    for (size_t i = 0; i < ntests; i++) tcase_add_test(tc, tests[i]);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}
+
 int tu_run(Suite *s)
 {
     SRunner *sr = srunner_create(s);

@@ -17,5 +17,16 @@ int tu_write(const char *path, const void *data, size_t n);
 void *tu_read(const char *path, size_t *n);
 /* Run one suite, return process exit status (0 if all passed). */
 int tu_run(Suite *s);
+/* Run the tests of one suite named name (one test case; timeout in
+ * seconds, 0 = Check's default); the exit status of main(). */
+int tu_main(const char *name, int timeout, const TTest *const *tests, size_t ntests);
+
+/* The main() of a Check suite: CSRO_TEST_MAIN("name", timeout, test_a, test_b, ...). */
+#define CSRO_TEST_MAIN(name, timeout, ...)                                       \
+    int main(void)                                                               \
+    {                                                                            \
+        const TTest *const tu_tests_[] = {__VA_ARGS__};                          \
+        return tu_main(name, timeout, tu_tests_, sizeof tu_tests_ / sizeof *tu_tests_); \
+    }
 
 #endif

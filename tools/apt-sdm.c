@@ -119,13 +119,9 @@ static csro_sdm_opts *plan(const args *A)
     csro_sdm_opts *o = csro_sdm_opts_new();
     if (!o) tool_die(1, "out of memory");
     int e = 0;
-    /* radius first when it grows, bin width first when it shrinks below the old radius */
-    if (A->radius > 0 && A->width > 0 && A->width > csro_sdm_opts_radius(o)) {
-        if ((e = csro_sdm_opts_set_radius(o, A->radius)) || (e = csro_sdm_opts_set_bin_width(o, A->width))) tool_die(2, "%s", csro_last_error());
-    } else {
-        if (A->width != 0 && (e = csro_sdm_opts_set_bin_width(o, A->width))) tool_die(2, "%s", csro_last_error());
-        if (A->radius != 0 && (e = csro_sdm_opts_set_radius(o, A->radius))) tool_die(2, "%s", csro_last_error());
-    }
+    if ((e = csro_sdm_opts_set_bins(o, A->radius != 0 ? A->radius : csro_sdm_opts_radius(o),
+                                    A->width != 0 ? A->width : csro_sdm_opts_bin_width(o))))
+        tool_die(2, "%s", csro_last_error());
     if (A->have_crop && (e = csro_sdm_opts_set_crop(o, A->crop[0], A->crop[1]))) tool_die(2, "%s", csro_last_error());
     if (A->have_dir && (e = csro_sdm_opts_set_direction(o, A->dir[0], A->dir[1], A->dir[2]))) tool_die(2, "%s", csro_last_error());
     if (!A->full && csro_sdm_opts_nbins(o) == 0) tool_die(2, "--crop keeps no bins");

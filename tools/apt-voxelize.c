@@ -206,6 +206,17 @@ static _Noreturn void fail(int rc)
     tool_fail(rc);
 }
 
+/* Large jobs: say the work and memory before starting (#14 item 14). */
+static void announce_size(const size_t dims[3], size_t nbins, size_t np, size_t slab)
+{
+    double nvox = (double)dims[0] * (double)dims[1] * (double)dims[2];
+    if (tool_quiet() || nvox < 1e7) return;
+    double row = (double)nbins * 4 + 16, slab_mb = (double)slab * (double)dims[0] * (double)dims[1] * (row + 13) / 1e6;
+    fprintf(stderr, "%s: %zu x %zu x %zu = %.3g voxels x %zu pair(s): up to %.3g GB of profiles before "
+            "compression, %.0f MB of memory per slab\n", tool_name(), dims[0], dims[1], dims[2], nvox, np,
+            nvox * row * (double)np / 1e9, slab_mb);
+}
+
 typedef struct {
     const char *ranges_path, *out, *recon_path, *comp_path;
     double voxel, stride, roi[6], crop[2], dir[3], radius, binw;
@@ -292,12 +303,8 @@ static csro_sdm_opts *plan_sdm(const args *A)
 {
     csro_sdm_opts *so = csro_sdm_opts_new();
     if (!so) tool_die(TOOL_EDATA, "out of memory");
-    int rc = 0;
-    double binw = A->binw;
-    /* order the setters so that bin width <= radius holds at each step */
-    if (!isnan(binw) && binw <= csro_sdm_opts_radius(so)) { rc = csro_sdm_opts_set_bin_width(so, binw); binw = NAN; }
-    if (!rc && !isnan(A->radius)) rc = csro_sdm_opts_set_radius(so, A->radius);
-    if (!rc && !isnan(binw)) rc = csro_sdm_opts_set_bin_width(so, binw);
+    int rc = csro_sdm_opts_set_bins(so, isnan(A->radius) ? csro_sdm_opts_radius(so) : A->radius,
+                                    isnan(A->binw) ? csro_sdm_opts_bin_width(so) : A->binw);
     if (!rc && A->have_crop) rc = csro_sdm_opts_set_crop(so, A->crop[0], A->crop[1]);
     if (!rc && A->have_dir) rc = csro_sdm_opts_set_direction(so, A->dir[0], A->dir[1], A->dir[2]);
     if (rc) tool_usage_error("%s", csro_last_error());
@@ -425,14 +432,13 @@ static void run_slabs(const args *A, const csro_sdm_opts *so, const csro_grid *g
         if (slab < 1) slab = 1;
     }
     if ((size_t)slab > dims[2]) slab = (long)dims[2];
+    announce_size(dims, nbins, npairs, (size_t)slab);
     const size_t maxvox = (size_t)slab * layer;
     float *prof = malloc(maxvox * nbins * sizeof *prof);
     uint8_t *nodata = malloc(maxvox);
     uint32_t *fl = malloc(maxvox * sizeof *fl);
     uint64_t *idx = malloc(maxvox * sizeof *idx);
-    if (!prof || !nodata || !fl || !idx) fail(CSRO_ENOMEM);
-    /* atoms within this distance of a voxel centre along z can belong to it */
-    const double reach = (A->shape == CSRO_VOXEL_SPHERE ? 0.75 : 0.5) * A->voxel * 1.001 + 1e-4;
+    if (!prof || !nodata || !fl || !idx) { abort_all(); tool_die(TOOL_EDATA, "out of memory"); }
     const size_t nslabs = (dims[2] + (size_t)slab - 1) / (size_t)slab;
     char label[96];
     snprintf(label, sizeof label, "z-SDM of %zu voxels, %zu pair%s", csro_grid_count(g), npairs, npairs > 1 ? "s" : "");
@@ -441,10 +447,9 @@ static void run_slabs(const args *A, const csro_sdm_opts *so, const csro_grid *g
     for (size_t s = 0; s < nslabs; s++) {
         size_t k0 = s * (size_t)slab, k1 = k0 + (size_t)slab < dims[2] ? k0 + (size_t)slab : dims[2];
         size_t first = k0 * layer, nvox = (k1 - k0) * layer;
-        double c0[3], c1[3];
-        csro_grid_center(g, first, c0);
-        csro_grid_center(g, first + nvox - 1, c1);
-        double zlo = c0[2] - reach, zhi = c1[2] + reach;
+        double zr[2]; /* atoms in this z range can belong to the slab's voxels */
+        if ((rc = csro_sdm_voxels_zrange(g, first, nvox, zr))) fail(rc);
+        double zlo = zr[0], zhi = nextafter(zr[1], INFINITY);
         for (size_t p = 0; p < npairs; p++) {
             pair *pp = &pairs[p];
             for (size_t v = 0; v < nvox; v++) idx[v] = first + v;

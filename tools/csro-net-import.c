@@ -10,9 +10,13 @@
 #include "common.h"
 #include <hdf5.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *cur_path; /* file being imported, for messages */
 
@@ -22,6 +26,90 @@ _Noreturn static void bad(const char *layer, const char *fmt, const char *arg)
     snprintf(msg, sizeof msg, fmt, arg);
     if (layer) tool_die(TOOL_EDATA, "%s: layer '%s': %s", cur_path, layer, msg);
     tool_die(TOOL_EDATA, "%s: %s", cur_path, msg);
+}
+
+/* Largest size (filters, units, kernel, pool, input length or channels)
+ * taken from a model's JSON: far above any 1D CNN on z-SDM profiles, far
+ * below what could overflow a product of two of them. */
+#define IMPORT_MAX_SIZE (1L << 24)
+
+/* Memory cap while one model is read. libhdf5 allocates a variable-length
+ * string (model_config) with the length stored in the file, before anything
+ * can check it: a damaged length used to cost GBs. The address space may
+ * grow by 64 MiB + 4x the file's size while the model is read; beyond that
+ * allocations fail and the import stops with a message. Not under ASan,
+ * whose shadow memory needs the whole address space. */
+static struct rlimit mem_saved;
+static int mem_capped;
+
+static void memory_uncap(void)
+{
+    if (mem_capped) setrlimit(RLIMIT_AS, &mem_saved);
+    mem_capped = 0;
+}
+
+static void memory_cap(const char *path)
+{
+#if !defined(__SANITIZE_ADDRESS__)
+    struct stat st;
+    FILE *fp = fopen("/proc/self/statm", "r");
+    unsigned long pages = 0;
+    if (fp) {
+        if (fscanf(fp, "%lu", &pages) != 1) pages = 0;
+        fclose(fp);
+    }
+    if (!pages || stat(path, &st) || getrlimit(RLIMIT_AS, &mem_saved)) return;
+    struct rlimit rl = mem_saved;
+    rlim_t cap = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)64 << 20) + 4 * (rlim_t)st.st_size;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < cap) return;
+    rl.rlim_cur = cap;
+    static int once;
+    if (!once++) atexit(memory_uncap); /* exit paths (OpenBLAS' shutdown needs memory) */
+    mem_capped = !setrlimit(RLIMIT_AS, &rl);
+#else
+    (void)path;
+#endif
+}
+
+/* A size from the JSON (10 or [10]) in [1, IMPORT_MAX_SIZE], else the
+ * import stops with a message naming file, layer and key. Absent: -1. */
+static long size_value(json_t *v, const char *key, const char *layer)
+{
+    if (!v || json_is_null(v)) return -1;
+    if (json_is_array(v) && json_array_size(v) == 1) v = json_array_get(v, 0);
+    if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > IMPORT_MAX_SIZE) {
+        char m[160];
+        if (json_is_integer(v))
+            snprintf(m, sizeof m, "%s %lld is not in [1, %ld]", key, (long long)json_integer_value(v), IMPORT_MAX_SIZE);
+        else
+            snprintf(m, sizeof m, "%s is not a positive integer", key);
+        bad(layer, "%s", m);
+    }
+    return (long)json_integer_value(v);
+}
+
+static long json_size(json_t *c, const char *key, const char *layer)
+{
+    return size_value(json_object_get(c, key), key, layer);
+}
+
+/* A library call that adds a layer: its refusal names file and layer. */
+static void layer_ok(int rc, const char *layer)
+{
+    if (rc) bad(layer, "%s", csro_last_error());
+}
+
+/* Refuse weights that are not all finite (NaN or infinite values would
+ * make every prediction NaN). */
+static void check_finite(const char *layer, const char *what, const float *w, size_t n)
+{
+    size_t bad_n = 0;
+    for (size_t i = 0; i < n; i++) bad_n += !isfinite(w[i]);
+    if (bad_n) {
+        char m[160];
+        snprintf(m, sizeof m, "%zu of the %zu %s values are not finite (NaN or infinite)", bad_n, n, what);
+        bad(layer, "%s", m);
+    }
 }
 
 /* model_config as a malloc'ed string (variable- or fixed-length). */
@@ -39,7 +127,8 @@ static char *read_model_config(hid_t f)
         H5Tset_size(mt, H5T_VARIABLE);
         H5Tset_cset(mt, H5Tget_cset(t)); /* h5py writes UTF-8, Keras 2 ASCII */
         char *v = NULL;
-        if (H5Aread(a, mt, &v) < 0 || !v) bad(NULL, "cannot read attribute 'model_config'%s", "");
+        if (H5Aread(a, mt, &v) < 0 || !v)
+            bad(NULL, "cannot read attribute 'model_config' (damaged file, or its length is implausible)%s", "");
         s = strdup(v);
         hid_t sp = H5Aget_space(a);
         H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, &v);
@@ -47,6 +136,7 @@ static char *read_model_config(hid_t f)
         H5Tclose(mt);
     } else {
         size_t n = H5Tget_size(t);
+        if (n > (64u << 20)) bad(NULL, "attribute 'model_config' claims %s bytes (damaged file?)", "more than 64 MiB");
         s = calloc(n + 1, 1);
         if (!s) tool_die(TOOL_EDATA, "out of memory");
         hid_t mt = H5Tcopy(H5T_C_S1);
@@ -189,9 +279,11 @@ static void load_layer(hid_t f, csro_net *n, size_t li, const char *layer, int r
     int rc = csro_net_layer_params(n, li, &w, &nw, &b, &nb);
     if (rc) tool_fail(rc);
     read_weights(f, layer, "kernel", rank, kdims, w, nw);
+    check_finite(layer, "kernel", w, nw);
     hsize_t bd[1] = { nb };
     if (use_bias) read_weights(f, layer, "bias", 1, bd, b, nb);
     else memset(b, 0, nb * sizeof *b);
+    check_finite(layer, "bias", b, nb);
 }
 
 static void check_channels_last(json_t *c, const char *name)
@@ -203,6 +295,7 @@ static void check_channels_last(json_t *c, const char *name)
 static csro_net *import_one(const char *path, char **keras_version)
 {
     cur_path = path;
+    memory_cap(path);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) tool_die(TOOL_EDATA, "%s: cannot open as HDF5", path);
     if (H5Aexists(f, "keras_version") > 0 && !*keras_version) {
@@ -248,8 +341,9 @@ static csro_net *import_one(const char *path, char **keras_version)
     if (!json_is_array(shape) || json_array_size(shape) != 3 ||
         !json_is_integer(json_array_get(shape, 1)) || !json_is_integer(json_array_get(shape, 2)))
         bad(NULL, "first layer has no batch_input_shape [null, length, channels]%s", "");
-    size_t len = (size_t)json_integer_value(json_array_get(shape, 1));
-    size_t ch = (size_t)json_integer_value(json_array_get(shape, 2));
+    const char *first = json_str(c0, "name", "input");
+    size_t len = (size_t)size_value(json_array_get(shape, 1), "input length", first);
+    size_t ch = (size_t)size_value(json_array_get(shape, 2), "input channels", first);
     csro_net *n;
     int rc = csro_net_new(&n, len, ch);
     if (rc) tool_fail(rc);
@@ -266,7 +360,7 @@ static csro_net *import_one(const char *path, char **keras_version)
         else csro_net_layer_shape(n, csro_net_nlayers(n) - 1, &li_len, &li_ch);
         if (!strcmp(kind, "InputLayer")) continue;
         if (!strcmp(kind, "Conv1D")) {
-            long filters = json_int1(c, "filters"), ks = json_int1(c, "kernel_size");
+            long filters = json_size(c, "filters", name), ks = json_size(c, "kernel_size", name);
             long st = json_int1(c, "strides"), dil = json_int1(c, "dilation_rate");
             const char *pad = json_str(c, "padding", "valid");
             check_channels_last(c, name);
@@ -275,32 +369,32 @@ static csro_net *import_one(const char *path, char **keras_version)
             if (dil != 1 && dil != -1) bad(name, "Conv1D dilation_rate other than 1 is unsupported%s", "");
             int p = !strcmp(pad, "valid") ? CSRO_PAD_VALID : !strcmp(pad, "same") ? CSRO_PAD_SAME : -1;
             if (p < 0) bad(name, "Conv1D padding '%s' is unsupported (valid, same)", pad);
-            if ((rc = csro_net_add_conv1d(n, (size_t)filters, (size_t)ks, p))) tool_fail(rc);
+            layer_ok(csro_net_add_conv1d(n, (size_t)filters, (size_t)ks, p), name);
             hsize_t kd[3] = { (hsize_t)ks, li_ch, (hsize_t)filters };
             load_layer(f, n, csro_net_nlayers(n) - 1, name, 3, kd, json_is_false(json_object_get(c, "use_bias")) ? 0 : 1);
             add_activation(n, name, json_str(c, "activation", "linear"));
         } else if (!strcmp(kind, "Dense")) {
-            long units = json_int1(c, "units");
+            long units = json_size(c, "units", name);
             if (units <= 0) bad(name, "Dense without valid units%s", "");
             if (li_len != 1) bad(name, "Dense on a %s input (add Flatten first) is unsupported", "non-flat");
-            if ((rc = csro_net_add_dense(n, (size_t)units))) tool_fail(rc);
+            layer_ok(csro_net_add_dense(n, (size_t)units), name);
             hsize_t kd[2] = { li_ch, (hsize_t)units };
             load_layer(f, n, csro_net_nlayers(n) - 1, name, 2, kd, json_is_false(json_object_get(c, "use_bias")) ? 0 : 1);
             add_activation(n, name, json_str(c, "activation", "linear"));
         } else if (!strcmp(kind, "Dropout")) {
             json_t *r = json_object_get(c, "rate");
-            if ((rc = csro_net_add_dropout(n, json_is_number(r) ? json_number_value(r) : 0.5))) tool_fail(rc);
+            layer_ok(csro_net_add_dropout(n, json_is_number(r) ? json_number_value(r) : 0.5), name);
         } else if (!strcmp(kind, "MaxPooling1D")) {
-            long pool = json_int1(c, "pool_size"), st = json_int1(c, "strides");
+            long pool = json_size(c, "pool_size", name), st = json_int1(c, "strides");
             const char *pad = json_str(c, "padding", "valid");
             check_channels_last(c, name);
             if (pool <= 0) bad(name, "MaxPooling1D without a valid pool_size%s", "");
             if (st != -1 && st != pool) bad(name, "MaxPooling1D strides different from pool_size are unsupported%s", "");
             if (strcmp(pad, "valid")) bad(name, "MaxPooling1D padding '%s' is unsupported (valid)", pad);
-            if ((rc = csro_net_add_maxpool1d(n, (size_t)pool))) tool_fail(rc);
+            layer_ok(csro_net_add_maxpool1d(n, (size_t)pool), name);
         } else if (!strcmp(kind, "Flatten")) {
             check_channels_last(c, name);
-            if ((rc = csro_net_add_flatten(n))) tool_fail(rc);
+            layer_ok(csro_net_add_flatten(n), name);
         } else if (!strcmp(kind, "Activation")) {
             add_activation(n, name, json_str(c, "activation", "?"));
         } else if (!strcmp(kind, "ReLU")) {
@@ -318,6 +412,7 @@ static csro_net *import_one(const char *path, char **keras_version)
     }
     json_decref(root);
     H5Fclose(f);
+    memory_uncap();
     return n;
 }
 
@@ -385,7 +480,7 @@ static csro_zsdm_meta *contract(const args *A, size_t *nbins)
     csro_sdm_opts *so = csro_sdm_opts_new();
     if (!so) tool_die(TOOL_EDATA, "out of memory");
     int rc;
-    if ((rc = csro_sdm_opts_set_radius(so, A->radius)) || (rc = csro_sdm_opts_set_bin_width(so, A->width)) ||
+    if ((rc = csro_sdm_opts_set_bins(so, A->radius, A->width)) ||
         (rc = csro_sdm_opts_set_crop(so, A->crop[0], A->crop[1])))
         tool_fail(rc);
     csro_zsdm_meta *m = csro_zsdm_meta_new(CSRO_ZSDM_BANK);

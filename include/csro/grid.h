@@ -20,7 +20,13 @@ typedef struct csro_grid csro_grid;
 enum { CSRO_VOXEL_SPHERE = 0, CSRO_VOXEL_CUBE = 1 };
 
 /* New grid over [lo, hi] (nm) with voxel edge v and stride s. Fails with
- * CSRO_EINVAL when s <= 0, v <= 0, or the ROI is smaller than one voxel. */
+ * CSRO_EINVAL when v or s is outside [CSRO_GRID_MIN_NM, CSRO_GRID_MAX_NM],
+ * the ROI is smaller than one voxel, or the grid would have more than
+ * CSRO_GRID_MAX_VOXELS voxels (sizes no APT analysis can mean; the message
+ * says which and by how much). */
+#define CSRO_GRID_MIN_NM 1e-3
+#define CSRO_GRID_MAX_NM 1e4
+#define CSRO_GRID_MAX_VOXELS ((size_t)1 << 32)
 CSRO_API int csro_grid_new(csro_grid **out, const double lo[3], const double hi[3],
                            double voxel, double stride, int shape);
 CSRO_API void csro_grid_free(csro_grid *g);

@@ -95,6 +95,14 @@ CSRO_API int csro_load_opts_set_sniff(csro_load_opts *o, int sniff);
  * (the data are then available). For inspection tools. Default 0. */
 CSRO_API int csro_load_opts_set_meta_only(csro_load_opts *o, int meta_only);
 
+/* Most ions read from an input of unknown size (stdin, a pipe or FIFO;
+ * a regular file is bounded by its size): past it the load fails with
+ * CSRO_EFORMAT instead of buffering without end. n >= 1; default
+ * CSRO_LOAD_MAX_STREAM_IONS (2^27 ions, 2 GiB of coordinates); SIZE_MAX
+ * for no cap. Since 1.1. */
+CSRO_API int csro_load_opts_set_max_stream_ions(csro_load_opts *o, size_t n);
+#define CSRO_LOAD_MAX_STREAM_IONS ((size_t)1 << 27)
+
 /* Progress callback (fraction of input bytes read); may be NULL. */
 CSRO_API int csro_load_opts_set_progress(csro_load_opts *o, csro_progress_fn fn, void *user);
 

@@ -35,6 +35,12 @@ CSRO_API void csro_sdm_opts_free(csro_sdm_opts *o);
 CSRO_API int csro_sdm_opts_set_radius(csro_sdm_opts *o, double r);
 /* Histogram bin width in nm (0 < w <= R, default 0.015). */
 CSRO_API int csro_sdm_opts_set_bin_width(csro_sdm_opts *o, double w);
+/* Radius R and bin width w together (0 < w <= R, 2R/w <= CSRO_SDM_MAX_BINS),
+ * whatever the current values: prefer it to the pair of setters above,
+ * whose order matters when both change. */
+CSRO_API int csro_sdm_opts_set_bins(csro_sdm_opts *o, double r, double w);
+/* Most bins across the diameter 2R/w that any SDM option object accepts. */
+#define CSRO_SDM_MAX_BINS 1048576
 /* Kept range of bin left edges [lo, hi) in nm (default -0.7, 0.7). */
 CSRO_API int csro_sdm_opts_set_crop(csro_sdm_opts *o, double lo, double hi);
 /* Analysis direction (normalised internally; default 0,0,1). A coordinate

@@ -174,6 +174,10 @@ static int cr_next(cs_cr *r)
         if ((rc = cr_fread(r, t, 8, "end record"))) return rc;
         if ((uint32_t)r->crc_all != crc || cs_rd_le64(t) != r->total)
             return cs_err(CSRO_ECHECKSUM, "%s: payload checksum mismatch (corrupted file)", r->path);
+        /* the end record ends the file (csro-formats(5)) */
+        if (getc(r->fp) != EOF)
+            return cs_err(CSRO_EFORMAT, "%s: bytes after the end record (corrupted or concatenated file)", r->path);
+        if (ferror(r->fp)) return cs_err_errno(CSRO_EIO, "%s: read error", r->path);
         r->ended = 1;
         return 0;
     }

@@ -224,12 +224,7 @@ static csro_sdm_opts *rebuild_opts(const csro_zsdm_meta *m)
     if (!m->has_bins) { cs_err(CSRO_ENOTFOUND, "zsdm: metadata has no bins"); return NULL; }
     csro_sdm_opts *o = csro_sdm_opts_new();
     if (!o) { cs_err(CSRO_ENOMEM, "zsdm: out of memory"); return NULL; }
-    int rc;
-    /* order the setters so that w <= R holds after each step */
-    if (m->bin_width <= csro_sdm_opts_radius(o))
-        rc = csro_sdm_opts_set_bin_width(o, m->bin_width) || csro_sdm_opts_set_radius(o, m->radius);
-    else
-        rc = csro_sdm_opts_set_radius(o, m->radius) || csro_sdm_opts_set_bin_width(o, m->bin_width);
+    int rc = csro_sdm_opts_set_bins(o, m->radius, m->bin_width);
     if (!rc) rc = csro_sdm_opts_set_crop(o, m->crop_lo, m->crop_hi) ||
                   csro_sdm_opts_set_direction(o, m->dir[0], m->dir[1], m->dir[2]);
     if (rc) { csro_sdm_opts_free(o); return NULL; }
@@ -365,7 +360,7 @@ int cs_zsdm_meta_decode(csro_zsdm_meta **out, const unsigned char *p, size_t n, 
     uint32_t nb = cs_cur_u32(&c), first = cs_cur_u32(&c);
     if (c.bad) BAD("%s: truncated header", path);
     if (!isfinite(m->radius) || !(m->radius > 0) || !isfinite(m->bin_width) || !(m->bin_width > 0) ||
-        !(m->bin_width <= m->radius) || m->radius / m->bin_width > 1e6)
+        !(m->bin_width <= m->radius) || 2 * m->radius / m->bin_width > CSRO_SDM_MAX_BINS)
         BAD("%s: implausible SDM radius %g / bin width %g", path, m->radius, m->bin_width);
     if (!isfinite(m->crop_lo) || !isfinite(m->crop_hi) || !(m->crop_lo < m->crop_hi))
         BAD("%s: implausible SDM crop [%g, %g)", path, m->crop_lo, m->crop_hi);

@@ -18,6 +18,26 @@ csro_load_opts *csro_load_opts_new(void)
 
 void csro_load_opts_free(csro_load_opts *o) { free(o); }
 
+int csro_load_opts_set_max_stream_ions(csro_load_opts *o, size_t n)
+{
+    if (!o) return cs_err(CSRO_EINVAL, "load options: NULL");
+    if (!n) return cs_err(CSRO_EINVAL, "load options: the stream cap must be at least 1 ion");
+    o->max_stream = n;
+    return 0;
+}
+
+size_t cs_recon_max_ions(const csro_load_opts *o, const cs_rin *in)
+{
+    if (in->size_known) return SIZE_MAX;
+    return o->max_stream ? o->max_stream : CSRO_LOAD_MAX_STREAM_IONS;
+}
+
+int cs_recon_too_many(const cs_rin *in, size_t max)
+{
+    return cs_err(CSRO_EFORMAT, "%s: more than %zu ions from a stream (the cap of input of unknown size; "
+                  "read it from a file, or raise it with csro_load_opts_set_max_stream_ions)", in->path, max);
+}
+
 int csro_load_opts_set_format(csro_load_opts *o, int fmt)
 {
     if (!o) return cs_err(CSRO_EINVAL, "load options: NULL");

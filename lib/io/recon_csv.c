@@ -115,8 +115,8 @@ static int parse_line(const char *p, const char *e, float v[4], const char **why
 
 int cs_recon_read_csv(csro_recon *r, cs_rin *in, const csro_load_opts *o)
 {
-    (void)o; /* text is always read in full, even meta-only */
-    size_t cap = 0, n = 0;
+    /* text is always read in full, even meta-only */
+    size_t cap = 0, n = 0, max = cs_recon_max_ions(o, in);
     if (in->size_known) cap = (size_t)(in->size / 24) + 16; /* ~24+ bytes per line */
     if (!cap) cap = 1u << 14;
     float *c[4] = {NULL, NULL, NULL, NULL};
@@ -163,6 +163,7 @@ int cs_recon_read_csv(csro_recon *r, cs_rin *in, const csro_load_opts *o)
                 break;
             }
             seen_data = 1;
+            if (n == max) { rc = cs_recon_too_many(in, max); break; }
             if (n == cap) {
                 size_t nc = cap + cap / 2 + 16;
                 for (int a = 0; a < 4 && !rc; a++) {

@@ -37,6 +37,7 @@ struct csro_recon {
 
 struct csro_load_opts {
     int fmt, drop, sniff, meta_only;
+    size_t max_stream;  /* ions from an input of unknown size; 0 = CSRO_LOAD_MAX_STREAM_IONS */
     csro_progress_fn progress;
     void *user;
 };
@@ -119,5 +120,10 @@ int cs_fmt_float9(char *buf, float v);
 
 /* True if the bytes look like text (printable ASCII, tab, CR, LF). */
 int cs_looks_text(const unsigned char *p, size_t n);
+
+/* Most ions to read from in (unknown size: stdin, pipe, FIFO), else
+ * SIZE_MAX; and the refusal past it (CSRO_EFORMAT, naming the cap). */
+size_t cs_recon_max_ions(const csro_load_opts *o, const cs_rin *in);
+int cs_recon_too_many(const cs_rin *in, size_t max);
 
 #endif

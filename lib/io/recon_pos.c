@@ -81,6 +81,7 @@ int cs_recon_read_be_words(cs_rin *in, const csro_load_opts *o, unsigned k, cons
             break;
         }
         size_t nr = got / rec;
+        if (n + nr > cs_recon_max_ions(o, in)) { rc = cs_recon_too_many(in, cs_recon_max_ions(o, in)); break; }
         if (n + nr > cap) {
             if (in->size_known) { rc = cs_err(CSRO_EIO, "%s: file grew while reading", in->path); break; }
             size_t nc = cap ? cap + cap / 2 : (1u << 16);

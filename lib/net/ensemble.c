@@ -2,8 +2,8 @@
  * batched, multi-threaded prediction (mean and standard deviation of the
  * members' outputs). Contract: ensemble_contract.c; files: ensemble_io.c. */
 #include "net_impl.h"
+#include "base/threads_impl.h"
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 
 int csro_ensemble_new(csro_ensemble **out, size_t nclasses)
@@ -119,9 +119,10 @@ typedef struct {
     int nthreads, tid, rc;
 } pred_job;
 
-static void *pred_run(void *arg)
+/* cs_parallel part t: chunks t, t + nthreads, ... */
+static void pred_run(void *arg, int t)
 {
-    pred_job *j = arg;
+    pred_job *j = (pred_job *)arg + t;
     const csro_ensemble *e = j->e;
     size_t K = j->K, m = e->n;
     size_t chunk = j->n < CS_PRED_CHUNK ? j->n : CS_PRED_CHUNK;
@@ -150,7 +151,6 @@ static void *pred_run(void *arg)
 done:
     if (ws) for (size_t i = 0; i < m; i++) cs_ws_free(ws[i]);
     free(ws); free(s1); free(s2);
-    return NULL;
 }
 
 int csro_ensemble_predict(const csro_ensemble *e, size_t n, const float *in,
@@ -160,27 +160,18 @@ int csro_ensemble_predict(const csro_ensemble *e, size_t n, const float *in,
     if (!e->n) return cs_err(CSRO_EINVAL, "ensemble_predict: the ensemble has no members");
     if (!n) return 0;
     if (threads < 0) return cs_err(CSRO_EINVAL, "ensemble_predict: threads %d < 0", threads);
-    threads = cs_net_threads(threads);
     size_t chunk = n < CS_PRED_CHUNK ? n : CS_PRED_CHUNK;
     size_t nchunks = (n + chunk - 1) / chunk;
-    if ((size_t)threads > nchunks) threads = (int)nchunks;
+    threads = cs_net_threads(threads, nchunks);
     pred_job *jobs = calloc((size_t)threads, sizeof *jobs);
-    pthread_t *tids = calloc((size_t)threads, sizeof *tids);
-    if (!jobs || !tids) { free(jobs); free(tids); return cs_err(CSRO_ENOMEM, "ensemble_predict: out of memory"); }
-    int started = 0;
-    for (int t = 0; t < threads; t++) {
+    if (!jobs) return cs_err(CSRO_ENOMEM, "ensemble_predict: out of memory");
+    for (int t = 0; t < threads; t++)
         jobs[t] = (pred_job){ e, n, nchunks, csro_net_input_size(e->members[0]), e->nclasses,
                               in, mean, std, threads, t, 0 };
-        if (t == 0) continue;
-        if (pthread_create(&tids[t], NULL, pred_run, &jobs[t])) { jobs[t].rc = CSRO_ENOMEM; break; }
-        started = t;
-    }
-    pred_run(&jobs[0]);
+    cs_parallel(threads, pred_run, jobs);
     int rc = 0;
-    for (int t = 1; t <= started; t++) pthread_join(tids[t], NULL);
     for (int t = 0; t < threads; t++) if (jobs[t].rc) rc = jobs[t].rc;
     free(jobs);
-    free(tids);
-    if (rc) return cs_err(rc, "ensemble_predict: out of memory (or could not start threads)");
+    if (rc) return cs_err(rc, "ensemble_predict: out of memory");
     return 0;
 }

@@ -76,6 +76,7 @@ static int get_arch(cs_cur *c, csro_net **out, const char *path, size_t im)
     csro_net *n;
     int rc = csro_net_new(&n, (size_t)len, (size_t)ch);
     if (rc) return rc;
+    n->shape_only = 1; /* parameters are allocated as the payload arrives */
     for (uint32_t i = 0; i < nl && !rc; i++) {
         uint32_t type = cs_cur_u32(c), pad = cs_cur_u32(c);
         uint64_t a = cs_cur_u64(c), k = cs_cur_u64(c);
@@ -117,6 +118,34 @@ static int get_arch(cs_cur *c, csro_net **out, const char *path, size_t im)
     return 0;
 }
 
+/* Member im's parameters from the payload. The buffer grows with the bytes
+ * actually read (at most twice them), so a header that promises more
+ * parameters than the file holds costs no memory up front. */
+static int read_params(cs_cr *r, csro_net *n, const char *path, size_t im)
+{
+    unsigned char tmp[4096];
+    size_t cap = 0;
+    float *p = NULL;
+    for (size_t k = 0; k < n->nparams;) {
+        size_t m = n->nparams - k < sizeof tmp / 4 ? n->nparams - k : sizeof tmp / 4;
+        if (k + m > cap) {
+            size_t c = cap ? 2 * cap : 65536;
+            if (c > n->nparams) c = n->nparams;
+            float *q = realloc(p, c * sizeof *q);
+            if (!q) { free(p); return cs_err(CSRO_ENOMEM, "%s: member %zu: out of memory", path, im); }
+            p = q;
+            cap = c;
+        }
+        int rc = cs_cr_read(r, tmp, 4 * m);
+        if (rc) { free(p); return rc; }
+        for (size_t q = 0; q < m; q++, k++) p[k] = cs_u2f(cs_rd_le32(tmp + 4 * q));
+    }
+    free(n->params);
+    n->params = p;
+    n->shape_only = 0;
+    return 0;
+}
+
 static int load_body(csro_ensemble **out, cs_cr *r, cs_cur *c, const char *path)
 {
     uint32_t nc = cs_cur_u32(c);
@@ -133,14 +162,12 @@ static int load_body(csro_ensemble **out, cs_cr *r, cs_cur *c, const char *path)
     }
     uint32_t nm = rc ? 0 : cs_cur_u32(c);
     if (!rc && (c->bad || nm < 1 || nm > 1u << 16)) rc = cs_err(CSRO_EFORMAT, "%s: bad member count", path);
+    csro_net **nets = rc ? NULL : calloc(nm, sizeof *nets);
+    if (!rc && !nets) rc = cs_err(CSRO_ENOMEM, "%s: out of memory", path);
     for (uint32_t i = 0; i < nm && !rc; i++) {
-        csro_net *n;
-        if ((rc = get_arch(c, &n, path, i))) break;
-        if (csro_net_output_size(n) != nc || (e->n && csro_net_input_size(n) != csro_net_input_size(e->members[0])))
+        if ((rc = get_arch(c, &nets[i], path, i))) break;
+        if (csro_net_output_size(nets[i]) != nc || csro_net_input_size(nets[i]) != csro_net_input_size(nets[0]))
             rc = cs_err(CSRO_EFORMAT, "%s: member %u: its shape does not fit the ensemble", path, i);
-        else
-            rc = csro_ensemble_add(e, n);
-        csro_net_free(n);
     }
     uint32_t nt = rc ? 0 : cs_cur_u32(c);
     if (!rc && (c->bad || nt > 1u << 20)) rc = cs_err(CSRO_EFORMAT, "%s: truncated header (texts)", path);
@@ -152,20 +179,15 @@ static int load_body(csro_ensemble **out, cs_cr *r, cs_cur *c, const char *path)
     }
     if (!rc) rc = cs_ens_contract_get(c, &e->contract, path);
     if (!rc && c->off != c->n) rc = cs_err(CSRO_EFORMAT, "%s: %zu unexpected bytes at the end of the header", path, c->n - c->off);
-    unsigned char tmp[4096];
-    for (size_t i = 0; i < e->n && !rc; i++) {
-        csro_net *n = e->members[i];
-        for (size_t k = 0; k < n->nparams && !rc;) {
-            size_t m = n->nparams - k < sizeof tmp / 4 ? n->nparams - k : sizeof tmp / 4;
-            if ((rc = cs_cr_read(r, tmp, 4 * m))) break;
-            for (size_t q = 0; q < m; q++, k++) n->params[k] = cs_u2f(cs_rd_le32(tmp + 4 * q));
-        }
-    }
+    for (uint32_t i = 0; i < nm && !rc; i++)
+        if (!(rc = read_params(r, nets[i], path, i))) rc = csro_ensemble_add(e, nets[i]);
     if (!rc) {
         int end = cs_cr_at_end(r);
         if (end < 0) rc = end;
         else if (end == 0) rc = cs_err(CSRO_EFORMAT, "%s: unexpected data after the last member's parameters", path);
     }
+    for (uint32_t i = 0; nets && i < nm; i++) csro_net_free(nets[i]);
+    free(nets);
     if (rc) { csro_ensemble_free(e); return rc; }
     *out = e;
     return 0;

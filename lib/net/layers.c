@@ -7,10 +7,10 @@
 #pragma GCC optimize("O3")
 #endif
 #include "net_impl.h"
+#include "base/threads_impl.h"
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 /* ---- im2col: col[(b, l)][(j, c)] = in[b][l + j - pad_left][c], 0 outside */
 static void im2col(const cs_layer *L, size_t B, const float *in, float *col)
@@ -350,14 +350,9 @@ void cs_net_bwd(const csro_net *n, cs_ws *w, size_t B, size_t top, const float *
     w->act[0] = NULL;
 }
 
-int cs_net_threads(int threads)
+int cs_net_threads(int threads, size_t items)
 {
-    if (openblas_get_num_threads() > 1) return 1;
-    if (threads == 0) {
-        long c = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = c > 0 ? (int)c : 1;
-    }
-    return threads;
+    return openblas_get_num_threads() > 1 ? 1 : cs_threads(threads, items);
 }
 
 #define CS_FWD_CHUNK 256

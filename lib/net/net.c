@@ -4,11 +4,22 @@
 #include <math.h>
 #include <stdlib.h>
 
+/* a * b * c when it stays <= CS_NET_MAX_SIZE (no size_t overflow), else 0 */
+static size_t size3(size_t a, size_t b, size_t c)
+{
+    size_t ab, abc;
+    if (__builtin_mul_overflow(a, b, &ab) || __builtin_mul_overflow(ab, c, &abc) || abc > CS_NET_MAX_SIZE)
+        return 0;
+    return abc;
+}
+
 int csro_net_new(csro_net **out, size_t length, size_t channels)
 {
     *out = NULL;
     if (!length || !channels)
         return cs_err(CSRO_EINVAL, "network input %zu x %zu: length and channels must be > 0", length, channels);
+    if (!size3(length, channels, 1))
+        return cs_err(CSRO_EINVAL, "network input %zu x %zu is larger than %zu values", length, channels, CS_NET_MAX_SIZE);
     csro_net *n = calloc(1, sizeof *n);
     if (!n) return cs_err(CSRO_ENOMEM, "network: out of memory");
     n->in_len = length;
@@ -55,9 +66,18 @@ void cs_net_out_shape(const csro_net *n, size_t *len, size_t *ch)
     }
 }
 
-/* Append L (its in/out shapes and parameter counts set by the caller). */
+/* Append L (its in/out shapes and parameter counts set by the caller);
+ * every size is checked here, before anything is allocated. */
 static int net_push(csro_net *n, cs_layer *L)
 {
+    static const char *const names[] = {"conv1d", "relu", "dropout", "maxpool1d", "flatten", "dense", "softmax"};
+    const char *name = L->type >= CSRO_LAYER_CONV1D && L->type <= CSRO_LAYER_SOFTMAX ? names[L->type - 1] : "layer";
+    if (!L->out_len || !L->out_ch || !size3(L->out_len, L->out_ch, 1))
+        return cs_err(CSRO_EINVAL, "%s: output %zu x %zu is empty or larger than %zu values", name,
+                      L->out_len, L->out_ch, CS_NET_MAX_SIZE);
+    if (L->nw + L->nb < L->nw || L->nw + L->nb > CS_NET_MAX_SIZE - n->nparams)
+        return cs_err(CSRO_EINVAL, "%s: %zu + %zu parameters make more than %zu in the network", name,
+                      n->nparams, L->nw + L->nb, CS_NET_MAX_SIZE);
     if (n->nlayers == n->cap) {
         size_t c = n->cap ? 2 * n->cap : 8;
         cs_layer *p = realloc(n->layers, c * sizeof *p);
@@ -66,7 +86,11 @@ static int net_push(csro_net *n, cs_layer *L)
         n->cap = c;
     }
     size_t add = L->nw + L->nb;
-    if (add) {
+    if (add && n->shape_only) {
+        L->woff = n->nparams;
+        L->boff = n->nparams + L->nw;
+        n->nparams += add;
+    } else if (add) {
         float *p = realloc(n->params, (n->nparams + add) * sizeof *p);
         if (!p) return cs_err(CSRO_ENOMEM, "network: out of memory");
         memset(p + n->nparams, 0, add * sizeof *p);
@@ -106,7 +130,9 @@ int csro_net_add_conv1d(csro_net *n, size_t filters, size_t kernel, int padding)
     L.pad_left = padding == CSRO_PAD_SAME ? (kernel - 1) / 2 : 0;
     L.out_len = padding == CSRO_PAD_SAME ? L.in_len : L.in_len - kernel + 1;
     L.out_ch = filters;
-    L.nw = kernel * L.in_ch * filters;
+    if (!(L.nw = size3(kernel, L.in_ch, filters)))
+        return cs_err(CSRO_EINVAL, "conv1d: %zu x %zu x %zu weights are more than %zu", kernel, L.in_ch, filters,
+                      CS_NET_MAX_SIZE);
     L.nb = filters;
     return net_push(n, &L);
 }
@@ -156,7 +182,7 @@ int csro_net_add_flatten(csro_net *n)
     if (!n) return cs_err(CSRO_EINVAL, "flatten: NULL network");
     cs_layer L = layer_begin(n, CSRO_LAYER_FLATTEN);
     L.out_len = 1;
-    L.out_ch = L.in_len * L.in_ch;
+    L.out_ch = size3(L.in_len, L.in_ch, 1); /* 0 (refused by net_push) when too large */
     return net_push(n, &L);
 }
 
@@ -168,7 +194,8 @@ int csro_net_add_dense(csro_net *n, size_t units)
     /* As Keras' Dense: applied to the last axis at every position. */
     L.units = units;
     L.out_ch = units;
-    L.nw = L.in_ch * units;
+    if (!(L.nw = size3(L.in_ch, units, 1)))
+        return cs_err(CSRO_EINVAL, "dense: %zu x %zu weights are more than %zu", L.in_ch, units, CS_NET_MAX_SIZE);
     L.nb = units;
     return net_push(n, &L);
 }

@@ -27,7 +27,12 @@ struct csro_net {
     cs_layer *layers;
     size_t nparams;
     float *params;
+    int shape_only;     /* count parameters, allocate none (file loading) */
 };
+
+/* Most values any size of a network may reach: weights of one layer, all
+ * parameters, one sample's activations of one layer (2^28 floats = 1 GiB). */
+#define CS_NET_MAX_SIZE ((size_t)1 << 28)
 
 /* Output shape of the last layer (the input when there are no layers). */
 void cs_net_out_shape(const csro_net *n, size_t *len, size_t *ch);
@@ -66,10 +71,11 @@ void cs_layer_bwd(const cs_layer *L, const float *params, size_t B, const float 
                   const float *out, const float *dout, float *din, float *g,
                   const float *col, float *dcol, const float *mask, const uint32_t *idx);
 
-/* Our thread count for a batch job: `threads` (0 = all cores) when OpenBLAS
- * runs single-threaded, else 1 (OpenBLAS then parallelises each product;
- * our threads and its pool together were measured up to 10x slower). */
-int cs_net_threads(int threads);
+/* Our thread count for a batch job of `items` work items: cs_threads()
+ * (0 = all cores) when OpenBLAS runs single-threaded, else 1 (OpenBLAS
+ * then parallelises each product; our threads and its pool together were
+ * measured up to 10x slower). */
+int cs_net_threads(int threads, size_t items);
 
 /* Glorot-uniform init of one layer's weights (zero biases). */
 void cs_layer_init(const cs_layer *L, float *params, cs_rng *rng);

@@ -9,6 +9,7 @@
  * own threading inside sgemm; set OPENBLAS_NUM_THREADS=1 (or call
  * openblas_set_num_threads(1)) to rule it out. */
 #include "net_impl.h"
+#include "base/threads_impl.h"
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -288,9 +289,8 @@ done:
     return rc;
 }
 
-static void *train_worker(void *arg)
+static void train_worker(train_job *j)
 {
-    train_job *j = arg;
     for (;;) {
         pthread_mutex_lock(&j->mu);
         int f = j->cancel || j->rc ? j->o->folds : j->next_fold++;
@@ -307,7 +307,6 @@ static void *train_worker(void *arg)
     j->running--;
     pthread_cond_signal(&j->cv);
     pthread_mutex_unlock(&j->mu);
-    return NULL;
 }
 
 static csro_train_report *report_new(size_t K, size_t folds, size_t epochs)
@@ -330,37 +329,44 @@ void csro_train_report_free(csro_train_report *r)
     free(r);
 }
 
-/* Run the fold workers; the calling thread reports progress. */
-static int run_workers(train_job *j, int threads, csro_progress_fn progress, void *user)
+typedef struct {
+    train_job *j;
+    csro_progress_fn progress;
+    void *user;
+} train_run;
+
+/* Part 0 (the calling thread) reports progress until the fold workers,
+ * parts 1.., have finished. */
+static void train_part(void *ctx, int part)
 {
-    pthread_t *t = calloc((size_t)threads, sizeof *t);
-    if (!t) return cs_err(CSRO_ENOMEM, "train: out of memory");
-    int started = 0;
-    pthread_mutex_lock(&j->mu);
-    for (int i = 0; i < threads; i++) {
-        j->running++;
-        if (pthread_create(&t[i], NULL, train_worker, j)) { j->running--; break; }
-        started++;
-    }
-    if (!started) j->rc = CSRO_ENOMEM;
+    train_run *r = ctx;
+    train_job *j = r->j;
+    if (part) { train_worker(j); return; }
     double total = (double)j->o->folds * j->o->epochs;
+    pthread_mutex_lock(&j->mu);
     while (j->running > 0) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_nsec += 200000000L;
         if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
         pthread_cond_timedwait(&j->cv, &j->mu, &ts);
-        if (progress && !j->cancel) {
+        if (r->progress && !j->cancel) {
             double frac = (double)j->epochs_done / total;
             pthread_mutex_unlock(&j->mu);
-            int stop = progress(frac, user);
+            int stop = r->progress(frac, r->user);
             pthread_mutex_lock(&j->mu);
             if (stop) j->cancel = 1;
         }
     }
     pthread_mutex_unlock(&j->mu);
-    for (int i = 0; i < started; i++) pthread_join(t[i], NULL);
-    free(t);
+}
+
+/* Run the fold workers; the calling thread reports progress. */
+static int run_workers(train_job *j, int threads, csro_progress_fn progress, void *user)
+{
+    train_run r = {j, progress, user};
+    j->running = threads;
+    cs_parallel(threads + 1, train_part, &r);
     if (j->cancel) return cs_err(CSRO_ECANCELED, "train: canceled");
     if (j->rc) return cs_err(j->rc, "train: %s", j->rc == CSRO_ENOMEM ? "out of memory" : csro_strerror(j->rc));
     return 0;
@@ -416,8 +422,8 @@ int csro_train(csro_ensemble **out, csro_train_report **report, const csro_net *
         return cs_err(CSRO_EINVAL, "train: %zu patterns (%zu after the held-out part) for %d folds", n, ntrain, o->folds);
     size_t isz = csro_net_input_size(arch);
     int threads = o->threads;
-    threads = cs_net_threads(threads);
-    if (threads > o->folds) threads = o->folds;
+    threads = cs_net_threads(threads, (size_t)o->folds);
+    if (threads >= CS_THREADS_MAX) threads = CS_THREADS_MAX - 1; /* + the reporting part */
 
     train_job j;
     memset(&j, 0, sizeof j);

@@ -1,15 +1,14 @@
 /* patterns_bank.c: one realisation of a simulated crystal (occupancy,
  * orientation, APT noise and detection efficiency as the ML-APT reference
  * notebook does) and the pattern bank: the z-SDM of the chosen pair over
- * the whole small crystal through csro_sdm_points, pthreads over patterns,
+ * the whole small crystal through csro_sdm_points, threads over patterns (cs_parallel),
  * one random stream per pattern. */
 #include "base/internal.h"
+#include "base/threads_impl.h"
 #include "patterns_impl.h"
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 enum { P_SXY, P_SZ, P_EFF, P_TILT, P_AZ, P_S, P_ALPHA, P_NSITES, P_NDET, P_NA, P_NB };
 
@@ -185,7 +184,6 @@ static int pattern(const cs_sim_ctx *c, const csro_sim_opts *o, uint64_t p, work
 typedef struct job job;
 typedef struct {
     job *j;
-    pthread_t th;
     int rc;
     char msg[512];
 } worker;
@@ -234,10 +232,10 @@ static void run_worker(worker *wk, int is_main)
     work_free(&w);
 }
 
-static void *thread_main(void *arg)
+/* cs_parallel part: part 0 (the calling thread) reports progress */
+static void worker_part(void *arg, int t)
 {
-    run_worker(arg, 0);
-    return NULL;
+    run_worker((worker *)arg + t, t == 0);
 }
 
 int csro_sim_bank(const csro_sim_opts *o, size_t first, size_t n, float *profiles, size_t nbins,
@@ -255,11 +253,7 @@ int csro_sim_bank(const csro_sim_opts *o, size_t first, size_t n, float *profile
     int rc = cs_sim_ctx_init(&c, o);
     if (rc) return rc;
     if ((rc = pair_check(&c, o))) { cs_sim_ctx_free(&c); return rc; }
-    long nt = o->threads;
-    if (nt == 0) nt = sysconf(_SC_NPROCESSORS_ONLN);
-    if (nt < 1) nt = 1;
-    if ((size_t)nt > n) nt = (long)n;
-    if (nt > 256) nt = 256;
+    int nt = cs_threads(o->threads, n);
     job j = {.c = &c, .o = o, .first = first, .n = n, .nbins = nbins, .prof = profiles,
              .params = params, .progress = progress, .user = user};
     atomic_init(&j.next, 0);
@@ -267,16 +261,10 @@ int csro_sim_bank(const csro_sim_opts *o, size_t first, size_t n, float *profile
     atomic_init(&j.stop, 0);
     worker *wk = calloc((size_t)nt, sizeof *wk);
     if (!wk) { cs_sim_ctx_free(&c); return cs_err(CSRO_ENOMEM, "out of memory"); }
-    long started = 1;
-    for (long t = 0; t < nt; t++) wk[t].j = &j;
-    for (long t = 1; t < nt; t++) {
-        if (pthread_create(&wk[t].th, NULL, thread_main, &wk[t])) break;
-        started++;
-    }
-    run_worker(&wk[0], 1);
-    for (long t = 1; t < started; t++) pthread_join(wk[t].th, NULL);
+    for (int t = 0; t < nt; t++) wk[t].j = &j;
+    cs_parallel(nt, worker_part, wk);
     rc = 0;
-    for (long t = 0; t < started && !rc; t++)
+    for (int t = 0; t < nt && !rc; t++)
         if (wk[t].rc) rc = cs_err(wk[t].rc, "%s", wk[t].msg);
     free(wk);
     cs_sim_ctx_free(&c);

@@ -1,8 +1,8 @@
 /* cells.c: uniform cell list (see cells_impl.h). */
 #include "base/internal.h"
+#include "base/threads_impl.h"
 #include "cells_impl.h"
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 
 #define SKIP UINT32_MAX
@@ -16,9 +16,10 @@ typedef struct {
     size_t *cnt;        /* phase 1: counts per cell; phase 2: next slot */
 } bpart;
 
-static void *count_part(void *arg)
+/* part t of the counting pass (cs_parallel) */
+static void count_part(void *arg, int t)
 {
-    bpart *q = arg;
+    bpart *q = (bpart *)arg + t;
     const cs_cells *c = q->c;
     const double *lo = q->lo, *hi = q->hi;
     for (size_t i = q->i0; i < q->i1; i++) {
@@ -31,32 +32,16 @@ static void *count_part(void *arg)
         q->cellof[i] = (uint32_t)k;
         q->cnt[k]++;
     }
-    return NULL;
 }
 
-static void *scatter_part(void *arg)
+static void scatter_part(void *arg, int t)
 {
-    bpart *q = arg;
+    bpart *q = (bpart *)arg + t;
     const cs_cells *c = q->c;
     for (size_t i = q->i0; i < q->i1; i++) {
         if (q->cellof[i] == SKIP) continue;
         size_t d = q->cnt[q->cellof[i]]++;
         c->x[d] = q->x[i]; c->y[d] = q->y[i]; c->z[d] = q->z[i];
-    }
-    return NULL;
-}
-
-/* Run fn on parts 1..nt-1 in new threads and part 0 here (serially if a
- * thread cannot start). */
-static void run_parts(bpart *part, int nt, void *(*fn)(void *))
-{
-    pthread_t tid[64];
-    int ok[64] = {0};
-    for (int t = 1; t < nt; t++) ok[t] = !pthread_create(&tid[t], NULL, fn, &part[t]);
-    fn(&part[0]);
-    for (int t = 1; t < nt; t++) {
-        if (ok[t]) pthread_join(tid[t], NULL);
-        else fn(&part[t]);
     }
 }
 
@@ -110,7 +95,7 @@ int cs_cells_build(cs_cells *c, const float *x, const float *y, const float *z, 
         q->cnt = calloc(c->ncells, sizeof *q->cnt);
         if (!q->cnt) rc = CSRO_ENOMEM;
     }
-    if (!rc) run_parts(part, nt, count_part);
+    if (!rc) cs_parallel(nt, count_part, part);
     size_t kept = 0;
     for (size_t k = 0; !rc && k < c->ncells; k++) {
         c->start[k] = kept;
@@ -129,7 +114,7 @@ int cs_cells_build(cs_cells *c, const float *x, const float *y, const float *z, 
         c->z = malloc(m * sizeof *c->z);
         if (!c->x || !c->y || !c->z) rc = CSRO_ENOMEM;
     }
-    if (!rc) run_parts(part, nt, scatter_part);
+    if (!rc) cs_parallel(nt, scatter_part, part);
     for (int t = 0; t < nt; t++) free(part[t].cnt);
     free(cellof);
     if (rc) { cs_cells_free(c); return cs_err(CSRO_ENOMEM, "cell list: out of memory"); }

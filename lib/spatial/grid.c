@@ -23,6 +23,10 @@ int csro_grid_new(csro_grid **out, const double lo[3], const double hi[3],
     *out = NULL;
     if (!(stride > 0) || !isfinite(stride)) return cs_err(CSRO_EINVAL, "grid: stride %g must be > 0", stride);
     if (!(voxel > 0) || !isfinite(voxel)) return cs_err(CSRO_EINVAL, "grid: voxel size %g must be > 0", voxel);
+    if (!(stride >= CSRO_GRID_MIN_NM && stride <= CSRO_GRID_MAX_NM))
+        return cs_err(CSRO_EINVAL, "grid: stride %g nm is outside [%g, %g] nm", stride, CSRO_GRID_MIN_NM, CSRO_GRID_MAX_NM);
+    if (!(voxel >= CSRO_GRID_MIN_NM && voxel <= CSRO_GRID_MAX_NM))
+        return cs_err(CSRO_EINVAL, "grid: voxel size %g nm is outside [%g, %g] nm", voxel, CSRO_GRID_MIN_NM, CSRO_GRID_MAX_NM);
     if (shape != CSRO_VOXEL_SPHERE && shape != CSRO_VOXEL_CUBE)
         return cs_err(CSRO_EINVAL, "grid: unknown voxel shape %d", shape);
     size_t d[3];
@@ -35,6 +39,11 @@ int csro_grid_new(csro_grid **out, const double lo[3], const double hi[3],
         if (!d[a])
             return cs_err(CSRO_EINVAL, "grid: voxel %g nm is larger than the ROI along %c (%g nm)", voxel, "xyz"[a], hi[a] - lo[a]);
     }
+    /* each axis <= 1e7, so the product fits in double exactly enough */
+    double total = (double)d[0] * (double)d[1] * (double)d[2];
+    if (total > (double)CSRO_GRID_MAX_VOXELS)
+        return cs_err(CSRO_EINVAL, "grid: %zu x %zu x %zu = %.3g voxels are more than %.3g; use a larger stride (%g nm now) "
+                      "or a smaller ROI", d[0], d[1], d[2], total, (double)CSRO_GRID_MAX_VOXELS, stride);
     csro_grid *g = calloc(1, sizeof *g);
     if (!g) return cs_err(CSRO_ENOMEM, "grid: out of memory");
     for (int a = 0; a < 3; a++) { g->lo[a] = lo[a]; g->hi[a] = hi[a]; g->dims[a] = d[a]; }
@@ -68,10 +77,9 @@ int csro_grid_count_points(const csro_grid *g, const float *x, const float *y, c
     if (first > total || nvox > total - first)
         return cs_err(CSRO_EINVAL, "grid: voxels [%zu, %zu) are beyond the grid's %zu", first, first + nvox, total);
     if (n && (!x || !y || !z)) return cs_err(CSRO_EINVAL, "grid: NULL point arrays");
-    /* membership as csro_sdm_voxels: |p - centre|^2 <= (0.75 v)^2 (sphere)
-     * or |p - centre| <= v/2 per axis (cube), centre = lo + i s + v/2 */
+    /* membership as csro_sdm_voxels (cs_grid_reach), centre = lo + i s + v/2 */
     const int sphere = g->shape == CSRO_VOXEL_SPHERE;
-    const double h = sphere ? g->voxel * 1.5 / 2 : g->voxel / 2, r2 = h * h;
+    const double h = cs_grid_reach(g), r2 = h * h;
     for (size_t t = 0; t < n; t++) {
         double p[3] = {x[t], y[t], z[t]};
         size_t a0[3], a1[3];

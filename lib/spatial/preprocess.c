@@ -1,11 +1,11 @@
 /* preprocess.c: min-max normalisation, Moody background removal and the
  * ML-APT experimental preprocessing pipeline (see csro/preprocess.h). */
 #include "base/internal.h"
+#include "base/threads_impl.h"
 #include "preprocess_impl.h"
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 static const csro_preprocess_opts ref_opts = {15, 8, 1001};
 
@@ -150,15 +150,17 @@ typedef struct {
 
 #define BLOCK 64 /* rows per work item */
 
-static void *worker(void *arg)
+/* cs_parallel part: every part takes blocks until none is left */
+static void worker(void *arg, int part)
 {
+    (void)part;
     job *j = arg;
     double *work = malloc(3 * j->nbins * sizeof *work);
     if (!work) {
         pthread_mutex_lock(&j->lock);
         j->rc = CSRO_ENOMEM;
         pthread_mutex_unlock(&j->lock);
-        return NULL;
+        return;
     }
     for (;;) {
         pthread_mutex_lock(&j->lock);
@@ -178,7 +180,6 @@ static void *worker(void *arg)
         }
     }
     free(work);
-    return NULL;
 }
 
 /* Shared by csro_preprocess_rows and csro_preprocess_experimental. */
@@ -199,21 +200,8 @@ static int run_rows(const csro_preprocess_opts *o, int state, const float *in, f
         int rc = cs_savgol_proj(o->window, o->order, P);
         if (rc) { free(P); return rc; }
     }
-    if (threads <= 0) {
-        long nc = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = nc > 0 ? (int)nc : 1;
-    }
-    size_t nblocks = (nrows + BLOCK - 1) / BLOCK;
-    if ((size_t)threads > nblocks) threads = (int)nblocks;
     job j = {o, P, state, in, out, nrows, nbins, 0, flags, nodata, PTHREAD_MUTEX_INITIALIZER, 0};
-    pthread_t *tid = threads > 1 ? malloc(sizeof *tid * (size_t)(threads - 1)) : NULL;
-    int started = 0;
-    if (tid)
-        for (; started < threads - 1; started++)
-            if (pthread_create(&tid[started], NULL, worker, &j)) break;
-    worker(&j);
-    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
-    free(tid);
+    cs_parallel(cs_threads(threads < 0 ? 0 : threads, (nrows + BLOCK - 1) / BLOCK), worker, &j);
     free(P);
     pthread_mutex_destroy(&j.lock);
     if (j.rc) return cs_err(j.rc, "preprocess: out of memory");

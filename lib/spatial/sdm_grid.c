@@ -10,15 +10,14 @@
  * its own atoms, so the result is identical for any thread count.
  */
 #include "base/internal.h"
+#include "base/threads_impl.h"
 #include "sdm_impl.h"
 #include "sdm_kernel.h"
 #include "cells_impl.h"
 #include "grid_impl.h"
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 typedef struct {
     float *x, *y, *z;
@@ -251,17 +250,19 @@ static int run_blocks(job *jb, int report, csro_progress_fn progress, void *user
     return rc;
 }
 
-static void *worker(void *arg)
-{
-    run_blocks(arg, 0, NULL, NULL);
-    return NULL;
-}
+typedef struct {
+    job *jb;
+    csro_progress_fn progress;
+    void *user;
+    int rc;         /* part 0's result */
+} blocks_run;
 
-int cs_sdm_threads(int threads)
+/* cs_parallel part: part 0 (the calling thread) reports progress */
+static void blocks_part(void *ctx, int t)
 {
-    if (threads > 0) return threads;
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)(n > 256 ? 256 : n) : 1;
+    blocks_run *r = ctx;
+    if (t) run_blocks(r->jb, 0, NULL, NULL);
+    else r->rc = run_blocks(r->jb, 1, r->progress, r->user);
 }
 
 /* Box of space the voxels [first, first+nvox) can reach (z rows only). */
@@ -287,7 +288,7 @@ int csro_sdm_voxels_zrange(const csro_grid *g, size_t first, size_t nvox, double
     if (nvox == 0 || first >= count || nvox > count - first)
         return cs_err(CSRO_EINVAL, "z-SDM slab: voxel range [%zu, %zu) is empty or beyond the grid's %zu voxels",
                       first, first + nvox, count);
-    double reach = g->shape == CSRO_VOXEL_SPHERE ? g->voxel * 1.5 / 2 : g->voxel / 2, lo[3], hi[3];
+    double reach = cs_grid_reach(g), lo[3], hi[3];
     reach_box(g, first, nvox, reach, lo, hi);
     zr[0] = lo[2];
     zr[1] = hi[2];
@@ -319,8 +320,7 @@ int csro_sdm_voxels(const csro_sdm_opts *o, const csro_grid *g,
     cs_sdm_kparm_init(&jb->kp, o);
     jb->same = ax == bx && ay == by && az == bz && na == nb;
     jb->shape = g->shape;
-    /* as the reference: query_ball_point(centres, voxel * 1.5 / 2) */
-    jb->reach = g->shape == CSRO_VOXEL_SPHERE ? g->voxel * 1.5 / 2 : g->voxel / 2;
+    jb->reach = cs_grid_reach(g);
     jb->reach2 = jb->reach * jb->reach;
     jb->first = first;
     jb->nvox = nvox;
@@ -339,21 +339,14 @@ int csro_sdm_voxels(const csro_sdm_opts *o, const csro_grid *g,
     double lo[3], hi[3];
     reach_box(g, first, nvox, jb->reach, lo, hi);
     double cell = 2.0 * jb->reach / 3.0;
-    int nt = cs_sdm_threads(threads);
+    int nt = cs_threads(threads, 0);
     int rc = cs_cells_build(&jb->ca, ax, ay, az, na, lo, hi, cell, nt);
     if (!rc && !jb->same) rc = cs_cells_build(&jb->cb, bx, by, bz, nb, lo, hi, cell, nt);
     if (rc) goto done;
 
-    if ((size_t)nt > jb->nblocks) nt = (int)jb->nblocks;
-    pthread_t *tid = nt > 1 ? malloc((size_t)(nt - 1) * sizeof *tid) : NULL;
-    int started = 0;
-    for (int t = 0; t + 1 < nt && tid; t++) {
-        if (pthread_create(&tid[t], NULL, worker, jb)) break;
-        started++;
-    }
-    rc = run_blocks(jb, 1, progress, user);
-    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
-    free(tid);
+    blocks_run br = {jb, progress, user, 0};
+    cs_parallel(cs_threads(nt, jb->nblocks), blocks_part, &br);
+    rc = br.rc;
     if (!rc) rc = atomic_load(&jb->err);
     if (rc == CSRO_ENOMEM) cs_err(rc, "z-SDM voxels: out of memory");
     else if (rc == CSRO_ECANCELED) cs_err(rc, "z-SDM voxels: canceled by the progress callback");

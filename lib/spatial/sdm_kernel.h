@@ -35,7 +35,4 @@ void cs_sdm_kernel_pair(const cs_sdm_kparm *p, const float *ax, const float *ay,
                         size_t na, const float *bx, const float *by, const float *bz, size_t nb,
                         uint32_t *h);
 
-/* Thread count: threads > 0 as given, 0 = online cores. */
-int cs_sdm_threads(int threads);
-
 #endif

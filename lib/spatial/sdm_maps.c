@@ -8,11 +8,11 @@
  * (integer sums: identical for any thread count).
  */
 #include "base/internal.h"
+#include "base/threads_impl.h"
 #include "sdm_impl.h"
 #include "sdm_kernel.h"
 #include "cells_impl.h"
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -101,7 +101,6 @@ static void do_chunk(const mjob *m, size_t ck, uint64_t *h)
     }
 }
 
-typedef struct { mjob *m; uint64_t *h; } mthread;
 
 static int run_chunks(mjob *m, uint64_t *h, int report, csro_progress_fn progress, void *user)
 {
@@ -118,11 +117,20 @@ static int run_chunks(mjob *m, uint64_t *h, int report, csro_progress_fn progres
     }
 }
 
-static void *mworker(void *arg)
+typedef struct {
+    mjob *m;
+    uint64_t **h;       /* per part histogram; h[0] is the caller's sum */
+    csro_progress_fn progress;
+    void *user;
+    int rc;             /* part 0's result */
+} mrun;
+
+/* cs_parallel part: part 0 (the calling thread) reports progress */
+static void mpart(void *ctx, int t)
 {
-    mthread *t = arg;
-    run_chunks(t->m, t->h, 0, NULL, NULL);
-    return NULL;
+    mrun *r = ctx;
+    if (t) run_chunks(r->m, r->h[t], 0, NULL, NULL);
+    else r->rc = run_chunks(r->m, r->h[0], 1, r->progress, r->user);
 }
 
 /* Shared driver: fills sum[hsize] (zeroed here). */
@@ -143,7 +151,7 @@ static int run_map(mjob *m, const float *bx, const float *by, const float *bz, s
             if (v > hi[a]) hi[a] = v;
         }
     if (!(lo[0] <= hi[0] && lo[1] <= hi[1] && lo[2] <= hi[2])) return 0;
-    int nt = cs_sdm_threads(threads);
+    int nt = cs_threads(threads, 0);
     int rc = cs_cells_build(&m->cb, bx, by, bz, nb, lo, hi, R / 3, nt);
     if (rc) return rc;
     m->chunk = 4096;
@@ -151,23 +159,17 @@ static int run_map(mjob *m, const float *bx, const float *by, const float *bz, s
     atomic_init(&m->next, 0);
     atomic_init(&m->done, 0);
     atomic_init(&m->cancel, 0);
-    if ((size_t)nt > m->nchunks) nt = (int)m->nchunks;
-    if (nt > 256) nt = 256;
-    pthread_t tid[256];
-    mthread th[256];
-    int started = 0;
+    nt = cs_threads(nt, m->nchunks);
+    /* integer histograms: the sum does not depend on how chunks are shared */
+    uint64_t *h[CS_THREADS_MAX] = {sum};
+    for (int t = 1; t < nt; t++)
+        if (!(h[t] = calloc(m->hsize, sizeof *h[t]))) { nt = t; break; }
+    mrun r = {m, h, progress, user, 0};
+    cs_parallel(nt, mpart, &r);
+    rc = r.rc;
     for (int t = 1; t < nt; t++) {
-        th[started].m = m;
-        th[started].h = calloc(m->hsize, sizeof *th[started].h);
-        if (!th[started].h) break;
-        if (pthread_create(&tid[started], NULL, mworker, &th[started])) { free(th[started].h); break; }
-        started++;
-    }
-    rc = run_chunks(m, sum, 1, progress, user);
-    for (int t = 0; t < started; t++) {
-        pthread_join(tid[t], NULL);
-        for (size_t k = 0; k < m->hsize; k++) sum[k] += th[t].h[k];
-        free(th[t].h);
+        for (size_t k = 0; k < m->hsize; k++) sum[k] += h[t][k];
+        free(h[t]);
     }
     cs_cells_free(&m->cb);
     if (rc == CSRO_ECANCELED) return cs_err(rc, "SDM map: canceled by the progress callback");

@@ -56,22 +56,37 @@ csro_sdm_opts *csro_sdm_opts_clone(const csro_sdm_opts *o)
 
 void csro_sdm_opts_free(csro_sdm_opts *o) { free(o); }
 
-int csro_sdm_opts_set_radius(csro_sdm_opts *o, double r)
+/* The one check of radius and bin width: it bounds every loop over the
+ * bins (opts_update and the metadata decoders call it first). */
+static int check_bins(double r, double w)
 {
     if (!(r > 0) || !isfinite(r)) return cs_err(CSRO_EINVAL, "SDM radius %g must be > 0", r);
-    if (r < o->bin_width) return cs_err(CSRO_EINVAL, "SDM radius %g is smaller than the bin width %g", r, o->bin_width);
+    if (!(w > 0) || !isfinite(w)) return cs_err(CSRO_EINVAL, "SDM bin width %g must be > 0", w);
+    if (w > r) return cs_err(CSRO_EINVAL, "SDM bin width %g is larger than the radius %g", w, r);
+    if (!(2.0 * r / w <= CSRO_SDM_MAX_BINS))
+        return cs_err(CSRO_EINVAL, "SDM radius %g / bin width %g gives %.3g bins, more than %d; use a wider bin",
+                      r, w, 2.0 * r / w, CSRO_SDM_MAX_BINS);
+    return 0;
+}
+
+int csro_sdm_opts_set_bins(csro_sdm_opts *o, double r, double w)
+{
+    int rc = check_bins(r, w);
+    if (rc) return rc;
     o->radius = r;
+    o->bin_width = w;
     opts_update(o);
     return 0;
 }
 
+int csro_sdm_opts_set_radius(csro_sdm_opts *o, double r)
+{
+    return csro_sdm_opts_set_bins(o, r, o->bin_width);
+}
+
 int csro_sdm_opts_set_bin_width(csro_sdm_opts *o, double w)
 {
-    if (!(w > 0) || !isfinite(w)) return cs_err(CSRO_EINVAL, "SDM bin width %g must be > 0", w);
-    if (w > o->radius) return cs_err(CSRO_EINVAL, "SDM bin width %g is larger than the radius %g", w, o->radius);
-    o->bin_width = w;
-    opts_update(o);
-    return 0;
+    return csro_sdm_opts_set_bins(o, o->radius, w);
 }
 
 int csro_sdm_opts_set_crop(csro_sdm_opts *o, double lo, double hi)

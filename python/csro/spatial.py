@@ -24,8 +24,7 @@ _grid_center = fn("csro_grid_center", None, c_void_p, c_size_t, double3)
 _opts_new = fn("csro_sdm_opts_new", c_void_p)
 _opts_free = fn("csro_sdm_opts_free", None, c_void_p)
 _opts_clone = fn("csro_sdm_opts_clone", c_void_p, c_void_p)
-_set_radius = fn("csro_sdm_opts_set_radius", c_int, c_void_p, c_double)
-_set_width = fn("csro_sdm_opts_set_bin_width", c_int, c_void_p, c_double)
+_set_bins = fn("csro_sdm_opts_set_bins", c_int, c_void_p, c_double, c_double)
 _set_crop = fn("csro_sdm_opts_set_crop", c_int, c_void_p, c_double, c_double)
 _set_dir = fn("csro_sdm_opts_set_direction", c_int, c_void_p, c_double, c_double, c_double)
 _radius = fn("csro_sdm_opts_radius", c_double, c_void_p)
@@ -97,10 +96,9 @@ class SdmOpts(Handle):
 
     def __init__(self, radius=None, bin_width=None, crop=None, direction=None):
         super().__init__(_opts_new())
-        if radius is not None:
-            check(_set_radius(self.ptr, radius))
-        if bin_width is not None:
-            check(_set_width(self.ptr, bin_width))
+        if radius is not None or bin_width is not None:
+            check(_set_bins(self.ptr, _radius(self.ptr) if radius is None else radius,
+                            _width(self.ptr) if bin_width is None else bin_width))
         if crop is not None:
             check(_set_crop(self.ptr, *crop))
         if direction is not None:

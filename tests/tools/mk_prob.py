@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""mk_prob.py: write a .prob file for the probmap tool tests. Written from
-csro-prob(5) and csro-zsdm(5) alone (struct + zlib), so it needs no libcsro
-build (works for ASan builds too) and checks that libcsro reads .prob files
-made by others to that spec.
+"""mk_prob.py: write a .prob file for the probmap tool tests. Container and
+header come from csrofile.py (written from csro-prob(5) and csro-zsdm(5)
+alone), so it needs no libcsro build and checks that libcsro reads .prob
+files made by others to that spec.
 
   mk_prob.py OUT.prob --lo X,Y,Z --hi X,Y,Z [--voxel V] [--stride S]
       --prob P.npy [--std D.npy] [--classes A,B] [--pair A-B]
@@ -14,17 +14,10 @@ Rows in --nodata carry the no-data flag (and zeros); rows in --skip are not
 written. The grid is a cube-voxel grid (shape 1).
 """
 import argparse
-import struct
-import zlib
 
 import numpy as np
 
-R, W, LO, HI = 1.5, 0.015, -0.7, 0.7  # default z-SDM bins (93 kept)
-
-
-def s(b):
-    b = b.encode()
-    return struct.pack("<I", len(b)) + b
+import csrofile
 
 
 def axis_count(lo, hi, v, st):
@@ -59,23 +52,10 @@ def main():
     if p.size != n:
         raise SystemExit(f"mk_prob: {a.prob}: {p.size} values for a grid of {n} voxels")
     sd = np.load(a.std).astype(np.float32).ravel() if a.std else np.zeros(n, np.float32)
-    nfull = int(round(2 * R / W))
-    kept = [k for k in range(nfull) if LO <= -R + k * W < HI]
-    nb, first = len(kept), kept[0]
-    h = struct.pack("<III", 1, 0, 1)
-    h += struct.pack("<6d", R, W, LO, HI, 0.0, 0.0) + struct.pack("<d", 1.0)
-    h += struct.pack("<II", nb, first)
-    h += b"".join(struct.pack("<d", -R + (first + i) * W) for i in range(nb))
-    pa, pb = a.pair.split("-")
-    h += s(pa) + s(pb)
-    h += struct.pack("<I", 1) + struct.pack("<6d", *lo, *hi)
-    h += struct.pack("<ddI", a.voxel, a.stride, 1) + struct.pack("<3Q", *dims)
     names = a.classes.split(",")
     nc = len(names)
-    h += struct.pack("<I", nc) + b"".join(s(c) for c in names)
-    h += struct.pack("<I", 0)  # params
-    h += struct.pack("<I", 1) + s("source") + s("mk_prob.py")
-    h += struct.pack("<I", 16 + 4 * nb)
+    h = csrofile.sdm_header("voxels", "raw", a.pair, grid=(lo, hi, a.voxel, a.stride, 1, dims),
+                            classes=names, texts=[("source", "mk_prob.py")])
     mean = np.zeros((n, nc), "<f4")
     std = np.zeros((n, nc), "<f4")
     mean[:, nc - 1] = p
@@ -96,14 +76,7 @@ def main():
     rows["flags"] = flags[keep]
     rows["mean"] = mean[keep]
     rows["std"] = std[keep]
-    payload = rows.tobytes()
-    with open(a.out, "wb") as f:
-        f.write(b"CSROPROB" + struct.pack("<II", 1, len(h)) + h + struct.pack("<I", zlib.crc32(h)))
-        for off in range(0, len(payload), 1 << 20):
-            raw = payload[off:off + (1 << 20)]
-            c = zlib.compress(raw)
-            f.write(struct.pack("<III", len(raw), len(c), zlib.crc32(raw)) + c)
-        f.write(struct.pack("<IIIQ", 0, 0, zlib.crc32(payload), len(payload)))
+    csrofile.write(a.out, b"CSROPROB", h, rows.tobytes())
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ MK="$PYTHON $CSRO_SRCDIR/tests/tools/mk_prob.py"
 # grid [0,6]^3, voxel 1, stride 0.5 -> 11^3 voxels; probability 1 for the
 # voxels with origins in [1.5, 3.0] on every axis (4^3 voxels), else 0
 $PYTHON - "$T" <<'PY'
-import sys, numpy as np, struct, zlib
+import os, sys, numpy as np
+sys.path.insert(0, os.path.join(os.environ["CSRO_SRCDIR"], "tests", "tools"))
+import csrofile
 T = sys.argv[1]
 p = np.zeros((11, 11, 11)); p[3:7, 3:7, 3:7] = 1.0
 np.save(f"{T}/p.npy", p)
@@ -18,11 +20,7 @@ m = np.full(4000, 29.0, np.float32)
 t = (np.linalg.norm(xyz - 3.25, axis=1) <= 1.2).astype(np.uint8)
 rec = np.empty((4000, 4), ">f4"); rec[:, :3] = xyz; rec[:, 3] = m
 rec.tofile(f"{T}/r.pos")
-pay = t.tobytes(); comp = zlib.compress(pay)
-with open(f"{T}/r.truth", "wb") as f:
-    f.write(b"CSROTRTH" + struct.pack("<II", 1, 0) + struct.pack("<I", zlib.crc32(b"")))
-    f.write(struct.pack("<III", len(pay), len(comp), zlib.crc32(pay)) + comp)
-    f.write(struct.pack("<III", 0, 0, zlib.crc32(pay)) + struct.pack("<Q", len(pay)))
+csrofile.write(f"{T}/r.truth", b"CSROTRTH", b"", t.tobytes())
 # sub-cell sums (s = 0.5, r = 2): sub-cell k gets voxels k-1 and k per axis;
 # 12^3 sub-cells from the origin 0
 S = np.zeros((12, 12, 12))

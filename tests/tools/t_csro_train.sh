@@ -1,21 +1,15 @@
-# csro-train: a separable two-class bank written by an independent Python
-# .zsdm writer (csro-zsdm(5) layout), trained, checked, reproduced.
+# csro-train: a separable two-class bank written by the independent Python
+# .zsdm writer (tests/tools/csrofile.py, csro-zsdm(5) layout), trained, checked, reproduced.
 . "$CSRO_SRCDIR/tests/tools/lib.sh"
 cat > "$T/mkbank.py" <<'PY'
-import struct, sys, zlib
+import os, struct, sys
 import numpy as np
+sys.path.insert(0, os.path.join(os.environ["CSRO_SRCDIR"], "tests", "tools"))
+import csrofile
 path, n, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-def s(x):
-    b = x.encode(); return struct.pack("<I", len(b)) + b
-nb, first, R, w = 93, 54, 1.5, 0.015
-h = struct.pack("<III", 2, 0, 1)                      # bank, raw counts, has bins
-h += struct.pack("<7d", R, w, -0.7, 0.7, 0, 0, 1)     # radius, width, crop, direction
-h += struct.pack("<II", nb, first)
-h += b"".join(struct.pack("<d", -R + (first + i) * w) for i in range(nb))
-h += s("Co") + s("Co") + struct.pack("<I", 0)         # pair, no grid
-h += struct.pack("<I", 2) + s("random") + s("L12")    # classes
-h += struct.pack("<I", 0) + struct.pack("<I", 1) + s("origin") + s("t_csro_train")
-h += struct.pack("<I", 16 + 4 * nb)
+h = csrofile.sdm_header("bank", "raw", "Co-Co", classes=["random", "L12"],
+                        texts=[("origin", "t_csro_train")])
+nb = 93
 rng = np.random.default_rng(seed)
 k = np.arange(nb)
 raw = b""
@@ -24,13 +18,7 @@ for i in range(n):
     mu = 30 if c == 0 else 60
     prof = 50 * rng.uniform(1, 2) * np.exp(-0.5 * (k - mu) ** 2 / 9) + rng.poisson(20, nb)
     raw += struct.pack("<QiI", i, c, 0) + prof.astype("<f4").tobytes()
-out = b"CSROZSDM" + struct.pack("<II", 1, len(h)) + h + struct.pack("<I", zlib.crc32(h))
-for o in range(0, len(raw), 1 << 20):
-    ch = raw[o:o + (1 << 20)]
-    z = zlib.compress(ch)
-    out += struct.pack("<III", len(ch), len(z), zlib.crc32(ch)) + z
-out += struct.pack("<III", 0, 0, zlib.crc32(raw)) + struct.pack("<Q", len(raw))
-open(path, "wb").write(out)
+csrofile.write(path, b"CSROZSDM", h, raw)
 PY
 "$PYTHON" "$T/mkbank.py" "$T/bank.zsdm" 400 3
 "$CSRO_BIN/zsdm-dump" -H "$T/bank.zsdm" >/dev/null 2>&1 || true
