@@ -8,6 +8,8 @@ bindir     ?= $(prefix)/bin
 libdir     ?= $(prefix)/lib
 includedir ?= $(prefix)/include
 mandir     ?= $(prefix)/share/man
+datadir    ?= $(if $(datarootdir),$(datarootdir),$(prefix)/share)
+modeldir   ?= $(datadir)/csro/models
 pkgconfigdir ?= $(libdir)/pkgconfig
 # The Python package (python/): on Debian's sys.path for /usr and /usr/local
 pythondir  ?= $(prefix)/lib/python3/dist-packages
@@ -103,7 +105,7 @@ $(STLIB): $(LIB_OBJ)
 TOOL_OBJ := $(TOOL_LIBSRC:tools/%.c=$(BUILD)/tools/%.o)
 $(BUILD)/tools/%.o: tools/%.c $(wildcard tools/*.h) lib/base/fileio.h $(wildcard include/*.h include/csro/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Ilib $(if $(filter nexus,$*),$(NX_CFLAGS)) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -Ilib $(if $(filter nexus,$*),$(NX_CFLAGS)) $(if $(filter common,$*),-DCSRO_MODELDIR='"$(modeldir)"') -c $< -o $@
 
 $(BUILD)/bin/csro-net-import: tools/csro-net-import.c $(TOOL_OBJ) $(STLIB)
 	@mkdir -p $(@D)
