@@ -58,7 +58,8 @@ ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 LIB_DIRS := base io spatial formats net maps sim
 LIB_SRC  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard lib/$(d)/*.c)))
 LIB_OBJ  := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
-TOOL_LIBSRC := tools/common.c tools/provenance.c tools/nexus.c
+# tools/pipeline.c: the default flow in memory (csro-calibrate, csro-limits)
+TOOL_LIBSRC := tools/common.c tools/provenance.c tools/nexus.c tools/pipeline.c
 TOOL_SRC := $(filter-out $(TOOL_LIBSRC),$(sort $(wildcard tools/*.c)))
 ifneq ($(HAVE_HDF5),1)
 TOOL_SRC := $(filter-out tools/csro-net-import.c,$(TOOL_SRC))
