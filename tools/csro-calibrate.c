@@ -43,30 +43,6 @@ _Noreturn static void usage(void)
     exit(0);
 }
 
-static size_t parse_list(const char *opt, const char *s, double *v, size_t max, int pairs)
-{
-    char buf[1024];
-    if (strlen(s) >= sizeof buf) tool_usage_error("%s: list too long", opt);
-    snprintf(buf, sizeof buf, "%s", s);
-    size_t n = 0;
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (n >= max) tool_usage_error("%s: more than %zu values", opt, max);
-        if (pairs) {
-            char *c = strchr(t, ':');
-            if (!c) tool_usage_error("%s: '%s' is not A:B", opt, t);
-            *c = 0;
-            v[2 * n] = tool_double(opt, t);
-            v[2 * n + 1] = tool_double(opt, c + 1);
-            if (!(v[2 * n] > 0) || !(v[2 * n + 1] >= v[2 * n])) tool_usage_error("%s: bad range %s:%s", opt, t, c + 1);
-        } else {
-            v[n] = tool_double(opt, t);
-        }
-        n++;
-    }
-    if (!n) tool_usage_error("%s: empty list", opt);
-    return n;
-}
-
 typedef struct {
     pipe_spec s;
     int random;             /* 0 domains, 1 random matrix, 2 random labels */
@@ -102,12 +78,12 @@ int main(int argc, char **argv)
         switch (c) {
         case 'o': out = optarg; break;
         case O_BOX: box = tool_double("--box", optarg); break;
-        case O_SXY: nsxy = parse_list("--sigma-xy", optarg, sxy, MAXL, 0); break;
-        case O_EFF: neff = parse_list("--efficiency", optarg, eff, MAXL, 0); break;
-        case O_DIA: ndia = parse_list("--diameters", optarg, dia, MAXL, 1); break;
+        case O_SXY: nsxy = pipe_parse_list("--sigma-xy", optarg, sxy, MAXL, 0); break;
+        case O_EFF: neff = pipe_parse_list("--efficiency", optarg, eff, MAXL, 0); break;
+        case O_DIA: ndia = pipe_parse_list("--diameters", optarg, dia, MAXL, 1); break;
         case O_FRAC: frac = tool_double("--fraction", optarg); break;
         case O_SZ: sz = tool_double("--sigma-z", optarg); break;
-        case O_SMOOTH: nsm = parse_list("--smooth", optarg, sm, MAXL, 0); break;
+        case O_SMOOTH: nsm = pipe_parse_list("--smooth", optarg, sm, MAXL, 0); break;
         case O_MODE: mode = tool_map_mode("--mode", optarg); break;
         case O_MAXFP: maxfp = tool_double("--max-fp", optarg); break;
         case O_SEED: seed = tool_u64("--seed", optarg); break;
@@ -124,7 +100,7 @@ int main(int argc, char **argv)
     if (!out) tool_usage_error("missing -o OUT.csronet");
     if (!(box >= 4 && box <= 200)) tool_usage_error("--box: %g nm is not in [4, 200]", box);
     if (!(frac > 0 && frac <= 0.5)) tool_usage_error("--fraction: %g is not in (0, 0.5]", frac);
-    if (!(maxfp >= 0 && maxfp < 1)) tool_usage_error("--max-fp: %g is not in [0, 1)", maxfp);
+    if (!(maxfp >= 0 && maxfp <= 1)) tool_usage_error("--max-fp: %g is not in [0, 1]", maxfp);
     for (size_t i = 0; i < nsm; i++)
         if (!(sm[i] >= 0 && sm[i] <= 5)) tool_usage_error("--smooth: %g nm is not in [0, 5]", sm[i]);
     for (size_t i = 0; i < neff; i++)

@@ -164,3 +164,42 @@ int8_t *pipe_truth(const pipe_out *o, const csro_probmap *m)
                                      csro_recon_count(r), t, nc));
     return t;
 }
+
+size_t pipe_parse_list(const char *opt, const char *s, double *v, size_t max, int pairs)
+{
+    char buf[1024];
+    if (strlen(s) >= sizeof buf) tool_usage_error("%s: list too long", opt);
+    snprintf(buf, sizeof buf, "%s", s);
+    size_t n = 0;
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (n >= max) tool_usage_error("%s: more than %zu values", opt, max);
+        if (pairs) {
+            char *c = strchr(t, ':');
+            if (!c) tool_usage_error("%s: '%s' is not A:B", opt, t);
+            *c = 0;
+            v[2 * n] = tool_double(opt, t);
+            v[2 * n + 1] = tool_double(opt, c + 1);
+            if (!(v[2 * n] > 0) || !(v[2 * n + 1] >= v[2 * n])) tool_usage_error("%s: bad range %s:%s", opt, t, c + 1);
+        } else {
+            v[n] = tool_double(opt, t);
+        }
+        n++;
+    }
+    if (!n) tool_usage_error("%s: empty list", opt);
+    return n;
+}
+
+int pipe_model_rule(const csro_ensemble *e, int *mode, double *thr, double *smooth)
+{
+    const char *t = csro_ensemble_text(e, "map.threshold"), *m = csro_ensemble_text(e, "map.mode");
+    const char *sm = csro_ensemble_text(e, "map.smooth");
+    *mode = CSRO_PROBMAP_SUM;
+    *thr = 3.75;
+    *smooth = 0;
+    if (!t) return 0;
+    *thr = atof(t);
+    if (m && !strcmp(m, "mean")) *mode = CSRO_PROBMAP_MEAN;
+    else if (m && strcmp(m, "sum")) tool_die(TOOL_EDATA, "model map.mode '%s' is not supported here (sum, mean)", m);
+    if (sm) *smooth = atof(sm);
+    return 1;
+}

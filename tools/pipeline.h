@@ -35,4 +35,11 @@ csro_probmap *pipe_map(const pipe_out *o, int mode, double smooth);
 /* Sub-cell truth of the map (csro_probmap_subcell_truth); malloc'ed. */
 int8_t *pipe_truth(const pipe_out *o, const csro_probmap *m);
 
+/* "a,b,c" (pairs = 0) or "a:b,c:d" (pairs = 1, into v[2i], v[2i+1]) into
+ * at most max entries; exits 2 on bad input. Returns the count. */
+size_t pipe_parse_list(const char *opt, const char *s, double *v, size_t max, int pairs);
+/* The map rule a model carries: mode, threshold, smoothing; 0 if it has
+ * none (then sum, 3.75, 0). */
+int pipe_model_rule(const csro_ensemble *e, int *mode, double *thr, double *smooth);
+
 #endif
