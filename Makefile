@@ -74,11 +74,12 @@ MAN1     := $(wildcard man/man1/*.1)
 MAN3     := $(wildcard man/man3/*.3)
 MAN5     := $(wildcard man/man5/*.5)
 MAN7     := $(wildcard man/man7/*.7)
+MODELS   := $(wildcard models/*.csronet)
 
 .PHONY: install-python
 .PHONY: all lib tools tests check check-layers check-unit check-tools check-abi check-asan \
         check-fuzz check-fuzz-replay fuzz-drivers fuzz-targets \
-        check-valgrind check-install demo bench install uninstall dist clean distclean
+        check-valgrind check-install demo bench models install uninstall dist clean distclean
 
 all: lib tools
 
@@ -187,6 +188,9 @@ demo: all
 
 bench: all
 	@$(TEST_ENV) sh bench/run.sh
+# Rebuild the shipped default models (models/*.csronet) from fixed seeds.
+models: all
+	@$(TEST_ENV) sh scripts/make-models.sh
 
 # csro.pc is written at install time for the prefix of this install (a file
 # made once would keep the first prefix).
@@ -210,6 +214,7 @@ install: all
 	$(if $(MAN3),sh scripts/man-links.sh install $(DESTDIR)$(mandir)/man3 $(MAN3))
 	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(mandir)/man5)
 	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(mandir)/man7)
+	$(if $(MODELS),install -d $(DESTDIR)$(modeldir) && install -m 644 $(MODELS) $(DESTDIR)$(modeldir))
 	@$(MAKE) --no-print-directory install-python
 
 # The pure-Python package, built from a copy (the source tree stays clean)
@@ -237,6 +242,8 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man5/,$(notdir $(MAN5)))
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man7/,$(notdir $(MAN7)))
 	rm -rf $(DESTDIR)$(pythondir)/csro $(DESTDIR)$(pythondir)/csro-*.dist-info
+	rm -f $(addprefix $(DESTDIR)$(modeldir)/,$(notdir $(MODELS)))
+	rmdir $(DESTDIR)$(modeldir) $(DESTDIR)$(datadir)/csro 2>/dev/null || true
 
 dist:
 	rm -rf libcsro-$(VERSION) libcsro-$(VERSION).tar.gz
