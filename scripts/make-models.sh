@@ -10,9 +10,10 @@
 set -eu
 cd "${CSRO_SRCDIR:-.}"
 B=${CSRO_BIN:-build/bin}
-W=${CSRO_BUILD:-build}/models
+W=${MODELS_WORK:-${CSRO_BUILD:-build}/models}
 SEED=${MODEL_SEED:-1}
-mkdir -p "$W" models
+OUTDIR=${MODELS_OUT:-models}
+mkdir -p "$W" "$OUTDIR"
 for X in ${*:-Co Ni}; do
     echo "models: $X-$X (training seed $SEED)"
     nice $B/csro-simulate --quiet --size 1.5 --class FCC:random:Co:1,Cr:1,Ni:1 \
@@ -21,6 +22,6 @@ for X in ${*:-Co Ni}; do
     nice $B/csro-train --quiet --epochs 15 --folds 2 --seed "$SEED" "$W/$X.zsdm" -o "$W/$X-ens.csronet"
     nice $B/csro-calibrate --members 1 --seed 1000 --report "$W/$X-calibration.tsv" \
         "$W/$X-ens.csronet" -o "$W/$X-X.csronet"
-    mv "$W/$X-X.csronet" "models/$X-$X.csronet"
-    ls -l "models/$X-$X.csronet"
+    mv "$W/$X-X.csronet" "$OUTDIR/$X-$X.csronet"
+    ls -l "$OUTDIR/$X-$X.csronet"
 done

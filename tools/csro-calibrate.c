@@ -29,7 +29,7 @@ _Noreturn static void usage(void)
            "      --diameters LIST    domain diameter ranges A:B (1:2,2:3,3:4)\n"
            "      --fraction F        domain volume fraction (0.06)\n"
            "      --sigma-z NM        depth noise (0.03)\n"
-           "      --smooth LIST       smoothing sigmas (nm) to try (0,0.25,0.5,0.75)\n"
+           "      --smooth LIST       smoothing sigmas (nm) to try (0,0.25,0.5,0.75,1)\n"
            "      --mode sum|mean     sub-cell map (sum)\n"
            "      --max-fp F          largest selected fraction of the random specimen\n"
            "                          and of the random-label control (0.005)\n"
@@ -62,8 +62,8 @@ int main(int argc, char **argv)
     tool_init("csro-calibrate");
     const char *out = NULL, *report = NULL;
     double sxy[MAXL] = {0.2, 0.4, 0.6}, eff[MAXL] = {0.3, 0.5, 0.8}, dia[2 * MAXL] = {1, 2, 2, 3, 3, 4};
-    double sm[MAXL] = {0, 0.25, 0.5, 0.75};
-    size_t nsxy = 3, neff = 3, ndia = 3, nsm = 4;
+    double sm[MAXL] = {0, 0.25, 0.5, 0.75, 1.0};
+    size_t nsxy = 3, neff = 3, ndia = 3, nsm = 5;
     double box = 16, frac = 0.06, sz = 0.03, maxfp = 0.005;
     uint64_t seed = 1000;
     int mode = CSRO_PROBMAP_SUM, threads = 0, c;

@@ -51,8 +51,9 @@ enum { CSRO_PROBMAP_MEANS = 0, CSRO_PROBMAP_STDS = 1 };
  * CSRO_PROBMAP_MEANS maps the class probability (ensemble mean),
  * CSRO_PROBMAP_STDS its ensemble standard deviation (the uncertainty map;
  * use CSRO_PROBMAP_MEAN mode for it). cls is a class name of the file, a
- * decimal class index, or NULL: the second class of a two-class file (the
- * reference's CSRO column), otherwise CSRO_EINVAL. Voxels absent from the
+ * decimal class index, or NULL: the class named by the file's map.class
+ * text (a calibrated model's rule), else the second class of a two-class
+ * file (the reference's CSRO column), otherwise CSRO_EINVAL. Voxels absent from the
  * file or flagged CSRO_ROW_NODATA are no-data (NaN). The map's label
  * becomes "A-B class" from the file's species pair and class name.
  * CSRO_ENOTFOUND for an unknown class, CSRO_EFORMAT for an index outside

@@ -89,15 +89,14 @@ int csro_probmap_load_auto(csro_probmap **out, double *threshold, const char *pa
     int rc = csro_prob_reader_open(&r, path);
     if (rc) return rc;
     const csro_zsdm_meta *meta = csro_prob_reader_meta(r);
-    char cls[64] = "", model[256] = "";
+    char model[256] = "";
     const char *tm = csro_zsdm_meta_text(meta, "map.mode"), *tt = csro_zsdm_meta_text(meta, "map.threshold");
-    const char *ts = csro_zsdm_meta_text(meta, "map.smooth"), *tc = csro_zsdm_meta_text(meta, "map.class");
+    const char *ts = csro_zsdm_meta_text(meta, "map.smooth");
     const char *tmodel = csro_zsdm_meta_text(meta, "classify_model");
     int mode = CSRO_PROBMAP_SUM;
     double thr = 3.75, smooth = 0;
     int have_rule = tt != NULL;
     snprintf(model, sizeof model, "%s", tmodel ? tmodel : "the model");
-    if (tc) snprintf(cls, sizeof cls, "%s", tc);
     if (have_rule) {
         char *end;
         errno = 0;
@@ -120,7 +119,7 @@ int csro_probmap_load_auto(csro_probmap **out, double *threshold, const char *pa
     }
     csro_prob_reader_close(r);
     if (rc) return rc;
-    if ((rc = csro_probmap_load(out, path, *cls ? cls : NULL, CSRO_PROBMAP_MEANS, mode))) return rc;
+    if ((rc = csro_probmap_load(out, path, NULL, CSRO_PROBMAP_MEANS, mode))) return rc; /* map.class */
     if (smooth > 0 && (rc = csro_probmap_smooth(*out, smooth))) {
         csro_probmap_free(*out);
         *out = NULL;

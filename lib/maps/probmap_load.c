@@ -7,10 +7,12 @@
 
 #define LOAD_BLOCK 4096
 
-/* Class index from a name, a decimal index or NULL (2-class default). */
+/* Class index from a name, a decimal index or NULL (the class the map
+ * rule names, else the 2-class default). */
 static int find_class(size_t *ci, const csro_zsdm_meta *meta, const char *cls, const char *path)
 {
     size_t nc = csro_zsdm_meta_nclasses(meta);
+    if (!cls) cls = csro_zsdm_meta_text(meta, "map.class");
     if (!cls) {
         if (nc == 2) { *ci = 1; return 0; }
         return cs_err(CSRO_EINVAL, "%s: %zu classes: name the CSRO class", path, nc);
