@@ -21,7 +21,7 @@ for X in ${*:-Co Ni}; do
         --pair $X-$X --sweep reference --seed "$SEED" -o "$W/$X.zsdm"
     nice $B/csro-train --quiet --epochs 15 --folds 2 --seed "$SEED" "$W/$X.zsdm" -o "$W/$X-ens.csronet"
     nice $B/csro-calibrate --members 1 --seed 1000 --report "$W/$X-calibration.tsv" \
-        "$W/$X-ens.csronet" -o "$W/$X-X.csronet"
-    mv "$W/$X-X.csronet" "$OUTDIR/$X-$X.csronet"
+        "$W/$X-ens.csronet" -o "$W/$X-$X.csronet"
+    mv "$W/$X-$X.csronet" "$OUTDIR/$X-$X.csronet"
     ls -l "$OUTDIR/$X-$X.csronet"
 done

@@ -165,11 +165,10 @@ int main(int argc, char **argv)
             free(t);
             csro_probmap_free(map);
         }
-        if (!tool_quiet())
-            fprintf(stderr, "\rcsro-calibrate: specimen %zu/%zu (%.1f s)", i + 1, ns, po.seconds);
+        if (!tool_quiet()) tool_progress((double)(i + 1) / (double)ns, NULL);
         pipe_free(&po);
     }
-    if (!tool_quiet()) fputc('\n', stderr);
+    if (!tool_quiet()) tool_progress_done();
 
     /* best rule: mean F1 over the domain specimens, random ones <= maxfp */
     size_t nd = ns - 2, bm = 0, bh = 0;

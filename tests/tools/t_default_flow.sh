@@ -9,7 +9,7 @@ B=$CSRO_BIN
 $B/apt-simulate --quiet --box 12,12,12 --domains Co:3:4:0.1 --efficiency 0.5 --sigma-xy 0.3 --sigma-z 0.03 \
     --seed 31 --truth "$T/r.truth" --ranges "$T/r.rrng" -o "$T/recon.pos"
 # 1-2: voxelize | classify, no -m
-$B/apt-voxelize -q -r "$T/r.rrng" -p Co-Co "$T/recon.pos" -o - | $B/csro-classify -o "$T/x.prob" 2>"$T/cl.err"
+$B/apt-voxelize --quiet -r "$T/r.rrng" -p Co-Co "$T/recon.pos" -o - | $B/csro-classify -o "$T/x.prob" 2>"$T/cl.err"
 grep -q "default model for Co-Co: .*Co-Co.csronet" "$T/cl.err" || die "csro-classify did not say its model: $(cat "$T/cl.err")"
 # 3: the map with the rule the model carries
 $B/csro-map "$T/x.prob" -o "$T/map.tif" --mask "$T/mask.tif" 2>"$T/map.err"
@@ -38,13 +38,13 @@ $B/csro-map "$T/x.prob" -o "$T/map2.tif" --mask "$T/mask2.tif" -t 7.5 2>"$T/map2
 grep -q "overridden: threshold 7.5" "$T/map2.err" || die "override note: $(cat "$T/map2.err")"
 # Ni-Ni on the real CoCrNi ions: a default model too
 if [ -f "$CSRO_SRCDIR/models/Ni-Ni.csronet" ]; then
-    $B/apt-voxelize -q -r "$CSRO_TESTDATA/ranges_cocrni.rrng" -p Ni-Ni "$CSRO_TESTDATA/cocrni_2000.csv" -o - |
+    $B/apt-voxelize --quiet -r "$CSRO_TESTDATA/ranges_cocrni.rrng" -p Ni-Ni "$CSRO_TESTDATA/cocrni_2000.csv" -o - |
         $B/csro-classify -o "$T/ni.prob" 2>"$T/ni.err"
     grep -q "Ni-Ni.csronet" "$T/ni.err" || die "Ni-Ni default model: $(cat "$T/ni.err")"
 fi
 # CSRO_MODEL_DIR is searched first
 mkdir "$T/md" && cp "$CSRO_SRCDIR/models/Co-Co.csronet" "$T/md/Cr-Cr.csronet"
-$B/apt-voxelize -q -r "$T/r.rrng" -p Cr-Cr "$T/recon.pos" -o "$T/cr.zsdm"
+$B/apt-voxelize --quiet -r "$T/r.rrng" -p Cr-Cr "$T/recon.pos" -o "$T/cr.zsdm"
 CSRO_MODEL_DIR="$T/md" $B/csro-classify "$T/cr.zsdm" -o "$T/cr.prob" 2>"$T/cr.err" || true
 grep -q "$T/md/Cr-Cr.csronet" "$T/cr.err" || die "CSRO_MODEL_DIR not searched: $(cat "$T/cr.err")"
 # a pair without a default model: a clear error, no output
