@@ -85,20 +85,18 @@ int csro_probmap_load_auto(csro_probmap **out, double *threshold, const char *pa
     if (!out || !threshold || !path) return cs_err(CSRO_EINVAL, "probmap: NULL argument to csro_probmap_load_auto");
     *out = NULL;
     if (note && notelen) note[0] = 0;
-    csro_prob_reader *r;
-    int rc = csro_prob_reader_open(&r, path);
+    /* one pass over the file (it may be a pipe): voxels, then the rule */
+    float *mean, *std;
+    size_t ci;
+    csro_zsdm_meta *meta;
+    int rc = cs_probmap_read_voxels(path, NULL, &mean, &std, &ci, &meta);
     if (rc) return rc;
-    const csro_zsdm_meta *meta = csro_prob_reader_meta(r);
-    char model[256] = "";
     const char *tm = csro_zsdm_meta_text(meta, "map.mode"), *tt = csro_zsdm_meta_text(meta, "map.threshold");
-    const char *ts = csro_zsdm_meta_text(meta, "map.smooth");
-    const char *tmodel = csro_zsdm_meta_text(meta, "classify_model");
-    int mode = CSRO_PROBMAP_SUM;
+    const char *ts = csro_zsdm_meta_text(meta, "map.smooth"), *tmodel = csro_zsdm_meta_text(meta, "classify_model");
+    int mode = CSRO_PROBMAP_SUM, have_rule = tt != NULL;
     double thr = 3.75, smooth = 0;
-    int have_rule = tt != NULL;
-    snprintf(model, sizeof model, "%s", tmodel ? tmodel : "the model");
+    char *end;
     if (have_rule) {
-        char *end;
         errno = 0;
         thr = strtod(tt, &end);
         if (end == tt || *end || errno || !isfinite(thr))
@@ -117,23 +115,28 @@ int csro_probmap_load_auto(csro_probmap **out, double *threshold, const char *pa
                 rc = cs_err(CSRO_EFORMAT, "%s: map.smooth '%s' is not a sigma >= 0 (nm)", path, ts);
         }
     }
-    csro_prob_reader_close(r);
-    if (rc) return rc;
-    if ((rc = csro_probmap_load(out, path, NULL, CSRO_PROBMAP_MEANS, mode))) return rc; /* map.class */
-    if (smooth > 0 && (rc = csro_probmap_smooth(*out, smooth))) {
+    const csro_grid *g = csro_zsdm_meta_grid(meta);
+    if (!rc) rc = csro_probmap_new(out, g, mean, csro_grid_count(g), mode);
+    if (!rc) cs_probmap_set_label(*out, meta, ci, 0);
+    if (!rc && smooth > 0 && (rc = csro_probmap_smooth(*out, smooth))) {
         csro_probmap_free(*out);
         *out = NULL;
-        return rc;
     }
-    *threshold = thr;
-    if (note && notelen) {
-        char sm[48] = "";
-        if (smooth > 0) snprintf(sm, sizeof sm, " smoothed (sigma %g nm)", smooth);
-        if (!have_rule)
-            snprintf(note, notelen, "%s carries no calibrated map rule: reference sum map, threshold %g", model, thr);
-        else
-            snprintf(note, notelen, "map rule of %s: %s map%s, threshold %g", model,
-                     mode == CSRO_PROBMAP_SUM ? "sum" : "mean", sm, thr);
+    if (!rc) {
+        *threshold = thr;
+        if (note && notelen) {
+            char sm[48] = "";
+            const char *model = tmodel ? tmodel : "the model";
+            if (smooth > 0) snprintf(sm, sizeof sm, " smoothed (sigma %g nm)", smooth);
+            if (!have_rule)
+                snprintf(note, notelen, "%s carries no calibrated map rule: reference sum map, threshold %g", model, thr);
+            else
+                snprintf(note, notelen, "map rule of %s: %s map%s, threshold %g", model,
+                         mode == CSRO_PROBMAP_SUM ? "sum" : "mean", sm, thr);
+        }
     }
-    return 0;
+    free(mean);
+    free(std);
+    csro_zsdm_meta_free(meta);
+    return rc;
 }

@@ -22,6 +22,9 @@ struct csro_probmap {
 int cs_probmap_read_voxels(const char *path, const char *cls, float **mean_out, float **std_out,
                            size_t *ci_out, csro_zsdm_meta **meta_out);
 
+/* Label "A-B class[ std]" of a map of class ci of a .prob. */
+void cs_probmap_set_label(csro_probmap *m, const csro_zsdm_meta *meta, size_t ci, int std);
+
 /* Check a threshold band against the map's value range. */
 int cs_probmap_check_band(const csro_probmap *m, double lower, double upper);
 

@@ -89,6 +89,15 @@ done:
     return rc;
 }
 
+void cs_probmap_set_label(csro_probmap *m, const csro_zsdm_meta *meta, size_t ci, int std)
+{
+    const char *a = csro_zsdm_meta_pair(meta, 0), *b = csro_zsdm_meta_pair(meta, 1);
+    if (a && b && *a)
+        snprintf(m->label, sizeof m->label, "%s-%s %s%s", a, b, csro_zsdm_meta_class(meta, ci), std ? " std" : "");
+    else
+        snprintf(m->label, sizeof m->label, "%s%s", csro_zsdm_meta_class(meta, ci), std ? " std" : "");
+}
+
 int csro_probmap_load(csro_probmap **out, const char *path, const char *cls, int field, int mode)
 {
     *out = NULL;
@@ -102,15 +111,7 @@ int csro_probmap_load(csro_probmap **out, const char *path, const char *cls, int
     const csro_grid *g = csro_zsdm_meta_grid(meta);
     float *prob = field == CSRO_PROBMAP_STDS ? std : mean;
     rc = csro_probmap_new(out, g, prob, csro_grid_count(g), mode);
-    if (!rc) {
-        const char *a = csro_zsdm_meta_pair(meta, 0), *b = csro_zsdm_meta_pair(meta, 1);
-        if (a && b && *a)
-            snprintf((*out)->label, sizeof (*out)->label, "%s-%s %s%s", a, b, csro_zsdm_meta_class(meta, ci),
-                     field == CSRO_PROBMAP_STDS ? " std" : "");
-        else
-            snprintf((*out)->label, sizeof (*out)->label, "%s%s", csro_zsdm_meta_class(meta, ci),
-                     field == CSRO_PROBMAP_STDS ? " std" : "");
-    }
+    if (!rc) cs_probmap_set_label(*out, meta, ci, field == CSRO_PROBMAP_STDS);
     free(mean);
     free(std);
     csro_zsdm_meta_free(meta);
