@@ -94,11 +94,11 @@ echo "wrote $OUT"
 echo "-- default flow (no model or threshold given), sub-cell F1 by condition (Co-Co, one test seed each):"
 awk -F'\t' '$3=="table" {printf "  domains %s nm, sigma_xy %s, eff %s: P %.3f R %.3f F1 %.3f\n", $6, $4, $5, $9, $10, $11}' "$OUT"
 echo "-- headline groups (sigma_xy 0.3, efficiency 0.5, 4 test seeds): mean sub-cell F1"
-awk -F'\t' '$3 ~ /^g/ && $1 != "published" {k = $1 " " $2 " " $3; n[k]++; f[k] += $11}
+awk -F'\t' '$3 ~ /^g[0-9]/ && $1 != "published" {k = $1 " " $2 " " $3; n[k]++; f[k] += $11}
             END {for (k in n) printf "  %s: %.3f\n", k, f[k] / n[k]}' "$OUT" | sort
 if [ -f "$PUB" ]; then
     echo "-- published ensemble, Ni-Ni, best constant threshold per group (oracle on the test specimens):"
-    awk -F'\t' '$1 == "published" && $3 ~ /^g/ {k = $3 SUBSEP $8; n[k]++; f[k] += $11; g[$3] = 1}
+    awk -F'\t' '$1 == "published" && $3 ~ /^g[0-9]/ {k = $3 SUBSEP $8; n[k]++; f[k] += $11; g[$3] = 1}
                 END {for (q in g) {best = -1; for (k in n) {split(k, a, SUBSEP); if (a[1] == q && f[k] / n[k] > best) {best = f[k] / n[k]; bt = a[2]}}
                      printf "  %s: F1 %.3f at threshold %s\n", q, best, bt}}' "$OUT" | sort
 fi
