@@ -662,7 +662,7 @@ int tool_default_model(char *buf, size_t len, const char *a, const char *b)
     for (int i = 0; i < 2; i++)
         if (dirs[i] && !csro_classify_default_model(buf, len, a, b, dirs[i])) return 0;
     buf[0] = 0;
-    char msg[512];
+    char msg[8800];
     snprintf(msg, sizeof msg, "no default model for the pair %s-%s (looked for %s-%s.csronet in %s%s%s); "
              "give one with -m MODEL.csronet or set CSRO_MODEL_DIR", a, b, a, b, CSRO_MODELDIR,
              *exe ? " and " : "", *exe ? src : "");
