@@ -11,11 +11,13 @@
 #  - the spread over training seeds: the same groups with models trained
 #    from seed 2 (scripts/make-models.sh with MODEL_SEED=2, built here);
 #  - the published ensemble (data/mlapt/published_NiNi.csronet) on the same
-#    Ni-Ni specimens at its best constant threshold per group (an oracle
+#    Ni-Ni specimens (min-max profiles, as the reference classifies
+#    simulated data) at its best constant threshold per group (an oracle
 #    choice on the test specimens themselves);
 #  - the real CoCrNi ions (data/mlapt, tests/data): CSRO volume fraction,
 #    domain count and mean diameter with the default models, the
-#    random-label control and the published ensemble.
+#    random-label control and the published ensemble (the measured-data
+#    rule of csro-classify: experimental preprocessing for it).
 # Writes $W/detect.tsv and prints the summary.
 set -eu
 cd "${CSRO_SRCDIR:-.}"
@@ -72,7 +74,7 @@ for pair in Co-Co Ni-Ni; do
             flow default $pair "g${g%:*}-${g#*:}" 0.3 0.5 ${g%:*} ${g#*:} 0.06 $seed
             flow seed2 $pair "g${g%:*}-${g#*:}" 0.3 0.5 ${g%:*} ${g#*:} 0.06 $seed
             if [ $pair = Ni-Ni ] && [ -f "$PUB" ]; then
-                $B/csro-classify -q -m "$PUB" "$W/s.zsdm" -o "$W/s.prob"
+                $B/csro-classify -q -m "$PUB" --preprocess minmax "$W/s.zsdm" -o "$W/s.prob"
                 for t in 0.5 0.75 1 1.25 1.5 1.75 2 2.25 2.5 2.75 3 3.25 3.5 3.75 4 4.5 5 5.5 6; do
                     row published $pair "g${g%:*}-${g#*:}" 0.3 0.5 "${g%:*}-${g#*:}" $seed $t
                 done
@@ -85,7 +87,7 @@ for pair in Co-Co Ni-Ni; do
         flow default $pair random-$r 0.3 0.5 2 3 0 $seed
         flow seed2 $pair random-$r 0.3 0.5 2 3 0 $seed
         if [ $pair = Ni-Ni ] && [ -f "$PUB" ]; then
-            $B/csro-classify -q -m "$PUB" "$W/s.zsdm" -o "$W/s.prob"
+            $B/csro-classify -q -m "$PUB" --preprocess minmax "$W/s.zsdm" -o "$W/s.prob"
             row published $pair random-$r 0.3 0.5 2-3 $seed 3.75
         fi
     done
