@@ -190,7 +190,7 @@ int main(int argc, char **argv)
     if (best < 0) tool_die(TOOL_EDATA, "%s: no threshold keeps the random specimens at <= %g selected", in, maxfp);
     double thr = vmax * (double)bh / (NTHR - 1);
 
-    char num[64], src[1024];
+    char num[64], src[2048];
     snprintf(num, sizeof num, "%.6g", thr);
     if ((rc = csro_ensemble_set_text(e, "map.threshold", num))) tool_fail(rc);
     if ((rc = csro_ensemble_set_text(e, "map.mode", mode == CSRO_PROBMAP_SUM ? "sum" : "mean"))) tool_fail(rc);
