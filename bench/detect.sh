@@ -44,7 +44,7 @@ spec() {
 # row MODEL PAIR GROUP SXY EFF DIA SEED [THRESHOLD]: score $W/s.prob
 row() {
     t=""; [ -z "${8:-}" ] || t="--threshold $8"
-    $B/csro-score --no-header $t -m "$W/s.prob" -t "$W/s.truth" "$W/s.pos" 2>"$W/score.err" |
+    $B/csro-score --no-header $t -M "$W/s.prob" --truth "$W/s.truth" "$W/s.pos" 2>"$W/score.err" |
         awk -F'\t' -v p="$1	$2	$3	$4	$5	$6	$7" -v t="${8:-rule}" \
             '$2=="subcell" {printf "%s\t%s\t%s\t%s\t%s\t%.5f\n", p, t, $7, $8, $9, ($3+$4)/($3+$4+$5+$6)}' >> "$OUT"
 }

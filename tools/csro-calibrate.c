@@ -13,7 +13,7 @@
 #define MAXL 16
 #define NTHR 321
 
-_Noreturn static void usage(void)
+static void usage(void)
 {
     printf("Usage: csro-calibrate [options] MODEL.csronet -o OUT.csronet\n"
            "Simulate specimens with known CSRO domains (and random ones), run the\n"
@@ -40,7 +40,6 @@ _Noreturn static void usage(void)
            "  -t, --threads N         threads (0 = all cores)\n"
            "  -q, --quiet             no summary\n"
            "  -h, --help, -V, --version\n");
-    exit(0);
 }
 
 typedef struct {
@@ -59,7 +58,7 @@ static double f1_of(const uint64_t c[4])
 int main(int argc, char **argv)
 {
     tool_openblas_single(argv);
-    tool_init("csro-calibrate");
+    tool_init("csro-calibrate", usage);
     const char *out = NULL, *report = NULL;
     double sxy[MAXL] = {0.2, 0.4, 0.6}, eff[MAXL] = {0.3, 0.5, 0.8}, dia[2 * MAXL] = {1, 2, 2, 3, 3, 4};
     double sm[MAXL] = {0, 0.25, 0.5, 0.75, 1.0};
@@ -73,8 +72,8 @@ int main(int argc, char **argv)
         {"output", 1, 0, 'o'}, {"box", 1, 0, O_BOX}, {"sigma-xy", 1, 0, O_SXY}, {"efficiency", 1, 0, O_EFF},
         {"diameters", 1, 0, O_DIA}, {"fraction", 1, 0, O_FRAC}, {"sigma-z", 1, 0, O_SZ}, {"smooth", 1, 0, O_SMOOTH},
         {"mode", 1, 0, O_MODE}, {"max-fp", 1, 0, O_MAXFP}, {"seed", 1, 0, O_SEED}, {"report", 1, 0, O_REPORT}, {"members", 1, 0, O_MEMBERS},
-        {"threads", 1, 0, 't'}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {"version", 0, 0, 'V'}, {0, 0, 0, 0}};
-    while ((c = getopt_long(argc, argv, "o:t:qhV", lo, NULL)) != -1) {
+        {"threads", 1, 0, 't'}, {0, 0, 0, 0}};
+    while ((c = tool_getopt(argc, argv, "o:t:", lo)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case O_BOX: box = tool_double("--box", optarg); break;
@@ -90,10 +89,6 @@ int main(int argc, char **argv)
         case O_REPORT: report = optarg; break;
         case O_MEMBERS: members = tool_long("--members", optarg, 1, 1000); break;
         case 't': threads = (int)tool_long("--threads", optarg, 0, 4096); break;
-        case 'q': tool_set_quiet(1); break;
-        case 'h': usage();
-        case 'V': tool_version();
-        default: tool_usage_error("unknown option");
         }
     }
     if (optind + 1 != argc) tool_usage_error("expected one model file");
@@ -209,11 +204,11 @@ int main(int argc, char **argv)
              ns, box, (unsigned long long)seed, (unsigned long long)(seed + ns - 1), lists[0], lists[1], lists[2], frac, sz,
              best, maxfp, bestfp);
     if ((rc = csro_ensemble_set_text(e, "map.source", src))) tool_fail(rc);
-    if ((rc = csro_ensemble_save(e, out))) tool_fail(rc);
+    tool_input(in);
+    if ((rc = csro_ensemble_save(e, tool_out_lib(out)))) tool_fail(rc);
 
     if (report) {
-        FILE *f = !strcmp(report, "-") ? stdout : fopen(report, "w");
-        if (!f) tool_die(TOOL_EDATA, "%s: cannot create", report);
+        FILE *f = tool_out_open(report);
         fprintf(f, "seed\tkind\tsigma_xy\tefficiency\tdiameter_nm\ttp\tfp\tfn\ttn\tprecision\trecall\tf1\tselected_fraction\n");
         for (size_t i = 0; i < ns; i++) {
             const uint64_t *q = sp[i].cnt[bm][bh];
@@ -225,8 +220,8 @@ int main(int argc, char **argv)
                     sp[i].s.sxy, sp[i].s.eff, sp[i].s.dmin, sp[i].s.dmax, (unsigned long long)q[0], (unsigned long long)q[1],
                     (unsigned long long)q[2], (unsigned long long)q[3], p, r, f1_of(q), all > 0 ? (double)(q[0] + q[1]) / all : 0);
         }
-        if (f != stdout && fclose(f)) tool_die(TOOL_EDATA, "%s: write error", report);
     }
+    tool_commit();
     if (!tool_quiet())
         fprintf(stderr, "csro-calibrate: %s: threshold %g on the %s map smoothed %g nm: mean sub-cell F1 %.4f, "
                 "random selected fraction %.4f\n", out, thr, mode == CSRO_PROBMAP_SUM ? "sum" : "mean", sm[bm], best, bestfp);

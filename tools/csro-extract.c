@@ -119,6 +119,7 @@ static void parse_args(int argc, char **argv, args *A)
  * reconstruction is read. */
 static csro_probmap *load_map(args *A)
 {
+    int rc;
     csro_probmap *m = tool_load_map(A->mapp, A->cls, A->mode, &A->thr, 3.75 / 8);
     A->nb = A->sweep ? (size_t)floor((A->sb - A->sa) / A->sc + 0.5) : 1;
     if (A->sweep && fabs(A->sa + (double)A->nb * A->sc - A->sb) > 1e-9 * (1 + fabs(A->sb)))

@@ -13,7 +13,7 @@
 
 #define MAXL 16
 
-_Noreturn static void usage(void)
+static void usage(void)
 {
     printf("Usage: csro-limits [options] MODEL.csronet [-o OUT.tsv]\n"
            "Detection limits of MODEL: simulate a specimen per cell of the grid\n"
@@ -37,13 +37,12 @@ _Noreturn static void usage(void)
            "  -t, --threads N         threads (0 = all cores)\n"
            "  -q, --quiet             no progress\n"
            "  -h, --help, -V, --version\n");
-    exit(0);
 }
 
 int main(int argc, char **argv)
 {
     tool_openblas_single(argv);
-    tool_init("csro-limits");
+    tool_init("csro-limits", usage);
     const char *out = "-";
     double dia[2 * MAXL] = {1, 2, 2, 4, 4, 6}, sxy[MAXL] = {0.1, 0.5, 0.9}, eff[MAXL] = {0.5}, ord[MAXL] = {1, 0.5};
     size_t ndia = 3, nsxy = 3, neff = 1, nord = 2;
@@ -54,9 +53,8 @@ int main(int argc, char **argv)
     static const struct option lo[] = {
         {"output", 1, 0, 'o'}, {"full", 0, 0, O_FULL}, {"diameters", 1, 0, O_DIA}, {"sigma-xy", 1, 0, O_SXY},
         {"efficiency", 1, 0, O_EFF}, {"order", 1, 0, O_ORD}, {"box", 1, 0, O_BOX}, {"fraction", 1, 0, O_FRAC},
-        {"sigma-z", 1, 0, O_SZ}, {"seed", 1, 0, O_SEED}, {"threads", 1, 0, 't'}, {"quiet", 0, 0, 'q'},
-        {"help", 0, 0, 'h'}, {"version", 0, 0, 'V'}, {0, 0, 0, 0}};
-    while ((c = getopt_long(argc, argv, "o:t:qhV", lo, NULL)) != -1) {
+        {"sigma-z", 1, 0, O_SZ}, {"seed", 1, 0, O_SEED}, {"threads", 1, 0, 't'}, {0, 0, 0, 0}};
+    while ((c = tool_getopt(argc, argv, "o:t:", lo)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case O_FULL: full = 1; break;
@@ -69,10 +67,6 @@ int main(int argc, char **argv)
         case O_SZ: sz = tool_double("--sigma-z", optarg); break;
         case O_SEED: seed = tool_u64("--seed", optarg); break;
         case 't': threads = (int)tool_long("--threads", optarg, 0, 4096); break;
-        case 'q': tool_set_quiet(1); break;
-        case 'h': usage();
-        case 'V': tool_version();
-        default: tool_usage_error("unknown option");
         }
     }
     if (optind + 1 != argc) tool_usage_error("expected one model file");
@@ -105,16 +99,7 @@ int main(int argc, char **argv)
     if (!pipe_model_rule(e, &mode, &thr, &smooth) && !tool_quiet())
         fprintf(stderr, "csro-limits: %s carries no calibrated map rule: reference sum map, threshold 3.75\n", in);
 
-    /* write to a temporary file, renamed at the end (no partial output) */
-    FILE *f = stdout;
-    char *tmp = NULL;
-    if (strcmp(out, "-")) {
-        size_t l = strlen(out) + 16;
-        tmp = malloc(l);
-        if (!tmp) tool_die(TOOL_EDATA, "out of memory");
-        snprintf(tmp, l, "%s.tmp%ld", out, (long)getpid());
-        if (!(f = fopen(tmp, "w"))) tool_die(TOOL_EDATA, "%s: cannot create", out);
-    }
+    FILE *f = tool_out_open(out); /* committed at the end: no partial output */
     fprintf(f, "# csro-limits %s: %s map%s, threshold %g; %g nm specimens, %g domain volume fraction, sigma_z %g nm\n",
             in, mode == CSRO_PROBMAP_SUM ? "sum" : "mean", smooth > 0 ? " smoothed" : "", thr, box, frac, sz);
     fprintf(f, "diameter_nm\tsigma_xy\tefficiency\torder_S\tseed\ttp\tfp\tfn\ttn\tprecision\trecall\tf1\n");
@@ -147,12 +132,7 @@ int main(int argc, char **argv)
                     if (!tool_quiet()) tool_progress((double)(k + 1) / (double)total, NULL);
                 }
     if (!tool_quiet()) tool_progress_done();
-    if (tmp) {
-        if (fclose(f) || rename(tmp, out)) { remove(tmp); tool_die(TOOL_EDATA, "%s: write error", out); }
-        free(tmp);
-    } else if (fflush(f)) {
-        tool_die(TOOL_EDATA, "-: write error");
-    }
+    tool_commit();
     csro_ensemble_free(e);
     return 0;
 }

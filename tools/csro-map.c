@@ -13,15 +13,11 @@ static void usage(void)
            "stride-sized sub-cell gets the sum (or mean) of the probabilities of the\n"
            "voxels that contain it; written as an ImageJ-compatible float32 TIFF stack.\n\n"
            "  -o, --output FILE       TIFF stack of the map (required; '-' = stdout)\n"
-           "  -c, --class NAME|INDEX  class to map (default: the 2nd of a 2-class file)\n"
-<<<<<<< HEAD
-           "      --mode sum|mean     sub-cell value (default sum: [0, r^3], the\n"
-           "                          reference; mean: [0, 1])\n"
-=======
-           "  -m, --mode sum|mean     sub-cell value (default: the map rule the model\n"
+           "  -c, --class NAME|INDEX  class to map (default: the rule's class, else the\n"
+           "                          2nd of a 2-class file)\n"
+           "      --mode sum|mean     sub-cell value (default: the map rule the model\n"
            "                          carries, else sum: [0, r^3], the reference;\n"
            "                          mean: [0, 1])\n"
->>>>>>> d24008b (Map rule carried by models: csro_probmap_load_auto/smooth/subcell_truth, csro-classify copies map.* texts and finds a default model per pair, map tools use the rule by default; csro_aptsim_set_domain_order)
            "      --vtk FILE          also write legacy VTK structured points (ParaView)\n"
            "      --projection FILE   quick look: z maximum projection + 3 slices (TIFF)\n"
            "      --uncertainty FILE  map of the ensemble standard deviation (mean of\n"
@@ -47,7 +43,7 @@ static void parse_args(int argc, char **argv, args *A)
         {"output", 1, 0, 'o'}, {"class", 1, 0, 'c'}, {"mode", 1, 0, O_MODE}, {"vtk", 1, 0, O_VTK},
         {"projection", 1, 0, O_PROJ}, {"uncertainty", 1, 0, O_UNC}, {"mask", 1, 0, O_MASK},
         {"threshold", 1, 0, 't'}, {0, 0, 0, 0}};
-    *A = (args){ .mode = CSRO_PROBMAP_SUM, .thr = NAN };
+    *A = (args){ .mode = -1, .thr = NAN };
     int c;
     while ((c = tool_getopt(argc, argv, "o:c:t:", lo)) != -1) {
         switch (c) {
@@ -105,62 +101,13 @@ static void summary(const args *A, const csro_probmap *m, size_t nsel)
 
 int main(int argc, char **argv)
 {
-<<<<<<< HEAD
     tool_init("csro-map", usage);
     args A;
     parse_args(argc, argv, &A);
-    csro_probmap *m;
-    int rc = csro_probmap_load(&m, A.in, A.cls, CSRO_PROBMAP_MEANS, A.mode);
-    if (rc) tool_fail(rc);
-    if (isnan(A.thr)) A.thr = A.mode == CSRO_PROBMAP_SUM ? 3.75 : 3.75 / 8;
-    size_t n = csro_probmap_count(m), nsel = 0;
-=======
-    tool_init("csro-map");
-    const char *out = NULL, *cls = NULL, *vtk = NULL, *proj = NULL, *unc = NULL, *maskp = NULL;
-    int mode = -1;
-    double thr = NAN;
-    static const struct option lo[] = {
-        {"output", 1, 0, 'o'}, {"class", 1, 0, 'c'}, {"mode", 1, 0, 'm'}, {"vtk", 1, 0, 1},
-        {"projection", 1, 0, 2}, {"uncertainty", 1, 0, 3}, {"mask", 1, 0, 4},
-        {"threshold", 1, 0, 't'}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'},
-        {"version", 0, 0, 'V'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "o:c:m:t:qhV", lo, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 'c': cls = optarg; break;
-        case 'm':
-            mode = tool_map_mode("--mode", optarg);
-            break;
-        case 1: vtk = optarg; break;
-        case 2: proj = optarg; break;
-        case 3: unc = optarg; break;
-        case 4: maskp = optarg; break;
-        case 't': thr = tool_double("--threshold", optarg); break;
-        case 'q': tool_set_quiet(1); break;
-        case 'h': usage(); break;
-        case 'V': tool_version(); break;
-        default: tool_usage_error("unknown option");
-        }
-    }
-    if (optind + 1 != argc) tool_usage_error("expected one input .prob file");
-    if (!out) tool_usage_error("missing -o MAP.tif");
-    if (!isnan(thr) && !maskp) tool_usage_error("--threshold needs --mask FILE");
-    const char *outs[4] = {vtk, proj, unc, maskp};
-    int nstdout = !strcmp(out, "-");
-    for (int i = 0; i < 4; i++) nstdout += outs[i] && !strcmp(outs[i], "-");
-    if (nstdout > 1) tool_usage_error("only one output can go to stdout");
-    for (int i = 0; i < 4; i++) tool_refuse_tty(outs[i]);
-    tool_refuse_tty(out);
-    const char *in = argv[optind];
-
     int rc;
-    csro_probmap *m = tool_load_map(in, cls, mode, &thr, 3.75 / 8);
-    mode = csro_probmap_mode(m);
-    double r3 = csro_probmap_max_value(m);
-    size_t n = csro_probmap_count(m), nsel = 0, dims[3];
-    csro_probmap_dims(m, dims);
->>>>>>> d24008b (Map rule carried by models: csro_probmap_load_auto/smooth/subcell_truth, csro-classify copies map.* texts and finds a default model per pair, map tools use the rule by default; csro_aptsim_set_domain_order)
+    csro_probmap *m = tool_load_map(A.in, A.cls, A.mode, &A.thr, 3.75 / 8);
+    A.mode = csro_probmap_mode(m);
+    size_t n = csro_probmap_count(m), nsel = 0;
     uint8_t *mask = NULL;
     if (A.maskp) {
         mask = malloc(n ? n : 1);

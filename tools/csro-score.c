@@ -12,11 +12,11 @@ static void usage(void)
 {
     printf("Usage: csro-score -M MAP.prob --truth TRUTH [options] RECON\n"
            "Scores a CSRO map against the per-ion truth of a simulated specimen.\n\n"
-<<<<<<< HEAD
            "  -M, --map FILE          .prob file from csro-classify\n"
            "      --truth FILE        per-ion truth from apt-simulate --truth\n"
            "  -c, --class NAME        class to score (default: the last class)\n"
-           "      --mode sum|mean     sub-cell map (default sum, threshold 3.75)\n"
+           "      --mode sum|mean     sub-cell map (default: the map rule the model\n"
+           "                          carries, else sum with threshold 3.75)\n"
            "  -t, --threshold T       sub-cells with value > T are CSRO\n"
            "      --rule sphere|cell  ion selection rule of csro-extract (default sphere)\n"
            "  -i, --input-format FMT  reconstruction format when it cannot be guessed\n"
@@ -28,23 +28,6 @@ static void usage(void)
            "                          is detected when a selected sub-cell centre lies in it)\n"
            "      --no-header         omit the TSV header (to append rows)\n"
            "  -q, --quiet, -h, --help, -V, --version\n");
-=======
-           "  -m, --map FILE        .prob file from csro-classify\n"
-           "  -t, --truth FILE      per-ion truth from apt-simulate --truth\n"
-           "  --class NAME          class to score (default: the last class)\n"
-           "  --mode sum|mean       sub-cell map (default: the map rule the model carries,\n"
-           "                        else sum with threshold 3.75)\n"
-           "  --threshold T         sub-cells with value > T are CSRO (default: the rule's)\n"
-           "  --rule sphere|cell    ion selection rule of csro-extract (default sphere)\n"
-           "  --input-format FMT    reconstruction format when it cannot be guessed\n"
-           "  --format tsv|json     output (default tsv)\n"
-           "  --condition TEXT      label written in the 'condition' column\n"
-           "  --domains FILE        planted domains (apt-simulate --domain-list): also\n"
-           "                        the detection rate per 0.5 nm diameter class (a domain\n"
-           "                        is detected when a selected sub-cell centre lies in it)\n"
-           "  --no-header           omit the TSV header (to append rows)\n"
-           "  --help, --version\n");
->>>>>>> d24008b (Map rule carried by models: csro_probmap_load_auto/smooth/subcell_truth, csro-classify copies map.* texts and finds a default model per pair, map tools use the rule by default; csro_aptsim_set_domain_order)
 }
 
 typedef struct { uint64_t tp, fp, fn, tn; } conf;
@@ -196,7 +179,7 @@ static void parse_args(int argc, char **argv, args *A)
         {"threshold", 1, 0, 't'}, {"rule", 1, 0, O_RULE}, {"input-format", 1, 0, 'i'}, {"format", 1, 0, 'f'},
         {"output", 1, 0, 'o'}, {"condition", 1, 0, O_COND}, {"domains", 1, 0, O_DOMAINS},
         {"no-header", 0, 0, O_NOHEADER}, {0, 0, 0, 0}};
-    *A = (args){ .cond = "-", .mode = CSRO_PROBMAP_SUM, .rule = CSRO_EXTRACT_SPHERE, .header = 1, .thr = NAN,
+    *A = (args){ .cond = "-", .mode = -1, .rule = CSRO_EXTRACT_SPHERE, .header = 1, .thr = NAN,
                  .infmt = CSRO_FMT_AUTO, .out = "-" };
     int c;
     while ((c = tool_getopt(argc, argv, "M:c:t:i:f:o:", lo)) != -1) {
@@ -219,7 +202,6 @@ static void parse_args(int argc, char **argv, args *A)
     }
     if (!A->map || !A->truth) tool_usage_error("-M MAP and --truth TRUTH are required");
     if (optind + 1 != argc) tool_usage_error("expected one reconstruction file");
-    if (isnan(A->thr)) A->thr = A->mode == CSRO_PROBMAP_MEAN ? 0.5 : 3.75;
     A->recon = argv[optind];
     tool_input(A->map);
     tool_input(A->truth);
@@ -241,124 +223,28 @@ static void count_ions(const uint8_t *keep, const uint8_t *t, size_t n, conf *io
 static double score_cells(const csro_probmap *pm, const csro_recon *r, const uint8_t *t, double thr, conf *cell,
                           size_t *nscored)
 {
-<<<<<<< HEAD
-    size_t d[3], nc = csro_probmap_count(pm), n = csro_recon_count(r);
-    double org[3], sp = csro_probmap_spacing(pm);
-    csro_probmap_dims(pm, d);
-    csro_probmap_origin(pm, org);
-    uint32_t *tot = calloc(nc ? nc : 1, sizeof *tot), *pos = calloc(nc ? nc : 1, sizeof *pos);
-    scored *sc = malloc((nc ? nc : 1) * sizeof *sc);
-    if (!tot || !pos || !sc) tool_die(TOOL_EDATA, "out of memory");
-    const float *x = csro_recon_x(r), *y = csro_recon_y(r), *z = csro_recon_z(r);
-    for (size_t i = 0; i < n; i++) {
-        double q[3] = {x[i], y[i], z[i]};
-        size_t ix[3];
-        int in = 1;
-        for (int k = 0; k < 3 && in; k++) {
-            double f = floor((q[k] - org[k]) / sp);
-            if (f < 0 || f >= (double)d[k]) in = 0;
-            else ix[k] = (size_t)f;
-        }
-        if (!in) continue;
-        size_t cidx = (ix[2] * d[1] + ix[1]) * d[0] + ix[0];
-        tot[cidx]++;
-        pos[cidx] += t[i];
-    }
-    const float *v = csro_probmap_data(pm);
-=======
-    tool_init("csro-score");
-    const char *map = NULL, *truth = NULL, *cls = NULL, *infmt = NULL, *cond = "-", *domains = NULL;
-    int mode = -1, rule = CSRO_EXTRACT_SPHERE, json = 0, header = 1;
-    double thr = NAN;
-    static const struct option lo[] = {
-        {"map", 1, 0, 'm'}, {"truth", 1, 0, 't'}, {"class", 1, 0, 'c'}, {"mode", 1, 0, 'M'},
-        {"threshold", 1, 0, 'T'}, {"rule", 1, 0, 'r'}, {"input-format", 1, 0, 'I'}, {"format", 1, 0, 'f'},
-        {"condition", 1, 0, 'C'}, {"domains", 1, 0, 'D'}, {"no-header", 0, 0, 'n'}, {"help", 0, 0, 'h'}, {"version", 0, 0, 'V'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "m:t:f:h", lo, NULL)) != -1) {
-        switch (c) {
-        case 'm': map = optarg; break;
-        case 't': truth = optarg; break;
-        case 'c': cls = optarg; break;
-        case 'M':
-            mode = tool_map_mode("--mode", optarg);
-            break;
-        case 'T': thr = tool_double("--threshold", optarg); break;
-        case 'r':
-            if (!strcmp(optarg, "sphere")) rule = CSRO_EXTRACT_SPHERE;
-            else if (!strcmp(optarg, "cell")) rule = CSRO_EXTRACT_CELL;
-            else tool_usage_error("--rule: '%s' is not sphere or cell", optarg);
-            break;
-        case 'I': infmt = optarg; break;
-        case 'f':
-            if (!strcmp(optarg, "json")) json = 1;
-            else if (strcmp(optarg, "tsv")) tool_usage_error("--format: '%s' is not tsv or json", optarg);
-            break;
-        case 'C': cond = optarg; break;
-        case 'D': domains = optarg; break;
-        case 'n': header = 0; break;
-        case 'h': usage(); return 0;
-        case 'V': tool_version();
-        default: tool_usage_error("unknown option");
-        }
-    }
-    if (!map || !truth) tool_usage_error("-m MAP and -t TRUTH are required");
-    if (optind + 1 != argc) tool_usage_error("expected one reconstruction file");
-    int rc;
-    csro_probmap *pm = tool_load_map(map, cls, mode, &thr, 0.5);
-    csro_load_opts *lopts = csro_load_opts_new();
-    if (infmt) csro_load_opts_set_format(lopts, tool_recon_format("--input-format", infmt));
-    csro_recon *r;
-    rc = csro_recon_load(&r, argv[optind], lopts);
-    csro_load_opts_free(lopts);
-    if (rc) tool_fail(rc);
-    uint8_t *t;
-    size_t nt, n = csro_recon_count(r);
-    if ((rc = csro_truth_load(&t, &nt, truth))) tool_fail(rc);
-    if (nt != n) tool_die(TOOL_EDATA, "%s: %zu truth entries for %zu ions in %s", truth, nt, n, argv[optind]);
-
-    /* ion level: the ions csro-extract would select vs the truth */
-    uint8_t *keep = malloc(n ? n : 1);
-    if (!keep) tool_die(TOOL_EDATA, "out of memory");
-    if ((rc = csro_probmap_extract(pm, thr, INFINITY, rule, csro_recon_x(r), csro_recon_y(r), csro_recon_z(r), n,
-                                   keep, NULL)))
-        tool_fail(rc);
-    conf ion = {0, 0, 0, 0};
-    for (size_t i = 0; i < n; i++) {
-        if (keep[i]) { if (t[i]) ion.tp++; else ion.fp++; }
-        else { if (t[i]) ion.fn++; else ion.tn++; }
-    }
-    /* sub-cell level: truth = at least half of the cell's ions in a domain */
     size_t nc = csro_probmap_count(pm);
     int8_t *ct = malloc(nc ? nc : 1);
-    if (!ct) tool_die(TOOL_EDATA, "out of memory");
-    if ((rc = csro_probmap_subcell_truth(pm, csro_recon_x(r), csro_recon_y(r), csro_recon_z(r), t, n, ct, nc)))
-        tool_fail(rc);
-    const float *v = csro_probmap_data(pm);
     scored *sc = malloc((nc ? nc : 1) * sizeof *sc);
-    if (!sc) tool_die(TOOL_EDATA, "out of memory");
->>>>>>> d24008b (Map rule carried by models: csro_probmap_load_auto/smooth/subcell_truth, csro-classify copies map.* texts and finds a default model per pair, map tools use the rule by default; csro_aptsim_set_domain_order)
+    if (!ct || !sc) tool_die(TOOL_EDATA, "out of memory");
+    int rc = csro_probmap_subcell_truth(pm, csro_recon_x(r), csro_recon_y(r), csro_recon_z(r), t, csro_recon_count(r),
+                                        ct, nc);
+    if (rc) tool_fail(rc);
+    const float *v = csro_probmap_data(pm);
     size_t ns = 0;
     *cell = (conf){0, 0, 0, 0};
     for (size_t i = 0; i < nc; i++) {
-<<<<<<< HEAD
-        if (!tot[i] || isnan(v[i])) continue;
-        int tr = 2 * pos[i] >= tot[i], pr = v[i] > thr;
-        if (pr) { if (tr) cell->tp++; else cell->fp++; }
-        else { if (tr) cell->fn++; else cell->tn++; }
-=======
         if (ct[i] < 0 || isnan(v[i])) continue;
         int tr = ct[i], pr = v[i] > thr;
-        if (pr) { if (tr) cell.tp++; else cell.fp++; }
-        else { if (tr) cell.fn++; else cell.tn++; }
->>>>>>> d24008b (Map rule carried by models: csro_probmap_load_auto/smooth/subcell_truth, csro-classify copies map.* texts and finds a default model per pair, map tools use the rule by default; csro_aptsim_set_domain_order)
+        if (pr) { if (tr) cell->tp++; else cell->fp++; }
+        else { if (tr) cell->fn++; else cell->tn++; }
         sc[ns].v = v[i];
         sc[ns].t = (uint8_t)tr;
         ns++;
     }
     double auc = roc_auc(sc, ns);
     *nscored = ns;
-    free(sc); free(tot); free(pos);
+    free(sc); free(ct);
     return auc;
 }
 
@@ -368,9 +254,8 @@ int main(int argc, char **argv)
     args A;
     parse_args(argc, argv, &A);
     FILE *f = tool_out_open(A.out);
-    csro_probmap *pm;
-    int rc = csro_probmap_load(&pm, A.map, A.cls, CSRO_PROBMAP_MEANS, A.mode);
-    if (rc) tool_fail(rc);
+    int rc;
+    csro_probmap *pm = tool_load_map(A.map, A.cls, A.mode, &A.thr, 0.5);
     csro_load_opts *lopts = csro_load_opts_new();
     if (!lopts) tool_die(TOOL_EDATA, "out of memory");
     csro_load_opts_set_format(lopts, A.infmt);
@@ -412,13 +297,8 @@ int main(int argc, char **argv)
         emit(f, NULL, "subcell", &cell, auc, A.cond);
         if (A.domains) print_domains(f, NULL, &D, A.cond);
     }
-<<<<<<< HEAD
     tool_commit();
     free(keep);
-=======
-    if (fflush(stdout)) tool_die(TOOL_EDATA, "-: write error");
-    free(sc); free(ct); free(keep);
->>>>>>> d24008b (Map rule carried by models: csro_probmap_load_auto/smooth/subcell_truth, csro-classify copies map.* texts and finds a default model per pair, map tools use the rule by default; csro_aptsim_set_domain_order)
     csro_free(t);
     csro_recon_free(r);
     csro_probmap_free(pm);

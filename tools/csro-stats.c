@@ -18,15 +18,9 @@ static void usage(void)
            "sub-cells above the threshold, connected CSRO domains (count, number\n"
            "density, equivalent-sphere diameters, largest domain).\n\n"
            "  -c, --class NAME|INDEX  class (default: the 2nd of a 2-class file)\n"
-<<<<<<< HEAD
-           "      --mode sum|mean     sub-cell value (default sum, as csro-map)\n"
-           "  -t, --threshold T       selected: value > T (default 3.75 for sum,\n"
-           "                          3.75/r^3 for mean)\n"
-=======
-           "  -m, --mode sum|mean     sub-cell value (default: the model's map rule, as csro-map)\n"
+           "      --mode sum|mean     sub-cell value (default: the model's map rule, as csro-map)\n"
            "  -t, --threshold T       selected: value > T (default: the model's\n"
            "                          calibrated threshold, else 3.75 for sum)\n"
->>>>>>> d24008b (Map rule carried by models: csro_probmap_load_auto/smooth/subcell_truth, csro-classify copies map.* texts and finds a default model per pair, map tools use the rule by default; csro_aptsim_set_domain_order)
            "      --connectivity N    6, 18 or 26 (default 26)\n"
            "      --recon FILE        reconstruction: composition inside / outside CSRO\n"
            "  -r, --ranges FILE       range file of --recon (.rrng, .rng)\n"
@@ -258,7 +252,6 @@ static void append_row(const char *table, const char *sample, const char *label,
 typedef struct {
     const char *cls, *out, *table, *sample, *label, *fit, *against, *reconp, *rangesp, *in;
     char *pk[MAXPROP], *pv[MAXPROP];
-<<<<<<< HEAD
     int np, mode, json, conn;
     long bins;
     double thr, hmax;
@@ -286,7 +279,7 @@ static void parse_args(int argc, char **argv, args *A)
         {"format", 1, 0, 'f'}, {"output", 1, 0, 'o'}, {"table", 1, 0, O_TABLE}, {"sample", 1, 0, O_SAMPLE},
         {"label", 1, 0, O_LABEL}, {"property", 1, 0, O_PROP}, {"fit", 1, 0, O_FIT}, {"against", 1, 0, O_AGAINST},
         {"recon", 1, 0, O_RECON}, {"ranges", 1, 0, 'r'}, {0, 0, 0, 0}};
-    *A = (args){ .label = "-", .mode = CSRO_PROBMAP_SUM, .conn = 26, .bins = 10, .thr = NAN, .hmax = NAN };
+    *A = (args){ .label = "-", .mode = -1, .conn = 26, .bins = 10, .thr = NAN, .hmax = NAN };
     int c;
     while ((c = tool_getopt(argc, argv, "c:t:f:o:r:", lo)) != -1) {
         switch (c) {
@@ -344,81 +337,6 @@ typedef struct {
 /* Volume fraction, domains and their diameters. */
 static void map_stats(const args *A, const csro_probmap *m, result *R)
 {
-=======
-    int np = 0, mode = -1, json = 0, conn = 26;
-    long bins = 10;
-    double thr = NAN, hmax = NAN;
-    static const struct option lo[] = {
-        {"class", 1, 0, 'c'}, {"mode", 1, 0, 'm'}, {"threshold", 1, 0, 't'},
-        {"connectivity", 1, 0, 1}, {"bins", 1, 0, 2}, {"hist-max", 1, 0, 3},
-        {"format", 1, 0, 'f'}, {"output", 1, 0, 'o'}, {"table", 1, 0, 4}, {"sample", 1, 0, 5},
-        {"label", 1, 0, 6}, {"property", 1, 0, 7}, {"fit", 1, 0, 8}, {"against", 1, 0, 9},
-        {"recon", 1, 0, 10}, {"ranges", 1, 0, 'r'}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {"version", 0, 0, 'V'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "c:m:t:f:o:r:qhV", lo, NULL)) != -1) {
-        switch (c) {
-        case 'c': cls = optarg; break;
-        case 'm':
-            mode = tool_map_mode("--mode", optarg);
-            break;
-        case 't': thr = tool_double("--threshold", optarg); break;
-        case 1:
-            conn = (int)tool_long("--connectivity", optarg, 6, 26);
-            if (conn != 6 && conn != 18 && conn != 26) tool_usage_error("--connectivity: %d is not 6, 18 or 26", conn);
-            break;
-        case 2: bins = tool_long("--bins", optarg, 1, 100000); break;
-        case 3:
-            hmax = tool_double("--hist-max", optarg);
-            if (!(hmax > 0)) tool_usage_error("--hist-max: %g must be > 0", hmax);
-            break;
-        case 'f':
-            if (!strcmp(optarg, "json")) json = 1;
-            else if (!strcmp(optarg, "tsv")) json = 0;
-            else tool_usage_error("--format: '%s' is not tsv or json", optarg);
-            break;
-        case 'o': out = optarg; break;
-        case 4: table = optarg; break;
-        case 5: sample = optarg; break;
-        case 6: label = optarg; break;
-        case 7: {
-            if (np == MAXPROP) tool_usage_error("at most %d --property options", MAXPROP);
-            const char *eq = strchr(optarg, '=');
-            if (!eq || eq == optarg) tool_usage_error("--property: '%s' is not NAME=VALUE", optarg);
-            pk[np] = xstrdup(optarg);
-            pk[np][eq - optarg] = 0;
-            pv[np] = pk[np] + (eq - optarg) + 1;
-            if (strpbrk(pk[np], "\t\n") || strpbrk(pv[np], "\t\n")) tool_usage_error("--property: tabs and newlines are not allowed");
-            np++;
-            break;
-        }
-        case 8: fit = optarg; break;
-        case 9: against = optarg; break;
-        case 10: reconp = optarg; break;
-        case 'r': rangesp = optarg; break;
-        case 'q': tool_set_quiet(1); break;
-        case 'h': usage(); break;
-        case 'V': tool_version(); break;
-        default: tool_usage_error("unknown option");
-        }
-    }
-    if (fit) {
-        if (!table) tool_usage_error("--fit needs --table FILE");
-        if (optind != argc) tool_usage_error("--fit reads the table only; no input file");
-        do_fit(table, fit, against, json, out);
-        for (int i = 0; i < np; i++) free(pk[i]);
-        return 0;
-    }
-    if (against) tool_usage_error("--against needs --fit");
-    if (optind + 1 != argc) tool_usage_error("expected one input .prob file");
-    if (table && !sample) tool_usage_error("--table needs --sample NAME");
-    if (!reconp != !rangesp) tool_usage_error("--recon and -r/--ranges go together");
-    if (sample && (strpbrk(sample, "\t\n") || strpbrk(label, "\t\n"))) tool_usage_error("--sample/--label: tabs and newlines are not allowed");
-    const char *in = argv[optind];
-
-    int rc;
-    csro_probmap *m = tool_load_map(in, cls, mode, &thr, 3.75 / 8);
-    mode = csro_probmap_mode(m);
->>>>>>> d24008b (Map rule carried by models: csro_probmap_load_auto/smooth/subcell_truth, csro-classify copies map.* texts and finds a default model per pair, map tools use the rule by default; csro_aptsim_set_domain_order)
     size_t n = csro_probmap_count(m), nsel, dims[3], valid = 0;
     csro_probmap_dims(m, dims);
     uint8_t *mask = malloc(n ? n : 1);
@@ -581,10 +499,8 @@ int main(int argc, char **argv)
         for (int i = 0; i < A.np; i++) free(A.pk[i]);
         return 0;
     }
-    csro_probmap *m;
-    int rc = csro_probmap_load(&m, A.in, A.cls, CSRO_PROBMAP_MEANS, A.mode);
-    if (rc) tool_fail(rc);
-    if (isnan(A.thr)) A.thr = A.mode == CSRO_PROBMAP_SUM ? 3.75 : 3.75 / 8;
+    csro_probmap *m = tool_load_map(A.in, A.cls, A.mode, &A.thr, 3.75 / 8);
+    A.mode = csro_probmap_mode(m);
     result R = {0};
     map_stats(&A, m, &R);
     if (A.reconp) recon_composition(&A, m, &R);

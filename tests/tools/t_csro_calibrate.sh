@@ -19,7 +19,7 @@ $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co "$T/s.pos" -o - | $B/csro-classi
 grep -q "default model\|cal.csronet" "$T/cl.err" || true
 $B/csro-map "$T/s.prob" -o "$T/map.tif" --mask "$T/mask.tif" 2>"$T/map.err"
 grep -q "map rule of cal.csronet: sum map, threshold " "$T/map.err" || die "csro-map note: $(cat "$T/map.err")"
-$B/csro-score -m "$T/s.prob" -t "$T/s.truth" "$T/s.pos" > "$T/auto.tsv" 2>/dev/null
+$B/csro-score -M "$T/s.prob" --truth "$T/s.truth" "$T/s.pos" > "$T/auto.tsv" 2>/dev/null
 best=$(awk -F'\t' '$2=="subcell" {print $9}' "$T/auto.tsv")
 # calibration kept member 1 only: the rule's F1 equals the report's
 rep=$(awk -F'\t' '$2=="domains" {print $12}' "$T/rep.tsv")
@@ -29,7 +29,7 @@ a, b = map(float, sys.argv[1:])
 assert abs(a - b) < 1e-3, (a, b)
 PY
 for t in 0 0.5 1 1.5 2 2.5 3 3.5 4 5 6; do
-    $B/csro-score --no-header --threshold $t -m "$T/s.prob" -t "$T/s.truth" "$T/s.pos" 2>/dev/null
+    $B/csro-score --no-header --threshold $t -M "$T/s.prob" --truth "$T/s.truth" "$T/s.pos" 2>/dev/null
 done | awk -F'\t' -v b="$best" '$2=="subcell" && $9 > b + 1e-9 {bad = 1; print "threshold beats the calibrated one:", $0} END {exit bad}'
 # csro-limits: one cell, the same specimen -> the same counts as csro-score
 $B/csro-limits -q --box 8 --diameters 2:3 --sigma-xy 0.3 --efficiency 0.5 --order 1 --fraction 0.1 --seed 40 \

@@ -25,13 +25,13 @@ assert (k == want).all(), "mask differs from map > threshold"
 assert 0 < k.sum() < k.size * 0.5, k.sum()
 PY
 # extraction and statistics use the same rule
-$B/csro-extract -m "$T/x.prob" "$T/recon.pos" -o "$T/csro.pos" 2>"$T/ex.err"
+$B/csro-extract -M "$T/x.prob" "$T/recon.pos" -o "$T/csro.pos" 2>"$T/ex.err"
 grep -q "map rule of Co-Co.csronet" "$T/ex.err" || die "csro-extract: $(cat "$T/ex.err")"
 [ -s "$T/csro.pos" ] || die "nothing extracted"
 $B/csro-stats "$T/x.prob" -f json -o "$T/st.json" 2>"$T/st.err"
 grep -q "map rule of Co-Co.csronet" "$T/st.err" || die "csro-stats: $(cat "$T/st.err")"
 # sub-cell F1 of the default flow on 3-4 nm domains (sigma_xy 0.3, efficiency 0.5)
-$B/csro-score -m "$T/x.prob" -t "$T/r.truth" "$T/recon.pos" > "$T/sc.tsv" 2>/dev/null
+$B/csro-score -M "$T/x.prob" --truth "$T/r.truth" "$T/recon.pos" > "$T/sc.tsv" 2>/dev/null
 awk -F'\t' '$2=="subcell" { if ($9 < 0.6) { print "default-flow F1 " $9 " < 0.6"; exit 1 } ok = 1 } END { exit !ok }' "$T/sc.tsv"
 # --threshold still overrides the rule, and says so
 $B/csro-map "$T/x.prob" -o "$T/map2.tif" --mask "$T/mask2.tif" -t 7.5 2>"$T/map2.err"
