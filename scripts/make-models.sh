@@ -29,7 +29,7 @@ for X in ${*:-Co Ni}; do
         mkdir -p "$W/ctx$X"
         : > "$W/ctx$X/train.list"
         i=0
-        while [ $i -lt "${NCTX:-40}" ]; do
+        while [ $i -lt "${NCTX:-16}" ]; do
             s=$((3000 + i)); f="$W/ctx$X/$s"
             set -- $(awk -v s="$s" 'BEGIN { srand(s); split("1 1.5 2 3 2 4", lo); split("2 3 3 4 4 6", hi)
                 k = int(rand() * 6) + 1; u = rand(); kind = u < 0.84 ? "dom" : (u < 0.92 ? "rnd" : "lab")
