@@ -8,6 +8,8 @@ bindir     ?= $(prefix)/bin
 libdir     ?= $(prefix)/lib
 includedir ?= $(prefix)/include
 mandir     ?= $(prefix)/share/man
+datadir    ?= $(if $(datarootdir),$(datarootdir),$(prefix)/share)
+modeldir   ?= $(datadir)/csro/models
 pkgconfigdir ?= $(libdir)/pkgconfig
 # The Python package (python/): on Debian's sys.path for /usr and /usr/local
 pythondir  ?= $(prefix)/lib/python3/dist-packages
@@ -56,7 +58,8 @@ ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 LIB_DIRS := base io spatial formats net maps sim
 LIB_SRC  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard lib/$(d)/*.c)))
 LIB_OBJ  := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
-TOOL_LIBSRC := tools/common.c tools/provenance.c tools/nexus.c
+# tools/pipeline.c: the default flow in memory (csro-calibrate, csro-limits)
+TOOL_LIBSRC := tools/common.c tools/provenance.c tools/nexus.c tools/pipeline.c
 TOOL_SRC := $(filter-out $(TOOL_LIBSRC),$(sort $(wildcard tools/*.c)))
 ifneq ($(HAVE_HDF5),1)
 TOOL_SRC := $(filter-out tools/csro-net-import.c,$(TOOL_SRC))
@@ -71,11 +74,12 @@ MAN1     := $(wildcard man/man1/*.1)
 MAN3     := $(wildcard man/man3/*.3)
 MAN5     := $(wildcard man/man5/*.5)
 MAN7     := $(wildcard man/man7/*.7)
+MODELS   := $(wildcard models/*.csronet)
 
 .PHONY: install-python
 .PHONY: all lib tools tests check check-layers check-unit check-tools check-abi check-asan \
         check-fuzz check-fuzz-replay fuzz-drivers fuzz-targets \
-        check-valgrind check-install demo bench install uninstall dist clean distclean
+        check-valgrind check-install demo bench models install uninstall dist clean distclean
 
 all: lib tools
 
@@ -103,7 +107,7 @@ $(STLIB): $(LIB_OBJ)
 TOOL_OBJ := $(TOOL_LIBSRC:tools/%.c=$(BUILD)/tools/%.o)
 $(BUILD)/tools/%.o: tools/%.c $(wildcard tools/*.h) lib/base/fileio.h $(wildcard include/*.h include/csro/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Ilib $(if $(filter nexus,$*),$(NX_CFLAGS)) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -Ilib $(if $(filter nexus,$*),$(NX_CFLAGS)) $(if $(filter common,$*),-DCSRO_MODELDIR='"$(modeldir)"') -c $< -o $@
 
 $(BUILD)/bin/csro-net-import: tools/csro-net-import.c $(TOOL_OBJ) $(STLIB)
 	@mkdir -p $(@D)
@@ -184,6 +188,9 @@ demo: all
 
 bench: all
 	@$(TEST_ENV) sh bench/run.sh
+# Rebuild the shipped default models (models/*.csronet) from fixed seeds.
+models: all
+	@$(TEST_ENV) sh scripts/make-models.sh
 
 # csro.pc is written at install time for the prefix of this install (a file
 # made once would keep the first prefix).
@@ -207,6 +214,7 @@ install: all
 	$(if $(MAN3),sh scripts/man-links.sh install $(DESTDIR)$(mandir)/man3 $(MAN3))
 	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(mandir)/man5)
 	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(mandir)/man7)
+	$(if $(MODELS),install -d $(DESTDIR)$(modeldir) && install -m 644 $(MODELS) $(DESTDIR)$(modeldir))
 	@$(MAKE) --no-print-directory install-python
 
 # The pure-Python package, built from a copy (the source tree stays clean)
@@ -234,6 +242,8 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man5/,$(notdir $(MAN5)))
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man7/,$(notdir $(MAN7)))
 	rm -rf $(DESTDIR)$(pythondir)/csro $(DESTDIR)$(pythondir)/csro-*.dist-info
+	rm -f $(addprefix $(DESTDIR)$(modeldir)/,$(notdir $(MODELS)))
+	rmdir $(DESTDIR)$(modeldir) $(DESTDIR)$(datadir)/csro 2>/dev/null || true
 
 dist:
 	rm -rf libcsro-$(VERSION) libcsro-$(VERSION).tar.gz

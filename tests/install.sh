@@ -11,6 +11,11 @@ make -s install PREFIX=$prefix DESTDIR="$stage" BUILD="${CSRO_BUILD##*/}" >/dev/
 root="$stage$prefix"
 test -L "$root/lib/libcsro.so" && test -e "$root/lib/libcsro.so.1" && test -f "$root/lib/libcsro.a"
 test -f "$root/include/csro.h" && test -f "$root/lib/pkgconfig/csro.pc"
+# the shipped default models
+for m in models/*.csronet; do
+    [ -e "$m" ] || continue
+    cmp "$m" "$root/share/csro/models/$(basename "$m")"
+done
 # every public function has a man page (a .so link to its group page)
 for f in $(grep -ohE 'CSRO_API[^;]*' include/csro.h include/csro/*.h | tr '\n' ' ' | sed 's/CSRO_API/\n/g' | sed -nE 's/.*[ *](csro_[a-z0-9_]+)[ ]*\(.*/\1/p' | sort -u); do
     [ -e "$root/share/man/man3/$f.3" ] || nomans="${nomans:-} $f"

@@ -368,7 +368,8 @@ END_TEST
 
 /* csro_probmap_load: a .prob written with csro_prob_writer on a 4x3x2
  * voxel grid; rows for every voxel but 5 (absent), voxel 0 flagged no-data. */
-static char *write_prob(const char *name, const char *const *classes, size_t nc, uint64_t bad_index)
+static char *write_prob_texts(const char *name, const char *const *classes, size_t nc, uint64_t bad_index,
+                              const char *const *texts)
 {
     char *p = tu_tmp(name);
     csro_zsdm_meta *m = csro_zsdm_meta_new(CSRO_ZSDM_VOXELS);
@@ -380,6 +381,7 @@ static char *write_prob(const char *name, const char *const *classes, size_t nc,
     csro_grid *g = make_grid(n, 2);
     ck_assert_int_eq(csro_zsdm_meta_set_grid(m, g), 0);
     for (size_t c = 0; c < nc; c++) ck_assert_int_eq(csro_zsdm_meta_add_class(m, classes[c]), (int)c);
+    for (size_t t = 0; texts && texts[t]; t += 2) ck_assert_int_eq(csro_zsdm_meta_set_text(m, texts[t], texts[t + 1]), 0);
     csro_prob_writer *w;
     ck_assert_int_eq(csro_prob_writer_open(&w, p, m), 0);
     csro_zsdm_meta_free(m);
@@ -395,6 +397,11 @@ static char *write_prob(const char *name, const char *const *classes, size_t nc,
     ck_assert_int_eq(csro_prob_writer_close(w), 0);
     csro_grid_free(g);
     return p;
+}
+
+static char *write_prob(const char *name, const char *const *classes, size_t nc, uint64_t bad_index)
+{
+    return write_prob_texts(name, classes, nc, bad_index, NULL);
 }
 
 START_TEST(test_load)
@@ -439,5 +446,123 @@ START_TEST(test_load)
 }
 END_TEST
 
+/* The map rule in a .prob (map.* texts): load_auto gives the same map as
+ * an explicit load (+ smoothing), the threshold, and a note; files without
+ * a rule get the reference sum map and 3.75. */
+START_TEST(test_load_auto)
+{
+    static const char *three[] = {"FCC", "L12", "B2"}, *two[] = {"FCC", "CSRO"};
+    static const char *rule[] = {"map.threshold", "0.3", "map.mode", "mean", "map.class", "L12", NULL};
+    static const char *rules[] = {"map.threshold", "2.5", "map.mode", "sum", "map.smooth", "0.5", "classify_model",
+                                  "x.csronet", NULL};
+    static const char *bad1[] = {"map.threshold", "abc", NULL}, *bad2[] = {"map.threshold", "1", "map.mode", "max", NULL};
+    static const char *bad3[] = {"map.threshold", "1", "map.smooth", "-1", NULL};
+    char *p = write_prob_texts("rule.prob", three, 3, 0, rule), *ps = write_prob_texts("rules.prob", two, 2, 0, rules);
+    char *p2 = write_prob("norule.prob", two, 2, 0);
+    csro_probmap *a, *b;
+    double thr = 0;
+    char note[256];
+    ck_assert_int_eq(csro_probmap_load_auto(&a, &thr, p, note, sizeof note), 0);
+    ck_assert(thr == 0.3);
+    ck_assert(strstr(note, "mean map") != NULL);
+    ck_assert_int_eq(csro_probmap_load(&b, p, "L12", CSRO_PROBMAP_MEANS, CSRO_PROBMAP_MEAN), 0);
+    size_t n = csro_probmap_count(a);
+    ck_assert_uint_eq(n, csro_probmap_count(b));
+    for (size_t i = 0; i < n; i++)
+        ck_assert(memcmp(&csro_probmap_data(a)[i], &csro_probmap_data(b)[i], sizeof(float)) == 0);
+    csro_probmap_free(a); csro_probmap_free(b);
+    /* smoothing rule: the same as load + csro_probmap_smooth */
+    ck_assert_int_eq(csro_probmap_load_auto(&a, &thr, ps, note, sizeof note), 0);
+    ck_assert(thr == 2.5);
+    ck_assert(strstr(note, "x.csronet") && strstr(note, "sigma 0.5"));
+    ck_assert_int_eq(csro_probmap_load(&b, ps, NULL, CSRO_PROBMAP_MEANS, CSRO_PROBMAP_SUM), 0);
+    ck_assert_int_eq(csro_probmap_smooth(b, 0.5), 0);
+    for (size_t i = 0; i < csro_probmap_count(a); i++)
+        ck_assert(memcmp(&csro_probmap_data(a)[i], &csro_probmap_data(b)[i], sizeof(float)) == 0);
+    csro_probmap_free(a); csro_probmap_free(b);
+    /* no rule: reference sum map, 3.75, said so */
+    ck_assert_int_eq(csro_probmap_load_auto(&a, &thr, p2, note, sizeof note), 0);
+    ck_assert(thr == 3.75);
+    ck_assert_int_eq(csro_probmap_mode(a), CSRO_PROBMAP_SUM);
+    ck_assert(strstr(note, "no calibrated map rule") != NULL);
+    csro_probmap_free(a);
+    ck_assert_int_eq(csro_probmap_load_auto(&a, &thr, p2, NULL, 0), 0); /* note optional */
+    csro_probmap_free(a);
+    /* bad rules */
+    char *q1 = write_prob_texts("b1.prob", two, 2, 0, bad1), *q2 = write_prob_texts("b2.prob", two, 2, 0, bad2);
+    char *q3 = write_prob_texts("b3.prob", two, 2, 0, bad3);
+    ck_assert_int_eq(csro_probmap_load_auto(&a, &thr, q1, note, sizeof note), CSRO_EFORMAT);
+    ck_assert_ptr_null(a);
+    ck_assert_int_eq(csro_probmap_load_auto(&a, &thr, q2, note, sizeof note), CSRO_EFORMAT);
+    ck_assert(strstr(csro_last_error(), "'max'") != NULL);
+    ck_assert_int_eq(csro_probmap_load_auto(&a, &thr, q3, note, sizeof note), CSRO_EFORMAT);
+    free(p); free(ps); free(p2); free(q1); free(q2); free(q3);
+}
+END_TEST
+
+/* Smoothing against the closed-form separable Gaussian of a delta (away
+ * from the borders: weights exp(-o^2 / 2 s^2) / sum, |o| <= 3 s), a
+ * constant field stays constant up to the borders (normalised weights),
+ * NaN stays NaN and does not leak. */
+START_TEST(test_smooth)
+{
+    const size_t n[3] = {15, 15, 15};
+    csro_grid *g = make_grid(n, 1); /* r = 1: one sub-cell per voxel, spacing 0.5 nm */
+    size_t cnt = csro_grid_count(g);
+    float *p = calloc(cnt, sizeof *p);
+    p[7 + 15 * (7 + 15 * 7)] = 1;
+    csro_probmap *m;
+    ck_assert_int_eq(csro_probmap_new(&m, g, p, cnt, CSRO_PROBMAP_SUM), 0);
+    ck_assert_int_eq(csro_probmap_smooth(m, 0.5), 0); /* sigma = 1 sub-cell, radius 3 */
+    double w[7], ws = 0;
+    for (int o = -3; o <= 3; o++) { w[o + 3] = exp(-0.5 * o * o); ws += w[o + 3]; }
+    for (int a = -4; a <= 4; a++)
+        for (int b = -4; b <= 4; b++)
+            for (int c = -4; c <= 4; c++) {
+                double want = (abs(a) > 3 || abs(b) > 3 || abs(c) > 3) ? 0 : w[a + 3] * w[b + 3] * w[c + 3] / (ws * ws * ws);
+                ck_assert(fabs(at(m, (size_t)(7 + a), (size_t)(7 + b), (size_t)(7 + c)) - want) < 1e-6);
+            }
+    csro_probmap_free(m);
+    for (size_t i = 0; i < cnt; i++) p[i] = 0.25f;
+    p[0] = NAN;
+    ck_assert_int_eq(csro_probmap_new(&m, g, p, cnt, CSRO_PROBMAP_SUM), 0);
+    ck_assert_int_eq(csro_probmap_smooth(m, 0.7), 0);
+    ck_assert(isnan(csro_probmap_data(m)[0]));
+    for (size_t i = 1; i < cnt; i++) ck_assert(fabs(csro_probmap_data(m)[i] - 0.25f) < 1e-6);
+    ck_assert_int_eq(csro_probmap_smooth(m, 0), 0);
+    ck_assert_int_eq(csro_probmap_smooth(m, -1), CSRO_EINVAL);
+    csro_probmap_free(m);
+    free(p);
+    csro_grid_free(g);
+}
+END_TEST
+
+/* Sub-cell truth by hand: spacing 0.5 nm from the origin. */
+START_TEST(test_subcell_truth)
+{
+    const size_t n[3] = {3, 3, 3};
+    csro_grid *g = make_grid(n, 1);
+    float *p = calloc(27, sizeof *p);
+    csro_probmap *m;
+    ck_assert_int_eq(csro_probmap_new(&m, g, p, 27, CSRO_PROBMAP_SUM), 0);
+    /* cell (0,0,0): 2 ions, 1 CSRO -> 1; cell (1,0,0): 3 ions, 1 CSRO -> 0; cell (2,2,2): 1 CSRO -> 1;
+     * one ion outside the map is ignored */
+    const float x[] = {0.1f, 0.4f, 0.6f, 0.7f, 0.9f, 1.2f, 9.0f}, y[] = {0.1f, 0.2f, 0.1f, 0.1f, 0.4f, 1.4f, 0},
+                z[] = {0.2f, 0.3f, 0.1f, 0.2f, 0.3f, 1.1f, 0};
+    const uint8_t t[] = {1, 0, 0, 1, 0, 1, 1};
+    int8_t c[27];
+    ck_assert_int_eq(csro_probmap_subcell_truth(m, x, y, z, t, 7, c, 27), 0);
+    for (int i = 0; i < 27; i++) {
+        int want = i == 0 ? 1 : i == 1 ? 0 : i == 26 ? 1 : -1;
+        ck_assert_int_eq(c[i], want);
+    }
+    ck_assert_int_eq(csro_probmap_subcell_truth(m, x, y, z, t, 7, c, 26), CSRO_EMISMATCH);
+    csro_probmap_free(m);
+    free(p);
+    csro_grid_free(g);
+}
+END_TEST
+
 CSRO_TEST_MAIN("probmap", 60, test_planted_sum, test_planted_mean_nan, test_random_vs_scatter,
-               test_extract, test_extract_hand, test_tiff_vtk, test_load)
+               test_extract, test_extract_hand, test_tiff_vtk, test_load,
+               test_load_auto, test_smooth, test_subcell_truth)

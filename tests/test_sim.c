@@ -2,6 +2,8 @@
  * geometry (plane spacings along poles) and the reference lattice files. */
 #include "testutil.h"
 #include "csro.h"
+#include "sim/patterns_impl.h"
+#include <string.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -533,6 +535,77 @@ static int cancel_cb(double f, void *user)
     return ++*(int *)user >= 3;
 }
 
+/* Domain surface cuts (boundary-aware banks): the kept sites match a
+ * brute-force count of the sites on the ordered side of the returned plane
+ * or sphere, their number is round(f n), the rest is a permutation. */
+START_TEST(test_cut)
+{
+    cs_sim_sites st = {0};
+    ck_assert_int_eq(cs_sim_lattice_gen(&st, CSRO_SIM_FCC, 0.36, 1.5), 0);
+    size_t n = st.n;
+    int32_t *sp = malloc(n * sizeof *sp);
+    uint8_t *ord = malloc(n), *seen = malloc(n);
+    const double fr[] = {0, 0.13, 0.5, 0.77, 1};
+    for (int shape = CSRO_SIM_CUT_PLANE; shape <= CSRO_SIM_CUT_SPHERE; shape++)
+        for (size_t t = 0; t < sizeof fr / sizeof *fr; t++)
+            for (uint64_t seed = 1; seed <= 5; seed++) {
+                cs_rng r;
+                cs_rng_init(&r, seed, 9);
+                for (size_t i = 0; i < n; i++) sp[i] = (int32_t)i;
+                double geom[4];
+                size_t k = cs_sim_cut(&st, shape, fr[t], &r, sp, ord, geom);
+                ck_assert_uint_eq(k, (size_t)floor(fr[t] * (double)n + 0.5));
+                size_t brute = 0;
+                memset(seen, 0, n);
+                for (size_t i = 0; i < n; i++) {
+                    double q[3] = {st.x[i], st.y[i], st.z[i]};
+                    int in;
+                    if (shape == CSRO_SIM_CUT_PLANE) {
+                        in = geom[0] * q[0] + geom[1] * q[1] + geom[2] * q[2] > geom[3];
+                    } else {
+                        double d2 = 0;
+                        for (int a = 0; a < 3; a++) d2 += (q[a] - geom[a]) * (q[a] - geom[a]);
+                        in = d2 < geom[3] * geom[3];
+                    }
+                    brute += (size_t)in;
+                    ck_assert_msg(in == ord[i], "shape %d f %g seed %d site %zu k %zu geom %g %g %g %g", shape, fr[t], (int)seed, i, k, geom[0], geom[1], geom[2], geom[3]);
+                    if (in) ck_assert_int_eq(sp[i], (int32_t)i); /* kept sites keep their species */
+                    else ck_assert_int_eq(ord[sp[i]], 0);      /* the rest is permuted among itself */
+                    ck_assert_int_eq(seen[sp[i]], 0);
+                    seen[sp[i]] = 1;
+                }
+                ck_assert_uint_eq(brute, k);
+            }
+    free(sp); free(ord); free(seen);
+    cs_sim_sites_free(&st);
+    /* through the public API: ordered_fraction within [fmin, fmax] (+- 1/n) */
+    csro_sim_opts *o = csro_sim_opts_new();
+    ck_assert_int_eq(csro_sim_opts_set_order(o, CSRO_SIM_L12, "Co", 1.0), 0);
+    ck_assert_int_eq(csro_sim_opts_set_cut(o, CSRO_SIM_CUT_ANY, 0.2, 0.4), 0);
+    for (uint64_t p = 0; p < 20; p++) {
+        csro_sim_crystal *c;
+        ck_assert_int_eq(csro_sim_crystal_new(&c, o, p, CSRO_SIM_STAGE_IDEAL), 0);
+        double f = csro_sim_crystal_ordered_fraction(c), nn = (double)csro_sim_crystal_count(c);
+        ck_assert_msg(f >= 0.2 - 1 / nn && f <= 0.4 + 1 / nn, "ordered fraction %g", f);
+        /* the ordered part keeps Co on its corners: Co count unchanged by the permutation */
+        ck_assert_uint_eq(count_species(c, "Co"), 64);
+        csro_sim_crystal_free(c);
+    }
+    ck_assert_int_eq(csro_sim_opts_set_cut(o, CSRO_SIM_CUT_PLANE, 0.6, 0.4), CSRO_EINVAL);
+    ck_assert_int_eq(csro_sim_opts_set_cut(o, 7, 0, 1), CSRO_EINVAL);
+    ck_assert_int_eq(csro_sim_opts_set_cut(o, CSRO_SIM_CUT_NONE, 0, 0), 0);
+    csro_sim_crystal *c;
+    ck_assert_int_eq(csro_sim_crystal_new(&c, o, 1, CSRO_SIM_STAGE_IDEAL), 0);
+    ck_assert(csro_sim_crystal_ordered_fraction(c) == 1.0);
+    csro_sim_crystal_free(c);
+    ck_assert_int_eq(csro_sim_opts_set_order(o, CSRO_SIM_RANDOM, NULL, 0), 0);
+    ck_assert_int_eq(csro_sim_crystal_new(&c, o, 1, CSRO_SIM_STAGE_IDEAL), 0);
+    ck_assert(csro_sim_crystal_ordered_fraction(c) == 0.0);
+    csro_sim_crystal_free(c);
+    csro_sim_opts_free(o);
+}
+END_TEST
+
 START_TEST(test_cancel_and_clone)
 {
     csro_sim_opts *o = csro_sim_opts_new();
@@ -551,4 +624,4 @@ END_TEST
 
 CSRO_TEST_MAIN("sim", 60, test_reference_file, test_lattice_file_errors, test_random_composition,
                test_order_parameter, test_bcc_models, test_orientation, test_noise, test_sweep,
-               test_option_errors, test_peaks, test_determinism, test_cancel_and_clone)
+               test_option_errors, test_peaks, test_determinism, test_cancel_and_clone, test_cut)

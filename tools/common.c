@@ -613,3 +613,58 @@ void tool_json_num(tool_json *j, const char *key, double v)
     if (isfinite(v)) fprintf(j->f, "%.10g", v);
     else fputs("null", j->f);
 }
+
+csro_probmap *tool_load_map(const char *path, const char *cls, int mode, double *thr, double mean_default)
+{
+    csro_probmap *m;
+    int rc;
+    if (mode >= 0 || cls) {
+        if (mode < 0) mode = CSRO_PROBMAP_SUM;
+        if ((rc = csro_probmap_load(&m, path, cls, CSRO_PROBMAP_MEANS, mode))) tool_fail(rc);
+        if (isnan(*thr)) *thr = mode == CSRO_PROBMAP_SUM ? 3.75 : mean_default;
+        return m;
+    }
+    char note[512];
+    double t;
+    if ((rc = csro_probmap_load_auto(&m, &t, path, note, sizeof note))) tool_fail(rc);
+    if (isnan(*thr)) *thr = t;
+    else snprintf(note + strlen(note), sizeof note - strlen(note), " (overridden: threshold %g)", *thr);
+    if (!tool_quiet()) fprintf(stderr, "%s: %s: %s\n", tool_name(), path, note);
+    return m;
+}
+
+#ifndef CSRO_MODELDIR
+#define CSRO_MODELDIR "/usr/local/share/csro/models"
+#endif
+
+/* Directory of the running executable (Linux /proc), "" if unknown. */
+static void exe_dir(char *buf, size_t len)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+    if (n <= 0) { buf[0] = 0; return; }
+    buf[n] = 0;
+    char *s = strrchr(buf, '/');
+    if (s) *s = 0;
+    else buf[0] = 0;
+}
+
+int tool_default_model(char *buf, size_t len, const char *a, const char *b)
+{
+    /* $CSRO_MODEL_DIR (or the library's built-in directory) first; when
+     * CSRO_MODEL_DIR is set it is the only place looked in */
+    if (!csro_classify_default_model(buf, len, a, b, NULL)) return 0;
+    const char *env = getenv("CSRO_MODEL_DIR");
+    if (env && *env) return CSRO_ENOTFOUND;
+    char exe[4096], src[4200];
+    exe_dir(exe, sizeof exe);
+    snprintf(src, sizeof src, "%.4000s/../../models", exe);
+    const char *dirs[2] = {CSRO_MODELDIR, *exe ? src : NULL};
+    for (int i = 0; i < 2; i++)
+        if (dirs[i] && !csro_classify_default_model(buf, len, a, b, dirs[i])) return 0;
+    buf[0] = 0;
+    char msg[8800];
+    snprintf(msg, sizeof msg, "no default model for the pair %s-%s (looked for %s-%s.csronet in %s%s%s); "
+             "give one with -m MODEL.csronet or set CSRO_MODEL_DIR", a, b, a, b, CSRO_MODELDIR,
+             *exe ? " and " : "", *exe ? src : "");
+    tool_die(TOOL_EDATA, "%s", msg);
+}

@@ -153,4 +153,17 @@ void tool_json_int(tool_json *j, const char *key, long long v);
 void tool_json_bool(tool_json *j, const char *key, int v);
 void tool_json_null(tool_json *j, const char *key);
 
+/* The CSRO map of a .prob file: the rule it carries (csro_probmap_load_auto,
+ * with a note on stderr unless quiet) when neither mode (>= 0) nor cls is
+ * given; else the plain map of that mode. *thr: NAN = the rule's (or 3.75
+ * for sum, mean_default for mean), else kept as the override. */
+csro_probmap *tool_load_map(const char *path, const char *cls, int mode, double *thr, double mean_default);
+
+/* Path of the default model A-B.csronet of a pair into buf: in
+ * $CSRO_MODEL_DIR when set (only there; CSRO_ENOTFOUND with the library's
+ * message if absent), else in the installed models directory and, when run
+ * from a build tree (BUILD/bin), the source tree's models/; exits 1 with a
+ * clear message when there is none. */
+int tool_default_model(char *buf, size_t len, const char *a, const char *b);
+
 #endif

@@ -186,7 +186,7 @@ static csro_ensemble *load_model(const char **path, const csro_zsdm_meta *in, co
     if (!*path) {
         const char *a = csro_zsdm_meta_pair(in, 0), *b = csro_zsdm_meta_pair(in, 1);
         if (!a || !b) tool_die(TOOL_EDATA, "%s: the profiles name no species pair; give a model (-m MODEL.csronet)", inp);
-        if (csro_classify_default_model(buf, len, a, b, NULL))
+        if (tool_default_model(buf, len, a, b))
             tool_die(TOOL_EDATA, "%s: %s (-m MODEL.csronet)", inp, csro_last_error());
         *path = buf;
         if (!tool_quiet()) fprintf(stderr, "%s: default model for %s-%s: %s\n", tool_name(), a, b, buf);

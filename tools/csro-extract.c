@@ -16,9 +16,9 @@ static void usage(void)
            "  -M, --map FILE          .prob file of csro-classify (required)\n"
            "  -o, --output FILE       output reconstruction (required)\n"
            "  -c, --class NAME|INDEX  class (default: the 2nd of a 2-class file)\n"
-           "      --mode sum|mean     sub-cell value (default sum, as csro-map)\n"
-           "  -t, --threshold T       select sub-cells with value > T (default 3.75\n"
-           "                          for sum, 3.75/r^3 for mean)\n"
+           "      --mode sum|mean     sub-cell value (default: the model's map rule, as csro-map)\n"
+           "  -t, --threshold T       select sub-cells with value > T (default: the\n"
+           "                          model's calibrated threshold, else 3.75 for sum)\n"
            "      --thresholds A:B:C  sweep: bands (A, A+C], ..., (B-C, B]; writes\n"
            "                          OUT with _LO-HI inserted before the extension\n"
            "      --rule sphere|cell  sphere (default, the reference): ions within\n"
@@ -79,7 +79,7 @@ static void parse_args(int argc, char **argv, args *A)
         {"threshold", 1, 0, 't'}, {"thresholds", 1, 0, O_SWEEP}, {"rule", 1, 0, O_RULE},
         {"species", 1, 0, 's'}, {"ranges", 1, 0, 'r'}, {"format", 1, 0, 'f'},
         {"input-format", 1, 0, 'i'}, {0, 0, 0, 0}};
-    *A = (args){ .mode = CSRO_PROBMAP_SUM, .rule = CSRO_EXTRACT_SPHERE, .fmt = CSRO_FMT_AUTO,
+    *A = (args){ .mode = -1, .rule = CSRO_EXTRACT_SPHERE, .fmt = CSRO_FMT_AUTO,
                  .infmt = CSRO_FMT_AUTO, .thr = NAN };
     int c;
     while ((c = tool_getopt(argc, argv, "M:o:c:t:s:r:f:i:", lo)) != -1) {
@@ -119,10 +119,8 @@ static void parse_args(int argc, char **argv, args *A)
  * reconstruction is read. */
 static csro_probmap *load_map(args *A)
 {
-    csro_probmap *m;
-    int rc = csro_probmap_load(&m, A->mapp, A->cls, CSRO_PROBMAP_MEANS, A->mode);
-    if (rc) tool_fail(rc);
-    if (isnan(A->thr) && !A->sweep) A->thr = A->mode == CSRO_PROBMAP_SUM ? 3.75 : 3.75 / 8;
+    int rc;
+    csro_probmap *m = tool_load_map(A->mapp, A->cls, A->mode, &A->thr, 3.75 / 8);
     A->nb = A->sweep ? (size_t)floor((A->sb - A->sa) / A->sc + 0.5) : 1;
     if (A->sweep && fabs(A->sa + (double)A->nb * A->sc - A->sb) > 1e-9 * (1 + fabs(A->sb)))
         tool_usage_error("--thresholds: (B - A) / C = %g is not a whole number of bands", (A->sb - A->sa) / A->sc);

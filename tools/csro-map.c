@@ -13,16 +13,19 @@ static void usage(void)
            "stride-sized sub-cell gets the sum (or mean) of the probabilities of the\n"
            "voxels that contain it; written as an ImageJ-compatible float32 TIFF stack.\n\n"
            "  -o, --output FILE       TIFF stack of the map (required; '-' = stdout)\n"
-           "  -c, --class NAME|INDEX  class to map (default: the 2nd of a 2-class file)\n"
-           "      --mode sum|mean     sub-cell value (default sum: [0, r^3], the\n"
-           "                          reference; mean: [0, 1])\n"
+           "  -c, --class NAME|INDEX  class to map (default: the rule's class, else the\n"
+           "                          2nd of a 2-class file)\n"
+           "      --mode sum|mean     sub-cell value (default: the map rule the model\n"
+           "                          carries, else sum: [0, r^3], the reference;\n"
+           "                          mean: [0, 1])\n"
            "      --vtk FILE          also write legacy VTK structured points (ParaView)\n"
            "      --projection FILE   quick look: z maximum projection + 3 slices (TIFF)\n"
            "      --uncertainty FILE  map of the ensemble standard deviation (mean of\n"
            "                          the contributing voxels) as a TIFF stack\n"
            "      --mask FILE         thresholded map (1 selected, 0 not) as a TIFF stack\n"
-           "  -t, --threshold T       threshold of --mask (default 3.75 for sum,\n"
-           "                          3.75/r^3 for mean); selected: value > T\n"
+           "  -t, --threshold T       threshold of --mask (default: the model's calibrated\n"
+           "                          threshold, else 3.75 for sum, 3.75/r^3 for mean);\n"
+           "                          selected: value > T\n"
            "  -q, --quiet             no summary on stderr\n"
            "  -h, --help, -V, --version\n");
 }
@@ -40,7 +43,7 @@ static void parse_args(int argc, char **argv, args *A)
         {"output", 1, 0, 'o'}, {"class", 1, 0, 'c'}, {"mode", 1, 0, O_MODE}, {"vtk", 1, 0, O_VTK},
         {"projection", 1, 0, O_PROJ}, {"uncertainty", 1, 0, O_UNC}, {"mask", 1, 0, O_MASK},
         {"threshold", 1, 0, 't'}, {0, 0, 0, 0}};
-    *A = (args){ .mode = CSRO_PROBMAP_SUM, .thr = NAN };
+    *A = (args){ .mode = -1, .thr = NAN };
     int c;
     while ((c = tool_getopt(argc, argv, "o:c:t:", lo)) != -1) {
         switch (c) {
@@ -101,10 +104,9 @@ int main(int argc, char **argv)
     tool_init("csro-map", usage);
     args A;
     parse_args(argc, argv, &A);
-    csro_probmap *m;
-    int rc = csro_probmap_load(&m, A.in, A.cls, CSRO_PROBMAP_MEANS, A.mode);
-    if (rc) tool_fail(rc);
-    if (isnan(A.thr)) A.thr = A.mode == CSRO_PROBMAP_SUM ? 3.75 : 3.75 / 8;
+    int rc;
+    csro_probmap *m = tool_load_map(A.in, A.cls, A.mode, &A.thr, 3.75 / 8);
+    A.mode = csro_probmap_mode(m);
     size_t n = csro_probmap_count(m), nsel = 0;
     uint8_t *mask = NULL;
     if (A.maskp) {

@@ -15,7 +15,8 @@ static void usage(void)
            "  -M, --map FILE          .prob file from csro-classify\n"
            "      --truth FILE        per-ion truth from apt-simulate --truth\n"
            "  -c, --class NAME        class to score (default: the last class)\n"
-           "      --mode sum|mean     sub-cell map (default sum, threshold 3.75)\n"
+           "      --mode sum|mean     sub-cell map (default: the map rule the model\n"
+           "                          carries, else sum with threshold 3.75)\n"
            "  -t, --threshold T       sub-cells with value > T are CSRO\n"
            "      --rule sphere|cell  ion selection rule of csro-extract (default sphere)\n"
            "  -i, --input-format FMT  reconstruction format when it cannot be guessed\n"
@@ -178,7 +179,7 @@ static void parse_args(int argc, char **argv, args *A)
         {"threshold", 1, 0, 't'}, {"rule", 1, 0, O_RULE}, {"input-format", 1, 0, 'i'}, {"format", 1, 0, 'f'},
         {"output", 1, 0, 'o'}, {"condition", 1, 0, O_COND}, {"domains", 1, 0, O_DOMAINS},
         {"no-header", 0, 0, O_NOHEADER}, {0, 0, 0, 0}};
-    *A = (args){ .cond = "-", .mode = CSRO_PROBMAP_SUM, .rule = CSRO_EXTRACT_SPHERE, .header = 1, .thr = NAN,
+    *A = (args){ .cond = "-", .mode = -1, .rule = CSRO_EXTRACT_SPHERE, .header = 1, .thr = NAN,
                  .infmt = CSRO_FMT_AUTO, .out = "-" };
     int c;
     while ((c = tool_getopt(argc, argv, "M:c:t:i:f:o:", lo)) != -1) {
@@ -201,7 +202,6 @@ static void parse_args(int argc, char **argv, args *A)
     }
     if (!A->map || !A->truth) tool_usage_error("-M MAP and --truth TRUTH are required");
     if (optind + 1 != argc) tool_usage_error("expected one reconstruction file");
-    if (isnan(A->thr)) A->thr = A->mode == CSRO_PROBMAP_MEAN ? 0.5 : 3.75;
     A->recon = argv[optind];
     tool_input(A->map);
     tool_input(A->truth);
@@ -223,34 +223,19 @@ static void count_ions(const uint8_t *keep, const uint8_t *t, size_t n, conf *io
 static double score_cells(const csro_probmap *pm, const csro_recon *r, const uint8_t *t, double thr, conf *cell,
                           size_t *nscored)
 {
-    size_t d[3], nc = csro_probmap_count(pm), n = csro_recon_count(r);
-    double org[3], sp = csro_probmap_spacing(pm);
-    csro_probmap_dims(pm, d);
-    csro_probmap_origin(pm, org);
-    uint32_t *tot = calloc(nc ? nc : 1, sizeof *tot), *pos = calloc(nc ? nc : 1, sizeof *pos);
+    size_t nc = csro_probmap_count(pm);
+    int8_t *ct = malloc(nc ? nc : 1);
     scored *sc = malloc((nc ? nc : 1) * sizeof *sc);
-    if (!tot || !pos || !sc) tool_die(TOOL_EDATA, "out of memory");
-    const float *x = csro_recon_x(r), *y = csro_recon_y(r), *z = csro_recon_z(r);
-    for (size_t i = 0; i < n; i++) {
-        double q[3] = {x[i], y[i], z[i]};
-        size_t ix[3];
-        int in = 1;
-        for (int k = 0; k < 3 && in; k++) {
-            double f = floor((q[k] - org[k]) / sp);
-            if (f < 0 || f >= (double)d[k]) in = 0;
-            else ix[k] = (size_t)f;
-        }
-        if (!in) continue;
-        size_t cidx = (ix[2] * d[1] + ix[1]) * d[0] + ix[0];
-        tot[cidx]++;
-        pos[cidx] += t[i];
-    }
+    if (!ct || !sc) tool_die(TOOL_EDATA, "out of memory");
+    int rc = csro_probmap_subcell_truth(pm, csro_recon_x(r), csro_recon_y(r), csro_recon_z(r), t, csro_recon_count(r),
+                                        ct, nc);
+    if (rc) tool_fail(rc);
     const float *v = csro_probmap_data(pm);
     size_t ns = 0;
     *cell = (conf){0, 0, 0, 0};
     for (size_t i = 0; i < nc; i++) {
-        if (!tot[i] || isnan(v[i])) continue;
-        int tr = 2 * pos[i] >= tot[i], pr = v[i] > thr;
+        if (ct[i] < 0 || isnan(v[i])) continue;
+        int tr = ct[i], pr = v[i] > thr;
         if (pr) { if (tr) cell->tp++; else cell->fp++; }
         else { if (tr) cell->fn++; else cell->tn++; }
         sc[ns].v = v[i];
@@ -259,7 +244,7 @@ static double score_cells(const csro_probmap *pm, const csro_recon *r, const uin
     }
     double auc = roc_auc(sc, ns);
     *nscored = ns;
-    free(sc); free(tot); free(pos);
+    free(sc); free(ct);
     return auc;
 }
 
@@ -269,9 +254,8 @@ int main(int argc, char **argv)
     args A;
     parse_args(argc, argv, &A);
     FILE *f = tool_out_open(A.out);
-    csro_probmap *pm;
-    int rc = csro_probmap_load(&pm, A.map, A.cls, CSRO_PROBMAP_MEANS, A.mode);
-    if (rc) tool_fail(rc);
+    int rc;
+    csro_probmap *pm = tool_load_map(A.map, A.cls, A.mode, &A.thr, 0.5);
     csro_load_opts *lopts = csro_load_opts_new();
     if (!lopts) tool_die(TOOL_EDATA, "out of memory");
     csro_load_opts_set_format(lopts, A.infmt);

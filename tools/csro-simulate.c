@@ -26,6 +26,9 @@ static void usage(void)
            "        NAME:L12:X[:S=v|:alpha=v]    X on FCC cube corners (B2, D03: BCC)\n"
            "        NAME:file[:PATH]             types of the lattice file (PATH: own file)\n"
            "        add :S=v (0..1) to any model for partial order\n"
+           "        add :cut=plane|sphere|any,FMIN,FMAX to an ordered model: a domain\n"
+           "        surface keeps a fraction in [FMIN, FMAX] of the sites ordered and\n"
+           "        the rest random (boundary voxels; parameter ordered_fraction)\n"
            "Orientation:\n"
            "  --pole H,K,L            pole along z (0,0,1)\n"
            "  --tilt DEG              random misorientation up to DEG degrees (0)\n"
@@ -109,12 +112,25 @@ static void apply_class(cls *c, const char *types, const char *pa, const char *p
     if (model < 0)
         tool_die(TOOL_EUSAGE, "--class '%s': unknown model '%s' (random, L12, B2, D03, file)", c->spec, m);
     double S = 1;
-    int have_alpha = 0;
-    double alpha = 0;
-    /* trailing :S=v / :alpha=v */
+    int have_alpha = 0, cut = CSRO_SIM_CUT_NONE;
+    double alpha = 0, cut_lo = 0, cut_hi = 1;
+    /* trailing :S=v / :alpha=v / :cut=SHAPE,FMIN,FMAX */
     for (;;) {
         char *last = args ? strrchr(args, ':') : NULL;
         char *item = last ? last + 1 : args;
+        if (item && !strncmp(item, "cut=", 4)) {
+            char shape[16];
+            int used = 0;
+            if (sscanf(item + 4, "%15[a-z],%lf,%lf%n", shape, &cut_lo, &cut_hi, &used) != 3 || item[4 + used])
+                tool_die(TOOL_EUSAGE, "--class '%s': '%s' is not cut=plane|sphere|any,FMIN,FMAX", c->spec, item);
+            if (!strcmp(shape, "plane")) cut = CSRO_SIM_CUT_PLANE;
+            else if (!strcmp(shape, "sphere")) cut = CSRO_SIM_CUT_SPHERE;
+            else if (!strcmp(shape, "any")) cut = CSRO_SIM_CUT_ANY;
+            else tool_die(TOOL_EUSAGE, "--class '%s': cut shape '%s' is not plane, sphere or any", c->spec, shape);
+            if (last) *last = 0;
+            else args = NULL;
+            continue;
+        }
         if (!item || (strncmp(item, "S=", 2) && strncmp(item, "alpha=", 6))) break;
         char *end;
         const char *num = item[0] == 'S' ? item + 2 : item + 6;
@@ -143,6 +159,7 @@ static void apply_class(cls *c, const char *types, const char *pa, const char *p
     if (types) lib_usage(csro_sim_opts_set_types(c->o, types), "--types");
     lib_usage(csro_sim_opts_set_order(c->o, model, x, S), "--class");
     if (have_alpha) lib_usage(csro_sim_opts_set_alpha1(c->o, alpha), "--class");
+    if (cut != CSRO_SIM_CUT_NONE) lib_usage(csro_sim_opts_set_cut(c->o, cut, cut_lo, cut_hi), "--class");
     /* build one crystal now so that a class that cannot work fails before
      * any output is written */
     csro_sim_crystal *k;

@@ -18,9 +18,9 @@ static void usage(void)
            "sub-cells above the threshold, connected CSRO domains (count, number\n"
            "density, equivalent-sphere diameters, largest domain).\n\n"
            "  -c, --class NAME|INDEX  class (default: the 2nd of a 2-class file)\n"
-           "      --mode sum|mean     sub-cell value (default sum, as csro-map)\n"
-           "  -t, --threshold T       selected: value > T (default 3.75 for sum,\n"
-           "                          3.75/r^3 for mean)\n"
+           "      --mode sum|mean     sub-cell value (default: the model's map rule, as csro-map)\n"
+           "  -t, --threshold T       selected: value > T (default: the model's\n"
+           "                          calibrated threshold, else 3.75 for sum)\n"
            "      --connectivity N    6, 18 or 26 (default 26)\n"
            "      --recon FILE        reconstruction: composition inside / outside CSRO\n"
            "  -r, --ranges FILE       range file of --recon (.rrng, .rng)\n"
@@ -279,7 +279,7 @@ static void parse_args(int argc, char **argv, args *A)
         {"format", 1, 0, 'f'}, {"output", 1, 0, 'o'}, {"table", 1, 0, O_TABLE}, {"sample", 1, 0, O_SAMPLE},
         {"label", 1, 0, O_LABEL}, {"property", 1, 0, O_PROP}, {"fit", 1, 0, O_FIT}, {"against", 1, 0, O_AGAINST},
         {"recon", 1, 0, O_RECON}, {"ranges", 1, 0, 'r'}, {0, 0, 0, 0}};
-    *A = (args){ .label = "-", .mode = CSRO_PROBMAP_SUM, .conn = 26, .bins = 10, .thr = NAN, .hmax = NAN };
+    *A = (args){ .label = "-", .mode = -1, .conn = 26, .bins = 10, .thr = NAN, .hmax = NAN };
     int c;
     while ((c = tool_getopt(argc, argv, "c:t:f:o:r:", lo)) != -1) {
         switch (c) {
@@ -499,10 +499,8 @@ int main(int argc, char **argv)
         for (int i = 0; i < A.np; i++) free(A.pk[i]);
         return 0;
     }
-    csro_probmap *m;
-    int rc = csro_probmap_load(&m, A.in, A.cls, CSRO_PROBMAP_MEANS, A.mode);
-    if (rc) tool_fail(rc);
-    if (isnan(A.thr)) A.thr = A.mode == CSRO_PROBMAP_SUM ? 3.75 : 3.75 / 8;
+    csro_probmap *m = tool_load_map(A.in, A.cls, A.mode, &A.thr, 3.75 / 8);
+    A.mode = csro_probmap_mode(m);
     result R = {0};
     map_stats(&A, m, &R);
     if (A.reconp) recon_composition(&A, m, &R);

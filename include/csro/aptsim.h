@@ -43,6 +43,10 @@ CSRO_API int csro_aptsim_set_composition(csro_aptsim *s, const char *composition
  * (non-overlapping, placed at random). fraction 0 = none. */
 CSRO_API int csro_aptsim_set_domains(csro_aptsim *s, const char *species, double dmin, double dmax,
                                      double fraction);
+/* Partial order inside the domains (CSRO_1.1): each domain site takes its
+ * ordered species with probability S, else a species drawn as in the
+ * matrix; its truth stays 1. Default 1 (ideal domains). */
+CSRO_API int csro_aptsim_set_domain_order(csro_aptsim *s, double S);
 CSRO_API int csro_aptsim_set_detection(csro_aptsim *s, double efficiency, double sigma_xy, double sigma_z);
 /* Uniform random background ions, as a fraction of detected ions, with
  * mass-to-charge uniform in [1, 100) Da (truth 0). */

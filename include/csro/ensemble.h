@@ -27,6 +27,9 @@ CSRO_API void csro_ensemble_free(csro_ensemble *e);
 CSRO_API int csro_ensemble_add(csro_ensemble *e, const csro_net *n);
 CSRO_API size_t csro_ensemble_size(const csro_ensemble *e);
 CSRO_API const csro_net *csro_ensemble_member(const csro_ensemble *e, size_t i);
+/* Keep only the first n members (1 <= n <= size), e.g. to ship a small
+ * model (CSRO_1.1). */
+CSRO_API int csro_ensemble_keep(csro_ensemble *e, size_t n);
 CSRO_API size_t csro_ensemble_nclasses(const csro_ensemble *e);
 CSRO_API int csro_ensemble_set_class(csro_ensemble *e, size_t i, const char *name);
 CSRO_API const char *csro_ensemble_class(const csro_ensemble *e, size_t i);

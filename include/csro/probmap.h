@@ -57,8 +57,9 @@ enum { CSRO_PROBMAP_MEANS = 0, CSRO_PROBMAP_STDS = 1 };
  * CSRO_PROBMAP_MEANS maps the class probability (ensemble mean),
  * CSRO_PROBMAP_STDS its ensemble standard deviation (the uncertainty map;
  * use CSRO_PROBMAP_MEAN mode for it). cls is a class name of the file, a
- * decimal class index, or NULL: the second class of a two-class file (the
- * reference's CSRO column), otherwise CSRO_EINVAL. Voxels absent from the
+ * decimal class index, or NULL: the class named by the file's map.class
+ * text (a calibrated model's rule), else the second class of a two-class
+ * file (the reference's CSRO column), otherwise CSRO_EINVAL. Voxels absent from the
  * file or flagged CSRO_ROW_NODATA are no-data (NaN). The map's label
  * becomes "A-B class" from the file's species pair and class name.
  * CSRO_ENOTFOUND for an unknown class, CSRO_EFORMAT for an index outside
@@ -105,6 +106,27 @@ enum { CSRO_EXTRACT_SPHERE = 0, CSRO_EXTRACT_CELL = 1 };
 CSRO_API int csro_probmap_extract(const csro_probmap *m, double lower, double upper, int rule,
                                   const float *x, const float *y, const float *z, size_t n,
                                   uint8_t *keep, size_t *nkeep);
+
+
+/* ---- the map rule a model carries (CSRO_1.1) ----------------------------
+ * A calibrated model (csro-calibrate) stores ensemble texts map.threshold,
+ * map.mode (sum | mean | context), map.smooth (sigma nm), map.class and
+ * map.source; csro-classify copies every map.* text into the .prob. */
+
+/* Gaussian smoothing of the map in place, sigma in nm (0: no-op); NaN
+ * sub-cells stay NaN and are left out of their neighbours' weights. */
+CSRO_API int csro_probmap_smooth(csro_probmap *m, double sigma);
+/* Truth of every sub-cell from a per-ion truth (csro-score's rule):
+ * cells[i] = 1 when at least half of the ions in sub-cell i are CSRO, 0
+ * when fewer, -1 when it holds no ion; ncells = csro_probmap_count(m). */
+CSRO_API int csro_probmap_subcell_truth(const csro_probmap *m, const float *x, const float *y,
+                                        const float *z, const uint8_t *truth, size_t n,
+                                        int8_t *cells, size_t ncells);
+/* The map and threshold the rule in a .prob file says (map.* texts);
+ * files without a rule: sum map of the CSRO class, threshold 3.75. note
+ * (may be NULL) receives one line saying which rule was applied. */
+CSRO_API int csro_probmap_load_auto(csro_probmap **out, double *threshold, const char *path,
+                                    char *note, size_t notelen);
 
 #ifdef __cplusplus
 }

@@ -88,6 +88,16 @@ CSRO_API int csro_sim_opts_set_order(csro_sim_opts *o, int model, const char *x,
 CSRO_API int csro_sim_opts_set_alpha1(csro_sim_opts *o, double alpha1);
 /* The order parameter S in use. */
 CSRO_API double csro_sim_opts_order_s(const csro_sim_opts *o);
+/* Domain surface through every crystal of the class (CSRO_1.1), for
+ * boundary-aware banks: a random plane (CSRO_SIM_CUT_PLANE) or sphere
+ * (CSRO_SIM_CUT_SPHERE) keeps a fraction f, drawn uniformly in [fmin, fmax],
+ * of the sites ordered (as set_order says) and turns the rest into a random
+ * solid solution of their species. The kept fraction of a crystal is
+ * csro_sim_crystal_ordered_fraction (0 for random classes, 1 for uncut
+ * ordered ones); in a bank the class label says it. CSRO_SIM_CUT_ANY picks plane or sphere at random per crystal.
+ * CSRO_SIM_CUT_NONE (default) switches it off. */
+enum { CSRO_SIM_CUT_NONE = 0, CSRO_SIM_CUT_PLANE = 1, CSRO_SIM_CUT_SPHERE = 2, CSRO_SIM_CUT_ANY = 3 };
+CSRO_API int csro_sim_opts_set_cut(csro_sim_opts *o, int shape, double fmin, double fmax);
 /* Pole [h k l] of the crystal rotated onto +z (not all zero; default 001).
  * tilt_deg in [0, 90]: random misorientation per pattern, the pole tilted
  * by theta (cos theta uniform in [cos tilt, 1]) towards a uniform azimuth. */
@@ -153,6 +163,9 @@ CSRO_API const char *csro_sim_crystal_species_name(const csro_sim_crystal *c, si
 /* Parameters of this realisation (as csro_sim_param_name); i <
  * csro_sim_nparams(). */
 CSRO_API double csro_sim_crystal_param(const csro_sim_crystal *c, size_t i);
+/* Fraction of the sites a domain-surface cut kept ordered (CSRO_1.1;
+ * csro_sim_opts_set_cut): 0 for random classes, 1 for uncut ordered ones. */
+CSRO_API double csro_sim_crystal_ordered_fraction(const csro_sim_crystal *c);
 /* First-shell Warren-Cowley alpha_1 of the pair (a, b):
  * 1 - P(b | nearest neighbour of an a) / c_b (for a = b this equals
  * (P(a|a) - c_a) / (1 - c_a)); neighbours are pairs closer than 1.1 x the

@@ -34,6 +34,15 @@ void csro_ensemble_free(csro_ensemble *e)
     free(e);
 }
 
+int csro_ensemble_keep(csro_ensemble *e, size_t n)
+{
+    if (!e) return cs_err(CSRO_EINVAL, "ensemble: NULL ensemble");
+    if (n < 1 || n > e->n) return cs_err(CSRO_EINVAL, "ensemble: cannot keep %zu of %zu members", n, e->n);
+    for (size_t i = n; i < e->n; i++) csro_net_free(e->members[i]);
+    e->n = n;
+    return 0;
+}
+
 int csro_ensemble_add(csro_ensemble *e, const csro_net *n)
 {
     if (!e || !n) return cs_err(CSRO_EINVAL, "ensemble_add: NULL argument");

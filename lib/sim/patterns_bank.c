@@ -90,7 +90,7 @@ static int work_init(work *w, size_t n, size_t nbins)
 
 /* Realise pattern p up to a stage: atoms in w->fx/fy/fz/sp[0..*nout-1]. */
 static void realise(const cs_sim_ctx *c, const csro_sim_opts *o, uint64_t p, int stage, work *w,
-                    double *par, size_t *nout)
+                    double *par, size_t *nout, double *frac)
 {
     cs_rng r;
     cs_rng_init(&r, o->seed, o->stream_base + p);
@@ -109,6 +109,16 @@ static void realise(const cs_sim_ctx *c, const csro_sim_opts *o, uint64_t p, int
     par[P_NSITES] = (double)n;
     /* occupancy */
     cs_sim_occupy(c, o->S, &r, w->sp, w->scratch);
+    /* ordered fraction of the sites: 0 for a random solid solution, 1 for an
+     * ordered crystal, the kept part when a domain surface cuts it */
+    *frac = c->shuffle_all ? 0.0 : 1.0;
+    if (o->cut != CSRO_SIM_CUT_NONE && !c->shuffle_all) {
+        double f = o->cut_lo + (o->cut_hi - o->cut_lo) * cs_rng_uniform(&r), geom[4];
+        int shape = o->cut;
+        if (shape == CSRO_SIM_CUT_ANY) shape = cs_rng_uniform(&r) < 0.5 ? CSRO_SIM_CUT_PLANE : CSRO_SIM_CUT_SPHERE;
+        size_t k = cs_sim_cut(&c->s, shape, f, &r, w->sp, NULL, geom);
+        *frac = k == (size_t)-1 ? NAN : n ? (double)k / (double)n : 0; /* NaN: out of memory */
+    }
     par[P_ALPHA] = (c->pa >= 0 && c->pb >= 0) ? cs_sim_alpha1(c->nb, c->nnb, w->sp, n, c->pa, c->pb) : NAN;
     if (!isfinite(par[P_ALPHA])) par[P_ALPHA] = 0; /* undefined (e.g. one species): no chemical order */
     /* orientation */
@@ -166,7 +176,8 @@ static int pattern(const cs_sim_ctx *c, const csro_sim_opts *o, uint64_t p, work
 {
     double par[CS_SIM_NPARAMS];
     size_t n;
-    realise(c, o, p, CSRO_SIM_STAGE_APT, w, par, &n);
+    double frac;
+    realise(c, o, p, CSRO_SIM_STAGE_APT, w, par, &n, &frac);
     size_t na = 0, nb = 0;
     for (size_t k = 0; k < n; k++) {
         if (w->sp[k] == c->pa) { w->ax[na] = w->fx[k]; w->ay[na] = w->fy[k]; w->az[na] = w->fz[k]; na++; }
@@ -286,7 +297,7 @@ int csro_sim_crystal_new(csro_sim_crystal **out, const csro_sim_opts *o, uint64_
     csro_sim_crystal *k = calloc(1, sizeof *k);
     size_t n;
     if (!k) { rc = cs_err(CSRO_ENOMEM, "out of memory"); goto done; }
-    realise(&c, o, p, stage, &w, k->params, &n);
+    realise(&c, o, p, stage, &w, k->params, &n, &k->ordered_fraction);
     size_t m = n ? n : 1;
     k->n = n;
     k->x = malloc(m * sizeof *k->x); k->y = malloc(m * sizeof *k->y); k->z = malloc(m * sizeof *k->z);
@@ -332,6 +343,8 @@ const char *csro_sim_crystal_species_name(const csro_sim_crystal *c, size_t i)
 {
     return i < c->nsp ? c->names[i] : NULL;
 }
+double csro_sim_crystal_ordered_fraction(const csro_sim_crystal *c) { return c->ordered_fraction; }
+
 double csro_sim_crystal_param(const csro_sim_crystal *c, size_t i)
 {
     return i < CS_SIM_NPARAMS ? c->params[i] : NAN;

@@ -38,6 +38,8 @@ struct csro_sim_opts {
     int model;
     char x[CS_SIM_NAMELEN];
     double S;
+    int cut;                /* CSRO_SIM_CUT_*: ordered part of the crystal only */
+    double cut_lo, cut_hi;  /* ordered site fraction drawn uniformly in [lo, hi] */
     double pole[3], tilt;
     cs_sim_axis ax[3];
     size_t nrandom, repeats;
@@ -68,6 +70,7 @@ struct csro_sim_crystal {
     int32_t *sp;
     char names[CS_SIM_MAXSP][CS_SIM_NAMELEN];
     double params[CS_SIM_NPARAMS];
+    double ordered_fraction; /* sites kept ordered by a cut (0 random, 1 uncut) */
     size_t nnb;
     uint32_t *nb;         /* copy of the neighbour list (ideal sites) */
     int ideal_order;      /* 1 if atoms are still the ideal sites in order */
@@ -86,6 +89,15 @@ int cs_sim_species_index(const cs_sim_ctx *c, const char *name);
 int cs_sim_template(cs_sim_ctx *c, const csro_sim_opts *o);
 /* Occupy: species per site from the template and S (rng). */
 void cs_sim_occupy(const cs_sim_ctx *c, double S, cs_rng *r, int32_t *sp, size_t *scratch);
+/* Domain surface through the crystal: the round(f n) sites on the positive
+ * side of a random plane (shape CSRO_SIM_CUT_PLANE; geom = {u, d}, kept
+ * when u.x > d) or inside a random sphere (CSRO_SIM_CUT_SPHERE; geom =
+ * {centre, R}, kept when |x - c| < R) keep their species in sp; the others
+ * get a random permutation of theirs (a random solid solution). ordered
+ * (n bytes, may be NULL) marks the kept sites. Returns the number kept,
+ * (size_t)-1 when out of memory. */
+size_t cs_sim_cut(const cs_sim_sites *s, int shape, double f, cs_rng *r, int32_t *sp, uint8_t *ordered,
+                  double geom[4]);
 double cs_sim_alpha1(const uint32_t *nb, size_t nnb, const int32_t *sp, size_t n, int a, int b);
 int cs_sim_is_element(const char *s);
 

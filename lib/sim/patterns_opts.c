@@ -219,6 +219,18 @@ int csro_sim_opts_set_order(csro_sim_opts *o, int model, const char *x, double S
 
 double csro_sim_opts_order_s(const csro_sim_opts *o) { return o->S; }
 
+int csro_sim_opts_set_cut(csro_sim_opts *o, int shape, double fmin, double fmax)
+{
+    if (shape < CSRO_SIM_CUT_NONE || shape > CSRO_SIM_CUT_ANY)
+        return cs_err(CSRO_EINVAL, "unknown cut shape %d (0 none, 1 plane, 2 sphere, 3 any)", shape);
+    if (shape != CSRO_SIM_CUT_NONE && !(fmin >= 0 && fmax <= 1 && fmin <= fmax))
+        return cs_err(CSRO_EINVAL, "ordered fraction range [%g, %g] is not within [0, 1]", fmin, fmax);
+    o->cut = shape;
+    o->cut_lo = fmin;
+    o->cut_hi = fmax;
+    return 0;
+}
+
 int csro_sim_opts_set_alpha1(csro_sim_opts *o, double alpha1)
 {
     if (!isfinite(alpha1)) return cs_err(CSRO_EINVAL, "alpha1 target is not finite");

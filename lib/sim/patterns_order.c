@@ -182,3 +182,65 @@ double cs_sim_alpha1(const uint32_t *nb, size_t nnb, const int32_t *sp, size_t n
     if (a == b) return cb < 1 ? (P - cb) / (1 - cb) : NAN;
     return 1.0 - P / cb;
 }
+
+typedef struct { double v; size_t i; } cut_key;
+
+static int cut_cmp(const void *pa, const void *pb)
+{
+    const cut_key *a = pa, *b = pb;
+    return a->v < b->v ? -1 : a->v > b->v ? 1 : (a->i > b->i) - (a->i < b->i);
+}
+
+size_t cs_sim_cut(const cs_sim_sites *s, int shape, double f, cs_rng *r, int32_t *sp, uint8_t *ordered,
+                  double geom[4])
+{
+    size_t n = s->n;
+    cut_key *key = malloc((n ? n : 1) * sizeof *key);
+    size_t *rest = malloc((n ? n : 1) * sizeof *rest);
+    if (!key || !rest) { free(key); free(rest); return (size_t)-1; }
+    double c[3] = {0, 0, 0}, u[3], ext = 0;
+    for (size_t i = 0; i < n; i++) { c[0] += s->x[i]; c[1] += s->y[i]; c[2] += s->z[i]; }
+    for (int a = 0; a < 3; a++) c[a] /= n ? (double)n : 1;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs(s->x[i] - c[0]) + fabs(s->y[i] - c[1]) + fabs(s->z[i] - c[2]);
+        if (d > ext) ext = d;
+    }
+    /* random direction, uniform on the sphere */
+    double z = 2 * cs_rng_uniform(r) - 1, ph = 2 * M_PI * cs_rng_uniform(r), rho = sqrt(1 - z * z);
+    u[0] = rho * cos(ph); u[1] = rho * sin(ph); u[2] = z;
+    double cen[3];
+    if (shape == CSRO_SIM_CUT_SPHERE) { /* centre up to the crystal's extent away from its middle */
+        double dist = ext * cs_rng_uniform(r);
+        for (int a = 0; a < 3; a++) cen[a] = c[a] + dist * u[a];
+    }
+    /* sort: kept sites first (largest projection / nearest the centre) */
+    for (size_t i = 0; i < n; i++) {
+        key[i].i = i;
+        if (shape == CSRO_SIM_CUT_SPHERE) {
+            double dx = s->x[i] - cen[0], dy = s->y[i] - cen[1], dz = s->z[i] - cen[2];
+            key[i].v = sqrt(dx * dx + dy * dy + dz * dz);
+        } else {
+            key[i].v = -(u[0] * s->x[i] + u[1] * s->y[i] + u[2] * s->z[i]);
+        }
+    }
+    qsort(key, n, sizeof *key, cut_cmp);
+    size_t k = (size_t)floor(f * (double)n + 0.5);
+    if (k > n) k = n;
+    double lo = k ? key[k - 1].v : key[0].v - 1, hi = k < n ? key[k].v : key[n - 1].v + 1, mid = 0.5 * (lo + hi);
+    if (shape == CSRO_SIM_CUT_SPHERE) {
+        for (int a = 0; a < 3; a++) geom[a] = cen[a];
+        geom[3] = mid > 0 ? mid : 0; /* k = 0: an empty sphere */
+    } else {
+        for (int a = 0; a < 3; a++) geom[a] = u[a];
+        geom[3] = -mid;
+    }
+    if (ordered) memset(ordered, 0, n);
+    for (size_t j = 0; j < k; j++)
+        if (ordered) ordered[key[j].i] = 1;
+    size_t nr = 0;
+    for (size_t j = k; j < n; j++) rest[nr++] = key[j].i;
+    permute(sp, rest, nr, r);
+    free(key);
+    free(rest);
+    return k;
+}

@@ -28,6 +28,7 @@ typedef struct { double c[3], r; } as_domain;
 
 struct csro_aptsim {
     double box[3], a, eff, sxy, sz, bg, dmin, dmax, dfrac, needle_r0, needle_tan;
+    double dorder; /* long-range order parameter S inside domains (1 = ideal) */
     double rot[3][3]; /* crystal -> specimen (rows e1, e2, pole) */
     int rotated;
     int lattice;
@@ -56,6 +57,7 @@ int csro_aptsim_new(csro_aptsim **out)
     s->sxy = 0.3;
     s->sz = 0.03;
     s->seed = 1;
+    s->dorder = 1;
     s->dspecies = -1;
     int rc = csro_aptsim_set_composition(s, "Co:1,Cr:1,Ni:1");
     if (rc) { free(s); return rc; }
@@ -146,6 +148,13 @@ int csro_aptsim_set_domains(csro_aptsim *s, const char *species, double dmin, do
     s->dmax = dmax;
     s->dfrac = fraction;
     unplant(s);
+    return 0;
+}
+
+int csro_aptsim_set_domain_order(csro_aptsim *s, double S)
+{
+    if (!(S >= 0 && S <= 1)) return cs_err(CSRO_EINVAL, "aptsim: domain order parameter %g is not in [0, 1]", S);
+    s->dorder = S;
     return 0;
 }
 
@@ -379,7 +388,10 @@ static int generate(csro_aptsim *s, as_sink *sink, csro_progress_fn progress, vo
                         if (rx * rx + ry * ry > rr * rr) continue;
                     }
                     int inside = in_domain(s, p), sp;
-                    if (inside) sp = b == 0 ? s->dspecies : draw(&r, cumf, s->nel);
+                    /* partial order: a domain site is ordered with probability S,
+                     * else occupied as the matrix (no extra draw when S = 1) */
+                    if (inside && (s->dorder >= 1 || cs_rng_uniform(&r) < s->dorder))
+                        sp = b == 0 ? s->dspecies : draw(&r, cumf, s->nel);
                     else sp = draw(&r, cum, s->nel);
                     if (cs_rng_uniform(&r) >= s->eff) continue;
                     float q[4] = {(float)(p[0] + s->sxy * cs_rng_normal(&r)), (float)(p[1] + s->sxy * cs_rng_normal(&r)),

@@ -17,6 +17,8 @@ SPHERE, CELL = 0, 1
 _new = fn("csro_probmap_new", c_int, c_void_pp, c_void_p, c_float_p, c_size_t, c_int)
 _load = fn("csro_probmap_load", c_int, c_void_pp, c_char_p, c_char_p, c_int, c_int)
 _label = fn("csro_probmap_label", c_char_p, c_void_p)
+_load_auto = fn("csro_probmap_load_auto", c_int, c_void_pp, c_double_p, c_char_p, c_char_p, c_size_t)
+_smooth = fn("csro_probmap_smooth", c_int, c_void_p, c_double)
 _free = fn("csro_probmap_free", None, c_void_p)
 _dims = fn("csro_probmap_dims", None, c_void_p, size3)
 _count = fn("csro_probmap_count", c_size_t, c_void_p)
@@ -56,6 +58,25 @@ class ProbMap(Handle):
         """Map of one class of a .prob file (default: the second class of
         a two-class file); field STDS maps the ensemble uncertainty."""
         return new_handle(cls, _load, enc(str(path)), enc(cls_name), field, mode)
+
+    @classmethod
+    def load_auto(cls, path):
+        """The map and threshold the rule of a .prob says (the map.* texts a
+        calibrated model carries, copied by csro-classify): returns (map,
+        threshold, note). Files without a rule: sum map, 3.75, and the note
+        says so."""
+        out = c_void_p()
+        thr = ctypes.c_double()
+        note = ctypes.create_string_buffer(512)
+        check(_load_auto(ctypes.byref(out), ctypes.byref(thr), enc(str(path)), note, len(note)))
+        m = cls.__new__(cls)
+        Handle.__init__(m, out.value)
+        return m, thr.value, dec(note.value)
+
+    def smooth(self, sigma):
+        """Gaussian smoothing in place (sigma nm; NaN sub-cells stay NaN)."""
+        check(_smooth(self.ptr, sigma))
+        return self
 
     @classmethod
     def from_prob(cls, prob, cls_name=None, field=MEANS, mode=SUM):

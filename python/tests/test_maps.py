@@ -105,6 +105,31 @@ def test_map_from_prob_file(tmp_path, rng):
     assert np.allclose(s.data, np_map(g, v / 10, 1), equal_nan=True, atol=1e-5)
 
 
+@requires(*MAPS, "csro_probmap_load_auto", "csro_probmap_smooth", "csro_prob_writer_open")
+def test_load_auto_rule(tmp_path, rng):
+    g = csro.Grid((0, 0, 0), (4, 4, 4), 1.0, 0.5)
+    n = len(g)
+    mean = rng.random((n, 2)).astype(np.float32)
+    v = mean[:, 1].copy()
+    # no rule: reference sum map, 3.75, said so
+    meta = csro.Meta(csro.VOXELS, sdm=csro.SdmOpts(), pair=("Co", "Co"), grid=g, classes=["random", "CSRO"])
+    csro.write_prob(tmp_path / "a.prob", meta, np.arange(n), mean, mean / 10)
+    m, thr, note = csro.ProbMap.load_auto(tmp_path / "a.prob")
+    assert thr == 3.75 and "no calibrated map rule" in note
+    assert np.allclose(m.data, np_map(g, v, 0), atol=1e-5)
+    # a rule: mean map smoothed 0.5 nm (SciPy's normalised Gaussian, truncate 3 sigma), threshold 0.4
+    meta = csro.Meta(csro.VOXELS, sdm=csro.SdmOpts(), pair=("Co", "Co"), grid=g, classes=["random", "CSRO"],
+                     texts={"map.threshold": "0.4", "map.mode": "mean", "map.smooth": "0.5"})
+    csro.write_prob(tmp_path / "b.prob", meta, np.arange(n), mean, mean / 10)
+    m, thr, note = csro.ProbMap.load_auto(tmp_path / "b.prob")
+    assert thr == 0.4 and "mean map smoothed" in note
+    raw = np_map(g, v, 1)
+    one = np.ones_like(raw)
+    kw = dict(sigma=1.0, mode="constant", cval=0.0, truncate=3.0)
+    want = scipy.ndimage.gaussian_filter(raw, **kw) / scipy.ndimage.gaussian_filter(one, **kw)
+    assert np.allclose(m.data, want, atol=1e-5)
+
+
 @requires("csro_stats_linfit")
 def test_stats_numpy(rng):
     v = rng.normal(size=101)

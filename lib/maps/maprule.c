@@ -1,0 +1,142 @@
+/* maprule.c: the map rule a model carries (map.* texts copied into the
+ * .prob by csro-classify): smoothing, sub-cell scoring against a per-ion
+ * truth, and csro_probmap_load_auto (see csro/probmap.h). */
+#include "base/internal.h"
+#include "probmap_impl.h"
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+/* One 1D pass of a normalised (NaN-aware) Gaussian along axis a:
+ * out = sum w v / sum w over valid neighbours; NaN stays NaN. */
+static void smooth_axis(const float *in, float *out, const size_t d[3], int a, const double *k, int rad)
+{
+    size_t st[3] = {1, d[0], d[0] * d[1]};
+    size_t n = d[0] * d[1] * d[2];
+    for (size_t idx = 0; idx < n; idx++) {
+        if (isnan(in[idx])) { out[idx] = NAN; continue; }
+        size_t c[3] = {idx % d[0], (idx / d[0]) % d[1], idx / (d[0] * d[1])};
+        double s = 0, w = 0;
+        for (int o = -rad; o <= rad; o++) {
+            long p = (long)c[a] + o;
+            if (p < 0 || p >= (long)d[a]) continue;
+            float v = in[idx + (size_t)((long)st[a] * o)];
+            if (isnan(v)) continue;
+            s += k[o + rad] * v;
+            w += k[o + rad];
+        }
+        out[idx] = (float)(s / w);
+    }
+}
+
+int csro_probmap_smooth(csro_probmap *m, double sigma)
+{
+    if (!m) return cs_err(CSRO_EINVAL, "probmap: NULL map");
+    if (!(sigma >= 0) || !isfinite(sigma)) return cs_err(CSRO_EINVAL, "probmap: smoothing sigma %g must be >= 0", sigma);
+    if (sigma == 0) return 0;
+    double sc = sigma / m->spacing;
+    int rad = (int)ceil(3 * sc);
+    if (rad < 1) return 0;
+    double *k = malloc((size_t)(2 * rad + 1) * sizeof *k);
+    size_t n = m->dims[0] * m->dims[1] * m->dims[2];
+    float *tmp = malloc((n ? n : 1) * sizeof *tmp);
+    if (!k || !tmp) { free(k); free(tmp); return cs_err(CSRO_ENOMEM, "probmap: out of memory"); }
+    for (int o = -rad; o <= rad; o++) k[o + rad] = exp(-0.5 * (double)o * o / (sc * sc));
+    smooth_axis(m->data, tmp, m->dims, 0, k, rad);
+    smooth_axis(tmp, m->data, m->dims, 1, k, rad);
+    smooth_axis(m->data, tmp, m->dims, 2, k, rad);
+    memcpy(m->data, tmp, n * sizeof *tmp);
+    free(k);
+    free(tmp);
+    return 0;
+}
+
+int csro_probmap_subcell_truth(const csro_probmap *m, const float *x, const float *y, const float *z,
+                               const uint8_t *truth, size_t n, int8_t *cells, size_t ncells)
+{
+    size_t nc = m ? m->dims[0] * m->dims[1] * m->dims[2] : 0;
+    if (!m || !cells || (n && (!x || !y || !z || !truth)))
+        return cs_err(CSRO_EINVAL, "probmap: NULL argument to csro_probmap_subcell_truth");
+    if (ncells != nc) return cs_err(CSRO_EMISMATCH, "probmap: %zu truth cells for a map of %zu sub-cells", ncells, nc);
+    uint32_t *tot = calloc(nc ? nc : 1, sizeof *tot), *pos = calloc(nc ? nc : 1, sizeof *pos);
+    if (!tot || !pos) { free(tot); free(pos); return cs_err(CSRO_ENOMEM, "probmap: out of memory"); }
+    for (size_t i = 0; i < n; i++) {
+        double q[3] = {x[i], y[i], z[i]};
+        size_t ix[3];
+        int in = 1;
+        for (int a = 0; a < 3 && in; a++) {
+            double f = floor((q[a] - m->origin[a]) / m->spacing);
+            if (!(f >= 0) || f >= (double)m->dims[a]) in = 0;
+            else ix[a] = (size_t)f;
+        }
+        if (!in) continue;
+        size_t c = (ix[2] * m->dims[1] + ix[1]) * m->dims[0] + ix[0];
+        tot[c]++;
+        pos[c] += truth[i] != 0;
+    }
+    for (size_t i = 0; i < nc; i++) cells[i] = !tot[i] ? -1 : 2 * pos[i] >= tot[i] ? 1 : 0;
+    free(tot);
+    free(pos);
+    return 0;
+}
+
+int csro_probmap_load_auto(csro_probmap **out, double *threshold, const char *path, char *note, size_t notelen)
+{
+    if (!out || !threshold || !path) return cs_err(CSRO_EINVAL, "probmap: NULL argument to csro_probmap_load_auto");
+    *out = NULL;
+    if (note && notelen) note[0] = 0;
+    /* one pass over the file (it may be a pipe): voxels, then the rule */
+    float *mean, *std;
+    size_t ci;
+    csro_zsdm_meta *meta;
+    int rc = cs_probmap_read_voxels(path, NULL, &mean, &std, &ci, &meta);
+    if (rc) return rc;
+    const char *tm = csro_zsdm_meta_text(meta, "map.mode"), *tt = csro_zsdm_meta_text(meta, "map.threshold");
+    const char *ts = csro_zsdm_meta_text(meta, "map.smooth"), *tmodel = csro_zsdm_meta_text(meta, "classify_model");
+    int mode = CSRO_PROBMAP_SUM, have_rule = tt != NULL;
+    double thr = 3.75, smooth = 0;
+    char *end;
+    if (have_rule) {
+        errno = 0;
+        thr = strtod(tt, &end);
+        if (end == tt || *end || errno || !isfinite(thr))
+            rc = cs_err(CSRO_EFORMAT, "%s: map.threshold '%s' is not a number", path, tt);
+        if (!rc && tm) {
+            if (!strcmp(tm, "sum")) mode = CSRO_PROBMAP_SUM;
+            else if (!strcmp(tm, "mean")) mode = CSRO_PROBMAP_MEAN;
+            else if (!strcmp(tm, "context"))
+                rc = cs_err(CSRO_EUNSUPPORTED, "%s: map.mode 'context' needs the context stage, which this library lacks", path);
+            else rc = cs_err(CSRO_EFORMAT, "%s: map.mode '%s' is not sum, mean or context", path, tm);
+        }
+        if (!rc && ts) {
+            errno = 0;
+            smooth = strtod(ts, &end);
+            if (end == ts || *end || errno || !(smooth >= 0) || !isfinite(smooth))
+                rc = cs_err(CSRO_EFORMAT, "%s: map.smooth '%s' is not a sigma >= 0 (nm)", path, ts);
+        }
+    }
+    const csro_grid *g = csro_zsdm_meta_grid(meta);
+    if (!rc) rc = csro_probmap_new(out, g, mean, csro_grid_count(g), mode);
+    if (!rc) cs_probmap_set_label(*out, meta, ci, 0);
+    if (!rc && smooth > 0 && (rc = csro_probmap_smooth(*out, smooth))) {
+        csro_probmap_free(*out);
+        *out = NULL;
+    }
+    if (!rc) {
+        *threshold = thr;
+        if (note && notelen) {
+            char sm[48] = "";
+            const char *model = tmodel ? tmodel : "the model";
+            if (smooth > 0) snprintf(sm, sizeof sm, " smoothed (sigma %g nm)", smooth);
+            if (!have_rule)
+                snprintf(note, notelen, "%s carries no calibrated map rule: reference sum map, threshold %g", model, thr);
+            else
+                snprintf(note, notelen, "map rule of %s: %s map%s, threshold %g", model,
+                         mode == CSRO_PROBMAP_SUM ? "sum" : "mean", sm, thr);
+        }
+    }
+    free(mean);
+    free(std);
+    csro_zsdm_meta_free(meta);
+    return rc;
+}
