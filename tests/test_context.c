@@ -126,9 +126,11 @@ static void ref_features(const float *p, const float *sd, int h, int use_std, si
     int ni = 0;
     double tot = 0, tots = 0, nval = 0, nwin = 0;
     double gsum[2][3][2] = {{{0}}}, gcnt[2][3][2] = {{{0}}};
-    for (int K = -20; K < 40; K++)
-        for (int J = -20; J < 40; J++)
-            for (int I = -20; I < 40; I++) {
+    /* scan a generous box around the sub-cell; the window test decides */
+    int ci = (int)si, cj = (int)sj, ck = (int)sk;
+    for (int K = ck - h - 3; K <= ck + h + 3; K++)
+        for (int J = cj - h - 3; J <= cj + h + 3; J++)
+            for (int I = ci - h - 3; I <= ci + h + 3; I++) {
                 double vc[3] = {0.5 * I + 0.5, 0.5 * J + 0.5, 0.5 * K + 0.5};
                 double o[3], l[3];
                 int inwin = 1;
