@@ -18,11 +18,11 @@
 # NSEED seeds each; plus random specimens and random-label controls.
 # The published ensemble (data/mlapt/published_NiNi.csronet, relabelled for
 # Co-Co) is skipped when absent. Writes $W/context.tsv and prints a table.
-# Env: CSRO_SRCDIR, CSRO_BIN, CSRO_BUILD, PYTHON; NTRAIN (60), NCAL (6),
+# Env: CSRO_SRCDIR, CSRO_BIN, CSRO_BUILD, PYTHON; NTRAIN (70), NCAL (6),
 # NSEED (2), BOX (16), MODEL.
 set -eu
 : "${CSRO_SRCDIR:=$(pwd)}" "${CSRO_BIN:=$CSRO_SRCDIR/build/bin}" "${CSRO_BUILD:=$CSRO_SRCDIR/build}"
-: "${PYTHON:=/usr/bin/python3}" "${NTRAIN:=60}" "${NCAL:=6}" "${NSEED:=2}" "${BOX:=16}"
+: "${PYTHON:=/usr/bin/python3}" "${NTRAIN:=70}" "${NCAL:=6}" "${NSEED:=2}" "${BOX:=16}"
 cd "$CSRO_SRCDIR"
 B=$CSRO_BIN
 W=$CSRO_BUILD/context-bench
