@@ -179,7 +179,7 @@ static int check_geometry(const cs_ctx_feat *f, const csro_grid *g, const char *
 static int nthreads(int threads)
 {
     if (threads > 0) return threads;
-    int n = cs_net_threads(0);
+    int n = cs_net_threads(0, 1u << 20);
     return n > 0 ? n : 1;
 }
 

@@ -27,7 +27,7 @@ cat "$T/rep.txt"
 grep -q 'held-out accuracy' "$T/rep.txt" || die "no report"
 cmp "$T/m.csronet" "$T/m.orig" || die "input model changed"
 # same seed, other thread count: same bytes; other seed: different
-$B/csro-train-context $O -t 1 -q -m "$T/m.csronet" -l "$T/sp/train.list" -o "$T/c2.csronet"
+$B/csro-train-context $O -j 1 -q -m "$T/m.csronet" -l "$T/sp/train.list" -o "$T/c2.csronet"
 cmp "$T/c.csronet" "$T/c2.csronet" || die "same seed gave a different model"
 $B/csro-train-context --halfwidth 2 --hidden 8 --members 2 --epochs 2 --seed 4 -q -m "$T/m.csronet" \
     -l "$T/sp/train.list" -o "$T/c3.csronet"
