@@ -16,6 +16,7 @@
 #include "csro/ensemble.h"
 #include "csro/train.h"
 #include "csro/probmap.h"
+#include "csro/context.h"
 #include "csro/tiff.h"
 #include "csro/domains.h"
 #include "csro/stats.h"

@@ -45,6 +45,12 @@ enum { CSRO_PROBMAP_SUM = 0, CSRO_PROBMAP_MEAN = 1 };
  * it needs: g and voxel_prob may be freed afterwards. */
 CSRO_API int csro_probmap_new(csro_probmap **out, const csro_grid *g, const float *voxel_prob,
                               size_t count, int mode);
+/* A MEAN-mode map made directly from sub-cell values (n ==
+ * csro_context_subcells(g), i.e. the count of the map csro_probmap_new
+ * would make of g; csro_probmap order; values in [0, 1] or NaN = no data,
+ * else CSRO_EINVAL), e.g. the output of csro_context_apply. */
+CSRO_API int csro_probmap_new_subcells(csro_probmap **out, const csro_grid *g, const float *values,
+                                       size_t n);
 enum { CSRO_PROBMAP_MEANS = 0, CSRO_PROBMAP_STDS = 1 };
 
 /* Map of one class of a .prob file (csro-classify output): field

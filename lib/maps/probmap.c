@@ -4,16 +4,9 @@
 #include <math.h>
 #include <stdlib.h>
 
-int csro_probmap_new(csro_probmap **out, const csro_grid *g, const float *voxel_prob,
-                     size_t count, int mode)
+/* An empty map (data allocated, not filled) of grid g's sub-cells. */
+static int probmap_alloc(csro_probmap **out, const csro_grid *g, int mode)
 {
-    *out = NULL;
-    if (!g || (!voxel_prob && count)) return cs_err(CSRO_EINVAL, "probmap: NULL grid or probabilities");
-    if (mode != CSRO_PROBMAP_SUM && mode != CSRO_PROBMAP_MEAN)
-        return cs_err(CSRO_EINVAL, "probmap: unknown mode %d (0 = sum, 1 = mean)", mode);
-    if (count != csro_grid_count(g))
-        return cs_err(CSRO_EMISMATCH, "probmap: %zu probabilities for a grid of %zu voxels",
-                      count, csro_grid_count(g));
     double v = csro_grid_voxel(g), s = csro_grid_stride(g), q = v / s;
     double rr = floor(q + 0.5);
     if (rr < 1 || fabs(q - rr) > 1e-6 * rr || rr > 64)
@@ -34,6 +27,49 @@ int csro_probmap_new(csro_probmap **out, const csro_grid *g, const float *voxel_
     m->mode = mode;
     m->data = malloc(n * sizeof *m->data);
     if (!m->data) { free(m); return cs_err(CSRO_ENOMEM, "probmap: out of memory for %zu sub-cells", n); }
+    *out = m;
+    return 0;
+}
+
+int csro_probmap_new_subcells(csro_probmap **out, const csro_grid *g, const float *values, size_t n)
+{
+    if (out) *out = NULL;
+    if (!out || !g || (!values && n)) return cs_err(CSRO_EINVAL, "probmap: NULL grid or values");
+    csro_probmap *m;
+    int rc = probmap_alloc(&m, g, CSRO_PROBMAP_MEAN);
+    if (rc) return rc;
+    size_t cnt = csro_probmap_count(m);
+    if (n != cnt) {
+        csro_probmap_free(m);
+        return cs_err(CSRO_EMISMATCH, "probmap: %zu sub-cell values for a grid of %zu sub-cells", n, cnt);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!isnan(values[i]) && !(values[i] >= 0 && values[i] <= 1)) {
+            csro_probmap_free(m);
+            return cs_err(CSRO_EINVAL, "probmap: sub-cell value %zu is %g, not in [0, 1] or NaN", i, values[i]);
+        }
+        m->data[i] = values[i];
+    }
+    *out = m;
+    return 0;
+}
+
+int csro_probmap_new(csro_probmap **out, const csro_grid *g, const float *voxel_prob,
+                     size_t count, int mode)
+{
+    *out = NULL;
+    if (!g || (!voxel_prob && count)) return cs_err(CSRO_EINVAL, "probmap: NULL grid or probabilities");
+    if (mode != CSRO_PROBMAP_SUM && mode != CSRO_PROBMAP_MEAN)
+        return cs_err(CSRO_EINVAL, "probmap: unknown mode %d (0 = sum, 1 = mean)", mode);
+    if (count != csro_grid_count(g))
+        return cs_err(CSRO_EMISMATCH, "probmap: %zu probabilities for a grid of %zu voxels",
+                      count, csro_grid_count(g));
+    csro_probmap *m;
+    int rc = probmap_alloc(&m, g, mode);
+    if (rc) return rc;
+    int r = m->ratio;
+    size_t vd[3];
+    csro_grid_dims(g, vd);
     size_t NX = m->dims[0], NY = m->dims[1], NZ = m->dims[2];
     float *d = m->data;
     for (size_t k = 0; k < NZ; k++)

@@ -35,5 +35,6 @@ from .net import (Net, Ensemble, TrainOpts, TrainReport, train, train_bank, clas
 from .simulate import (MonteCarlo, Specimen, SimOpts, Crystal, simulate_bank, load_truth, save_truth,  # noqa: F401
                        FCC, BCC)
 from .maps import ProbMap, Domains, write_tiff_volume  # noqa: F401
+from . import context  # noqa: F401
 
 __version__ = version()
