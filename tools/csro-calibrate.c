@@ -112,6 +112,9 @@ int main(int argc, char **argv)
     if (members && (size_t)members > csro_ensemble_size(e))
         tool_die(TOOL_EDATA, "%s: --members %ld but the model has %zu", in, members, csro_ensemble_size(e));
     if (members && (rc = csro_ensemble_keep(e, (size_t)members))) tool_fail(rc);
+    /* a model with a context stage (map.context) is calibrated on its output */
+    csro_context *cx = pipe_model_context(e);
+    if (cx) mode = PIPE_CONTEXT;
 
     /* specimens: every (diameter, sigma_xy, efficiency) + a random matrix + the random-label control */
     size_t ns = ndia * nsxy * neff + 2;
@@ -134,7 +137,7 @@ int main(int argc, char **argv)
         sp[i].cnt = calloc(nsm, sizeof *sp[i].cnt);
         if (!sp[i].cnt) tool_die(TOOL_EDATA, "out of memory");
         for (size_t m = 0; m < nsm; m++) {
-            csro_probmap *map = pipe_map(&po, mode, sm[m]);
+            csro_probmap *map = pipe_map(&po, mode, sm[m], cx);
             int8_t *t = pipe_truth(&po, map);
             vmax = csro_probmap_max_value(map);
             const float *v = csro_probmap_data(map);
@@ -188,7 +191,8 @@ int main(int argc, char **argv)
     char num[64], src[2048];
     snprintf(num, sizeof num, "%.6g", thr);
     if ((rc = csro_ensemble_set_text(e, "map.threshold", num))) tool_fail(rc);
-    if ((rc = csro_ensemble_set_text(e, "map.mode", mode == CSRO_PROBMAP_SUM ? "sum" : "mean"))) tool_fail(rc);
+    const char *mname = mode == PIPE_CONTEXT ? "context" : mode == CSRO_PROBMAP_SUM ? "sum" : "mean";
+    if ((rc = csro_ensemble_set_text(e, "map.mode", mname))) tool_fail(rc);
     snprintf(num, sizeof num, "%.6g", sm[bm]);
     if ((rc = csro_ensemble_set_text(e, "map.smooth", num))) tool_fail(rc);
     if ((rc = csro_ensemble_set_text(e, "map.class", csro_ensemble_class(e, pipe_csro_class(e))))) tool_fail(rc);
@@ -224,9 +228,10 @@ int main(int argc, char **argv)
     tool_commit();
     if (!tool_quiet())
         fprintf(stderr, "csro-calibrate: %s: threshold %g on the %s map smoothed %g nm: mean sub-cell F1 %.4f, "
-                "random selected fraction %.4f\n", out, thr, mode == CSRO_PROBMAP_SUM ? "sum" : "mean", sm[bm], best, bestfp);
+                "random selected fraction %.4f\n", out, thr, mname, sm[bm], best, bestfp);
     for (size_t i = 0; i < ns; i++) free(sp[i].cnt);
     free(sp);
+    csro_context_free(cx);
     csro_ensemble_free(e);
     return 0;
 }

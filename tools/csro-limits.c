@@ -96,12 +96,13 @@ int main(int argc, char **argv)
     if (!csro_ensemble_contract(e)) tool_die(TOOL_EDATA, "%s: model has no input contract", in);
     int mode;
     double thr, smooth;
-    if (!pipe_model_rule(e, &mode, &thr, &smooth) && !tool_quiet())
+    csro_context *cx;
+    if (!pipe_model_rule(e, &mode, &thr, &smooth, &cx) && !tool_quiet())
         fprintf(stderr, "csro-limits: %s carries no calibrated map rule: reference sum map, threshold 3.75\n", in);
 
     FILE *f = tool_out_open(out); /* committed at the end: no partial output */
     fprintf(f, "# csro-limits %s: %s map%s, threshold %g; %g nm specimens, %g domain volume fraction, sigma_z %g nm\n",
-            in, mode == CSRO_PROBMAP_SUM ? "sum" : "mean", smooth > 0 ? " smoothed" : "", thr, box, frac, sz);
+            in, mode == PIPE_CONTEXT ? "context-stage" : mode == CSRO_PROBMAP_SUM ? "sum" : "mean", smooth > 0 ? " smoothed" : "", thr, box, frac, sz);
     fprintf(f, "diameter_nm\tsigma_xy\tefficiency\torder_S\tseed\ttp\tfp\tfn\ttn\tprecision\trecall\tf1\n");
     size_t total = ndia * nsxy * neff * nord, k = 0;
     for (size_t d = 0; d < ndia; d++)
@@ -111,7 +112,7 @@ int main(int argc, char **argv)
                     pipe_spec s = {box, sxy[i], sz, eff[j], dia[2 * d], dia[2 * d + 1], frac, ord[o], seed + k, 0};
                     pipe_out po;
                     pipe_run(e, &s, threads, &po);
-                    csro_probmap *m = pipe_map(&po, mode, smooth);
+                    csro_probmap *m = pipe_map(&po, mode, smooth, cx);
                     int8_t *t = pipe_truth(&po, m);
                     const float *v = csro_probmap_data(m);
                     uint64_t q[4] = {0, 0, 0, 0};
@@ -133,6 +134,7 @@ int main(int argc, char **argv)
                 }
     if (!tool_quiet()) tool_progress_done();
     tool_commit();
+    csro_context_free(cx);
     csro_ensemble_free(e);
     return 0;
 }

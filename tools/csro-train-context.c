@@ -21,7 +21,7 @@ static void usage(void)
            "                       reconstruction); TRUTH '-' = no CSRO anywhere (random\n"
            "                       specimens, random-label controls); '#' comments;\n"
            "                       relative paths are relative to the list (repeatable)\n"
-           "      --class NAME     first-stage class (default: the second of two)\n"
+           "  -c, --class NAME     first-stage class (default: the second of two)\n"
            "      --halfwidth H    neighbourhood half-width in voxel strides (default 4)\n"
            "      --no-std         do not use the ensemble standard deviation\n"
            "      --hidden A,B     hidden layer sizes (default 32,16; 0 = none)\n"
@@ -31,7 +31,7 @@ static void usage(void)
            "      --lr X           Adam learning rate (default 0.002)\n"
            "      --dropout X      dropout after each hidden layer (default 0.1)\n"
            "      --sample F       fraction of each specimen's sub-cells used (default 1)\n"
-           "      --threshold T    map.threshold to store (default: the best sub-cell F1\n"
+           "  -t, --threshold T    map.threshold to store (default: the best sub-cell F1\n"
            "                       on the training specimens; calibrate on others)\n"
            "      --source TEXT    added to map.source (e.g. the simulation conditions)\n"
            "      --seed S         random seed (default 1); same inputs + seed, same bits\n"
@@ -39,7 +39,6 @@ static void usage(void)
            "  -q, --quiet          no progress, no report\n"
            "  -h, --help, -V, --version\n\n"
            "Exit 0 ok, 1 bad data or I/O, 2 usage.\n");
-    exit(0);
 }
 
 typedef struct { char *prob, *truth, *recon; } spec;
@@ -176,10 +175,10 @@ int main(int argc, char **argv)
         {"model", 1, 0, 'm'}, {"output", 1, 0, 'o'}, {"list", 1, 0, 'l'}, {"class", 1, 0, 'c'},
         {"halfwidth", 1, 0, 'H'}, {"no-std", 0, 0, 'N'}, {"hidden", 1, 0, 'D'}, {"members", 1, 0, 'K'},
         {"epochs", 1, 0, 'E'}, {"batch", 1, 0, 'B'}, {"lr", 1, 0, 'L'}, {"dropout", 1, 0, 'R'},
-        {"sample", 1, 0, 'S'}, {"threshold", 1, 0, 'T'}, {"source", 1, 0, 'C'}, {"seed", 1, 0, 's'},
+        {"sample", 1, 0, 'S'}, {"threshold", 1, 0, 't'}, {"source", 1, 0, 'C'}, {"seed", 1, 0, 's'},
         {"threads", 1, 0, 'j'}, {0, 0, 0, 0}};
     int c, rc;
-    while ((c = tool_getopt(argc, argv, "m:o:l:j:", lo)) != -1) {
+    while ((c = tool_getopt(argc, argv, "m:o:l:c:t:j:", lo)) != -1) {
         rc = 0;
         switch (c) {
         case 'm': model = optarg; break;
@@ -208,7 +207,7 @@ int main(int argc, char **argv)
         case 'L': rc = csro_context_opts_set_lr(o, tool_double("--lr", optarg)); break;
         case 'R': rc = csro_context_opts_set_dropout(o, tool_double("--dropout", optarg)); break;
         case 'S': rc = csro_context_opts_set_sample(o, tool_double("--sample", optarg)); break;
-        case 'T':
+        case 't':
             thr = tool_double("--threshold", optarg);
             if (!(thr >= 0 && thr < 1)) tool_usage_error("--threshold: %g is not in [0, 1)", thr);
             break;
@@ -218,6 +217,7 @@ int main(int argc, char **argv)
             threads = (int)tool_long("--threads", optarg, 0, 1024);
             rc = csro_context_opts_set_threads(o, threads);
             break;
+        default: tool_usage_error("unknown option");
         }
         if (rc) tool_usage_error("%s", csro_last_error());
     }
@@ -226,6 +226,11 @@ int main(int argc, char **argv)
     if (!nspec) tool_usage_error("no training specimens: give --list FILE");
     tool_refuse_tty(outp);
     tool_input(model);
+    for (size_t i = 0; i < nspec; i++) {
+        tool_input(specs[i].prob);
+        tool_input(specs[i].recon);
+        if (specs[i].truth) tool_input(specs[i].truth);
+    }
 
     csro_ensemble *e;
     if ((rc = csro_ensemble_load(&e, model))) tool_fail(rc);

@@ -146,10 +146,19 @@ void pipe_free(pipe_out *o)
     memset(o, 0, sizeof *o);
 }
 
-csro_probmap *pipe_map(const pipe_out *o, int mode, double smooth)
+csro_probmap *pipe_map(const pipe_out *o, int mode, double smooth, const csro_context *cx)
 {
     csro_probmap *m;
-    check(csro_probmap_new(&m, o->g, o->mean, csro_grid_count(o->g), mode));
+    if (mode == PIPE_CONTEXT) {
+        size_t n = csro_context_subcells(o->g);
+        float *v = malloc((n ? n : 1) * sizeof *v);
+        if (!v) tool_die(TOOL_EDATA, "out of memory");
+        check(csro_context_apply(cx, o->g, o->mean, csro_context_uses_std(cx) ? o->std : NULL, v, n, 0));
+        check(csro_probmap_new_subcells(&m, o->g, v, n));
+        free(v);
+    } else {
+        check(csro_probmap_new(&m, o->g, o->mean, csro_grid_count(o->g), mode));
+    }
     if (smooth > 0) check(csro_probmap_smooth(m, smooth));
     return m;
 }
@@ -189,8 +198,18 @@ size_t pipe_parse_list(const char *opt, const char *s, double *v, size_t max, in
     return n;
 }
 
-int pipe_model_rule(const csro_ensemble *e, int *mode, double *thr, double *smooth)
+csro_context *pipe_model_context(const csro_ensemble *e)
 {
+    const char *t = csro_ensemble_text(e, "map.context");
+    if (!t) return NULL;
+    csro_context *c;
+    check(csro_context_from_text(&c, t));
+    return c;
+}
+
+int pipe_model_rule(const csro_ensemble *e, int *mode, double *thr, double *smooth, csro_context **cx)
+{
+    *cx = NULL;
     const char *t = csro_ensemble_text(e, "map.threshold"), *m = csro_ensemble_text(e, "map.mode");
     const char *sm = csro_ensemble_text(e, "map.smooth");
     *mode = CSRO_PROBMAP_SUM;
@@ -199,7 +218,10 @@ int pipe_model_rule(const csro_ensemble *e, int *mode, double *thr, double *smoo
     if (!t) return 0;
     *thr = atof(t);
     if (m && !strcmp(m, "mean")) *mode = CSRO_PROBMAP_MEAN;
-    else if (m && strcmp(m, "sum")) tool_die(TOOL_EDATA, "model map.mode '%s' is not supported here (sum, mean)", m);
+    else if (m && !strcmp(m, "context")) {
+        *mode = PIPE_CONTEXT;
+        if (!(*cx = pipe_model_context(e))) tool_die(TOOL_EDATA, "model map.mode is context but it has no map.context");
+    } else if (m && strcmp(m, "sum")) tool_die(TOOL_EDATA, "model map.mode '%s' is not sum, mean or context", m);
     if (sm) *smooth = atof(sm);
     return 1;
 }

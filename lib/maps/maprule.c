@@ -3,6 +3,7 @@
  * truth, and csro_probmap_load_auto (see csro/probmap.h). */
 #include "base/internal.h"
 #include "probmap_impl.h"
+#include "csro/context.h"
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -80,6 +81,23 @@ int csro_probmap_subcell_truth(const csro_probmap *m, const float *x, const floa
     return 0;
 }
 
+/* The context stage's sub-cell map from the first-stage voxel field. */
+static int context_map(csro_probmap **out, const csro_grid *g, const float *mean, const float *std,
+                       const char *text, const char *path)
+{
+    csro_context *c;
+    int rc = csro_context_from_text(&c, text);
+    if (rc) return cs_err(rc, "%s: map.context: %s", path, csro_last_error());
+    size_t n = csro_context_subcells(g);
+    float *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v) rc = cs_err(CSRO_ENOMEM, "%s: out of memory", path);
+    if (!rc) rc = csro_context_apply(c, g, mean, csro_context_uses_std(c) ? std : NULL, v, n, 0);
+    if (!rc) rc = csro_probmap_new_subcells(out, g, v, n);
+    free(v);
+    csro_context_free(c);
+    return rc;
+}
+
 int csro_probmap_load_auto(csro_probmap **out, double *threshold, const char *path, char *note, size_t notelen)
 {
     if (!out || !threshold || !path) return cs_err(CSRO_EINVAL, "probmap: NULL argument to csro_probmap_load_auto");
@@ -93,7 +111,8 @@ int csro_probmap_load_auto(csro_probmap **out, double *threshold, const char *pa
     if (rc) return rc;
     const char *tm = csro_zsdm_meta_text(meta, "map.mode"), *tt = csro_zsdm_meta_text(meta, "map.threshold");
     const char *ts = csro_zsdm_meta_text(meta, "map.smooth"), *tmodel = csro_zsdm_meta_text(meta, "classify_model");
-    int mode = CSRO_PROBMAP_SUM, have_rule = tt != NULL;
+    const char *tc = csro_zsdm_meta_text(meta, "map.context");
+    int mode = CSRO_PROBMAP_SUM, have_rule = tt != NULL, context = 0;
     double thr = 3.75, smooth = 0;
     char *end;
     if (have_rule) {
@@ -104,8 +123,11 @@ int csro_probmap_load_auto(csro_probmap **out, double *threshold, const char *pa
         if (!rc && tm) {
             if (!strcmp(tm, "sum")) mode = CSRO_PROBMAP_SUM;
             else if (!strcmp(tm, "mean")) mode = CSRO_PROBMAP_MEAN;
-            else if (!strcmp(tm, "context"))
-                rc = cs_err(CSRO_EUNSUPPORTED, "%s: map.mode 'context' needs the context stage, which this library lacks", path);
+            else if (!strcmp(tm, "context")) {
+                context = 1;
+                mode = CSRO_PROBMAP_MEAN;
+                if (!tc) rc = cs_err(CSRO_EFORMAT, "%s: map.mode is context but there is no map.context text", path);
+            }
             else rc = cs_err(CSRO_EFORMAT, "%s: map.mode '%s' is not sum, mean or context", path, tm);
         }
         if (!rc && ts) {
@@ -116,7 +138,8 @@ int csro_probmap_load_auto(csro_probmap **out, double *threshold, const char *pa
         }
     }
     const csro_grid *g = csro_zsdm_meta_grid(meta);
-    if (!rc) rc = csro_probmap_new(out, g, mean, csro_grid_count(g), mode);
+    if (!rc && context) rc = context_map(out, g, mean, std, tc, path);
+    else if (!rc) rc = csro_probmap_new(out, g, mean, csro_grid_count(g), mode);
     if (!rc) cs_probmap_set_label(*out, meta, ci, 0);
     if (!rc && smooth > 0 && (rc = csro_probmap_smooth(*out, smooth))) {
         csro_probmap_free(*out);
@@ -132,7 +155,7 @@ int csro_probmap_load_auto(csro_probmap **out, double *threshold, const char *pa
                 snprintf(note, notelen, "%s carries no calibrated map rule: reference sum map, threshold %g", model, thr);
             else
                 snprintf(note, notelen, "map rule of %s: %s map%s, threshold %g", model,
-                         mode == CSRO_PROBMAP_SUM ? "sum" : "mean", sm, thr);
+                         context ? "context-stage" : mode == CSRO_PROBMAP_SUM ? "sum" : "mean", sm, thr);
         }
     }
     free(mean);

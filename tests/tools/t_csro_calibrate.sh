@@ -55,3 +55,28 @@ expect_fail 1 $B/csro-limits "$T/nothing.csronet" -o "$T/y.tsv"
 [ ! -e "$T/y.tsv" ] || die "partial output"
 $B/csro-calibrate -h | grep -q Usage
 $B/csro-limits -V | grep -q csro-limits
+# the context stage (when the library has it): trained on two small
+# specimens, calibrated on its output (map.mode=context); the rule travels
+# model -> .prob -> map tools, and csro-limits' counts equal csro-score's
+if [ -x "$B/csro-train-context" ]; then
+    : > "$T/ctx.list"
+    for s in 50 51; do
+        $B/apt-simulate --quiet --box 8,8,8 --domains Co:2:3:0.1 --efficiency 0.5 --sigma-xy 0.3 --seed $s \
+            --truth "$T/c$s.truth" --ranges "$T/c$s.rrng" -o "$T/c$s.pos"
+        $B/apt-voxelize --quiet -r "$T/c$s.rrng" -p Co-Co "$T/c$s.pos" -o - | $B/csro-classify -q -m "$T/cal.csronet" -o "$T/c$s.prob"
+        echo "$T/c$s.prob $T/c$s.truth $T/c$s.pos" >> "$T/ctx.list"
+    done
+    $B/csro-train-context -q --class CSRO --members 2 --epochs 2 --hidden 8 --halfwidth 2 -m "$T/cal.csronet" \
+        -l "$T/ctx.list" -o "$T/ctx.csronet"
+    $B/csro-calibrate -q --box 8 --sigma-xy 0.3 --efficiency 0.5 --diameters 2:3 --fraction 0.1 --smooth 0,0.5 \
+        --max-fp 1 --seed 40 "$T/ctx.csronet" -o "$T/ctxcal.csronet"
+    $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co "$T/s.pos" -o - | $B/csro-classify -q -m "$T/ctxcal.csronet" -o "$T/cs.prob"
+    $B/csro-map "$T/cs.prob" -o "$T/cmap.tif" 2>"$T/cmap.err"
+    grep -q "map rule of ctxcal.csronet: context-stage map" "$T/cmap.err" || die "context rule: $(cat "$T/cmap.err")"
+    $B/csro-score -M "$T/cs.prob" --truth "$T/s.truth" "$T/s.pos" > "$T/cauto.tsv" 2>/dev/null
+    $B/csro-limits -q --box 8 --diameters 2:3 --sigma-xy 0.3 --efficiency 0.5 --order 1 --fraction 0.1 --seed 40 \
+        "$T/ctxcal.csronet" -o "$T/clim.tsv"
+    got=$(awk -F'\t' 'NR>2 {print $6, $7, $8, $9}' "$T/clim.tsv")
+    want=$(awk -F'\t' '$2=="subcell" {print $3, $4, $5, $6}' "$T/cauto.tsv")
+    [ "$got" = "$want" ] || die "context: csro-limits counts $got, csro-score $want"
+fi
