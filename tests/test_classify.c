@@ -418,19 +418,5 @@ START_TEST(default_model)
 }
 END_TEST
 
-static Suite *suite(void)
-{
-    Suite *s = suite_create("classify");
-    TCase *t = tcase_create("classify");
-    tcase_set_timeout(t, 30);
-    tcase_add_test(t, minmax_rows_against_numpy_like_reference);
-    tcase_add_test(t, measured_data_rule);
-    tcase_add_test(t, experimental_path);
-    tcase_add_test(t, contract_and_pair);
-    tcase_add_test(t, stream_equals_rows);
-    tcase_add_test(t, default_model);
-    suite_add_tcase(s, t);
-    return s;
-}
-
-int main(void) { return tu_run(suite()); }
+CSRO_TEST_MAIN("classify", 30, minmax_rows_against_numpy_like_reference, measured_data_rule,
+               experimental_path, contract_and_pair, stream_equals_rows, default_model)
