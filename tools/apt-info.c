@@ -292,8 +292,9 @@ static void parse_args(int argc, char **argv, args *A)
         tool_usage_error("--first-match needs --ranges");
     if (A->rpath && !strcmp(A->rpath, "-") && !strcmp(A->path, "-"))
         tool_usage_error("the range file and the reconstruction cannot both be stdin");
-    tool_input(A->path);
-    if (A->rpath) tool_input(A->rpath);
+    tool_input_as(A->path, TOOL_IN_RECON);
+    if (A->rpath) tool_input_as(A->rpath, TOOL_IN_RANGES);
+    tool_out_ext("-o", A->out, NULL, "text");
 }
 
 /* Ion counts per ion type and atoms per element of the ranged ions. */

@@ -110,8 +110,11 @@ static void parse_args(int argc, char **argv, args *A)
         tool_usage_error("--roi: the box is empty");
     if (A->img) tool_refuse_tty(A->img);
     if (A->img3) tool_refuse_tty(A->img3);
-    tool_input(A->recon);
-    tool_input(A->ranges);
+    tool_out_ext("--image", A->img, "tif|tiff", "a TIFF image");
+    tool_out_ext("--image3d", A->img3, "tif|tiff", "a TIFF stack");
+    tool_out_ext("-o", A->out, NULL, "a TSV table");
+    tool_input_as(A->recon, TOOL_IN_RECON);
+    tool_input_as(A->ranges, TOOL_IN_RANGES);
 }
 
 static csro_sdm_opts *plan(const args *A)

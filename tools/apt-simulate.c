@@ -170,7 +170,11 @@ static void parse_args(int argc, char **argv, csro_aptsim *s, args *A)
     tool_refuse_tty(A->out);
     if (A->have_below && !A->atoms) tool_usage_error("--truth-below needs --atoms");
     if (A->atoms && (A->domains || A->dlist)) tool_usage_error("--domains and --domain-list do not apply to --atoms");
-    if (A->atoms) tool_input(A->atoms);
+    if (A->atoms) tool_input_as(A->atoms, TOOL_IN_TEXT);
+    tool_out_ext("-o", A->out, "pos", "a POS reconstruction");
+    tool_out_ext("--truth", A->truth, "truth", "per-ion truth");
+    tool_out_ext("--ranges", A->ranges, "rrng", "an RRNG range file");
+    tool_out_ext("--domain-list", A->dlist, NULL, "a TSV table");
 }
 
 static void write_domain_list(const csro_aptsim *s, const char *path)

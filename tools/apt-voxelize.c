@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_PAIRS 16
 
@@ -295,8 +296,10 @@ static void parse_args(int argc, char **argv, args *A)
                 tool_usage_error("pairs %s and %s would both be written to %s", pairs[q].name, pairs[p].name, pairs[p].out);
     }
     tool_refuse_tty(pairs[0].out);
-    tool_input(A->recon_path);
-    tool_input(A->ranges_path);
+    for (size_t p = 0; p < npairs; p++) tool_out_ext("-o", pairs[p].out, "zsdm", "a .zsdm file");
+    tool_out_ext("--composition", A->comp_path, NULL, "a TSV table");
+    tool_input_as(A->recon_path, TOOL_IN_RECON);
+    tool_input_as(A->ranges_path, TOOL_IN_RANGES);
 }
 
 static csro_sdm_opts *plan_sdm(const args *A)
@@ -354,6 +357,27 @@ static csro_grid *plan_grid(const args *A, const csro_recon *rec)
         tool_die(TOOL_EDATA, "%s: %s", A->recon_path, csro_last_error());
     }
     return g;
+}
+
+/* Estimate the memory of one layer of voxels (the smallest slab) and of
+ * the composition map before allocating, so that a huge ROI is refused
+ * with what to change instead of failing with "out of memory". */
+static void check_size(const args *A, const csro_sdm_opts *so, const csro_grid *g, const csro_ranges *rg)
+{
+    size_t dims[3];
+    csro_grid_dims(g, dims);
+    double layer = (double)dims[0] * (double)dims[1], nv = layer * (double)dims[2];
+    double need = layer * ((double)csro_sdm_opts_nbins(so) * sizeof(float) + 1 + 4 + 8);
+    if (A->comp_path) {
+        double comp = nv * (double)(csro_ranges_nelements(rg) ? csro_ranges_nelements(rg) : 1) * 4;
+        if (comp > need) need = comp;
+    }
+    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    double have = pages > 0 && psz > 0 ? (double)pages * (double)psz : 16e9;
+    if (need > have / 2 || nv > 1e15)
+        tool_die(TOOL_EUSAGE, "too many voxels: the ROI gives %zu x %zu x %zu = %.3g voxels of stride %g nm, "
+                 "which need %.3g GB at once (this machine has %.3g GB); use a smaller --roi or a larger --stride",
+                 dims[0], dims[1], dims[2], nv, csro_grid_stride(g), need / 1e9, have / 1e9);
 }
 
 static void select_pairs(const args *A, const csro_ranges *rg, const int32_t *ion, const csro_recon *rec)
@@ -484,6 +508,7 @@ int main(int argc, char **argv)
     int32_t *ion;
     csro_recon *rec = load_inputs(&A, &rg, &ion);
     csro_grid *g = plan_grid(&A, rec);
+    check_size(&A, so, g, rg);
     if (A.comp_path)
         write_composition(A.comp_path, g, rg, ion, csro_recon_x(rec), csro_recon_y(rec), csro_recon_z(rec),
                           csro_recon_count(rec));

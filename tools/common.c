@@ -100,23 +100,23 @@ void tool_refuse_tty(const char *path)
 
 /* ---- options ----------------------------------------------------------- */
 
+/* Edits (insert, delete, substitute, swap two neighbours) from a to b. */
 static size_t edit_distance(const char *a, const char *b)
 {
-    size_t n = strlen(a), m = strlen(b), d[64];
-    if (m >= 63) return 99;
-    for (size_t j = 0; j <= m; j++) d[j] = j;
-    for (size_t i = 1; i <= n; i++) {
-        size_t prev = d[0];
-        d[0] = i;
+    size_t n = strlen(a), m = strlen(b), d[64][64];
+    if (n >= 63 || m >= 63) return 99;
+    for (size_t i = 0; i <= n; i++) d[i][0] = i;
+    for (size_t j = 0; j <= m; j++) d[0][j] = j;
+    for (size_t i = 1; i <= n; i++)
         for (size_t j = 1; j <= m; j++) {
-            size_t t = d[j], c = prev + (a[i - 1] != b[j - 1]);
-            if (d[j] + 1 < c) c = d[j] + 1;
-            if (d[j - 1] + 1 < c) c = d[j - 1] + 1;
-            d[j] = c;
-            prev = t;
+            size_t c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < c) c = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < c) c = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < c)
+                c = d[i - 2][j - 2] + 1;
+            d[i][j] = c;
         }
-    }
-    return d[m];
+    return d[n][m];
 }
 
 /* The closest long option to word (NULL if none is close). */
@@ -272,17 +272,15 @@ int tool_recon_format(const char *opt, const char *s)
     return f;
 }
 
+/* The library's names (one home: csro_preprocess_state_parse/_name). */
 int tool_preprocess(const char *opt, const char *s)
 {
-    static const int states[] = { CSRO_PRE_RAW, CSRO_PRE_MINMAX, CSRO_PRE_EXPERIMENTAL };
-    return states[tool_choice(opt, s, "raw|minmax|experimental")];
+    int st = csro_preprocess_state_parse(s);
+    if (st < 0) tool_usage_error("%s: %s", opt, csro_last_error());
+    return st;
 }
 
-const char *tool_preprocess_name(int s)
-{
-    return s == CSRO_PRE_RAW ? "raw" : s == CSRO_PRE_MINMAX ? "minmax"
-         : s == CSRO_PRE_EXPERIMENTAL ? "experimental" : "unknown";
-}
+const char *tool_preprocess_name(int s) { return csro_preprocess_state_name(s); }
 
 void tool_pair(const char *opt, const char *s, int single_ok, char *a, char *b)
 {
@@ -382,6 +380,87 @@ void tool_input(const char *path)
 }
 
 void tool_out_may_be_input(const char *path) { rmw_path = path; }
+
+/* What a file is, by its first bytes; -1 when not recognised. */
+static int sniff(const char *path)
+{
+    struct stat st;
+    if (!path || !strcmp(path, "-") || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return -1;
+    unsigned char b[8] = {0};
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    size_t n = fread(b, 1, sizeof b, f);
+    fclose(f);
+    if (n == 8 && !memcmp(b, "CSROZSDM", 8)) return TOOL_IN_ZSDM;
+    if (n == 8 && !memcmp(b, "CSROPROB", 8)) return TOOL_IN_PROB;
+    if (n == 8 && !memcmp(b, "CSRONET", 8)) return TOOL_IN_MODEL;
+    if (n == 8 && !memcmp(b, "\x89HDF\r\n\x1a\n", 8)) return TOOL_IN_KERAS;
+    if (n >= 4 && (!memcmp(b, "II*", 4) || !memcmp(b, "MM\0*", 4))) return 100; /* TIFF */
+    return -1;
+}
+
+static const char *kind_is(int k)
+{
+    switch (k) {
+    case TOOL_IN_ZSDM: return "a z-SDM file (apt-voxelize or csro-simulate output)";
+    case TOOL_IN_PROB: return "a probability file (csro-classify output)";
+    case TOOL_IN_MODEL: return "a .csronet model (csro-train or csro-net-import output)";
+    case TOOL_IN_KERAS: return "a Keras HDF5 file";
+    default: return "a TIFF image (csro-map or apt-sdm output)";
+    }
+}
+
+static const char *kind_wanted(int k)
+{
+    switch (k) {
+    case TOOL_IN_ZSDM: return "a .zsdm from apt-voxelize";
+    case TOOL_IN_BANK: return "a labelled .zsdm bank from csro-simulate";
+    case TOOL_IN_PROB: return "a .prob from csro-classify";
+    case TOOL_IN_MODEL: return "a .csronet model from csro-train or csro-net-import";
+    case TOOL_IN_RECON: return "a reconstruction (POS, EPOS, APT or CSV)";
+    case TOOL_IN_RANGES: return "a range file (RRNG or RNG)";
+    case TOOL_IN_KERAS: return "Keras HDF5 models";
+    default: return "a text file";
+    }
+}
+
+void tool_input_as(const char *path, int kind)
+{
+    tool_input(path);
+    int k = sniff(path);
+    if (k < 0 || k == kind || (kind == TOOL_IN_BANK && k == TOOL_IN_ZSDM)) return;
+    if (k == TOOL_IN_KERAS)
+        tool_die(TOOL_EDATA, "%s is a Keras file: convert it with csro-net-import", path);
+    tool_die(TOOL_EDATA, "%s is %s; %s wants %s", path, kind_is(k), progname, kind_wanted(kind));
+}
+
+void tool_out_ext(const char *opt, const char *path, const char *exts, const char *what)
+{
+    static const char binary[] = "pos|epos|apt|zsdm|prob|csronet|tif|tiff|h5|hdf5|png|jpg|jpeg|vtk";
+    struct stat st;
+    if (!path || !strcmp(path, "-") || (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) return;
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path, *dot = strrchr(base, '.');
+    if (!dot || dot == base || !dot[1]) return;
+    char ext[16];
+    size_t n = strlen(dot + 1);
+    if (n >= sizeof ext) n = sizeof ext - 1;
+    for (size_t i = 0; i < n; i++) ext[i] = (char)((dot[1 + i] >= 'A' && dot[1 + i] <= 'Z') ? dot[1 + i] + 32 : dot[1 + i]);
+    ext[n] = 0;
+    const char *list = exts ? exts : binary;
+    int found = 0;
+    for (const char *w = list; *w && !found;) {
+        const char *e = strchr(w, '|');
+        size_t k = e ? (size_t)(e - w) : strlen(w);
+        found = k == n && !strncmp(w, ext, n);
+        w = e ? e + 1 : w + k;
+    }
+    if (exts ? found : !found) return;
+    if (exts) {
+        size_t k = strcspn(exts, "|");
+        tool_usage_error("%s %s: %s writes %s there, not .%s; name it .%.*s", opt, path, progname, what, ext, (int)k, exts);
+    }
+    tool_usage_error("%s %s: %s writes %s there, not .%s", opt, path, progname, what, ext);
+}
 
 /* Same-file check, then a registry entry (signals blocked while it is
  * filled so that the handler never sees half an entry). */

@@ -115,6 +115,20 @@ void tool_pair(const char *opt, const char *s, int single_ok, char *a, char *b);
  * removed at exit. At most TOOL_MAX_OUTPUTS outputs per run. */
 #define TOOL_MAX_OUTPUTS 64
 void tool_input(const char *path);
+/* tool_input, and a file of another known kind (by its first bytes:
+ * .zsdm, .prob, .csronet, Keras HDF5, TIFF) is refused naming what it is
+ * and what the tool wants ("x.prob is a probability file (csro-classify
+ * output); csro-classify wants a .zsdm from apt-voxelize"). Standard input
+ * and FIFOs are not read ahead. */
+enum { TOOL_IN_ZSDM = 1, TOOL_IN_BANK, TOOL_IN_PROB, TOOL_IN_MODEL, TOOL_IN_RECON, TOOL_IN_RANGES,
+       TOOL_IN_KERAS, TOOL_IN_TEXT };
+void tool_input_as(const char *path, int kind);
+/* Refuse (exit 2) an output name whose extension is not one of exts
+ * ("tif|tiff"), naming what the tool writes there (what: "a TIFF stack").
+ * "-", names without an extension, FIFOs and devices are accepted. With
+ * exts NULL only the extensions of the binary formats are refused (for
+ * text outputs). */
+void tool_out_ext(const char *opt, const char *path, const char *exts, const char *what);
 FILE *tool_out_open(const char *path);
 const char *tool_out_lib(const char *path);
 void tool_commit(void);

@@ -175,8 +175,10 @@ static args parse(int argc, char **argv)
     if (a.tsv_state >= 0 && !a.tsv) tool_usage_error("--tsv-state needs --tsv");
     if (!a.model && a.tsv) tool_usage_error("no model (-m MODEL.csronet): TSV rows name no species pair");
     if (a.fmt == FMT_PROB) tool_refuse_tty(a.out);
-    if (a.model) tool_input(a.model);
-    tool_input(a.in);
+    if (a.model) tool_input_as(a.model, TOOL_IN_MODEL);
+    tool_input_as(a.in, a.tsv ? TOOL_IN_TEXT : TOOL_IN_ZSDM);
+    if (a.fmt == FMT_PROB) tool_out_ext("-o", a.out, "prob", "a .prob file");
+    else tool_out_ext("-o", a.out, NULL, "a TSV table");
     return a;
 }
 
@@ -189,6 +191,7 @@ static csro_ensemble *load_model(const char **path, const csro_zsdm_meta *in, co
         if (tool_default_model(buf, len, a, b))
             tool_die(TOOL_EDATA, "%s: %s (-m MODEL.csronet)", inp, csro_last_error());
         *path = buf;
+        tool_input_as(buf, TOOL_IN_MODEL);
         if (!tool_quiet()) fprintf(stderr, "%s: default model for %s-%s: %s\n", tool_name(), a, b, buf);
     }
     csro_ensemble *e;

@@ -110,9 +110,17 @@ static void parse_args(int argc, char **argv, args *A)
         tool_usage_error("%s", csro_last_error());
     if (A->fmt != CSRO_FMT_CSV) tool_refuse_tty(A->out);
     A->in = argv[optind];
-    tool_input(A->mapp);
-    tool_input(A->in);
-    if (A->rangesp) tool_input(A->rangesp);
+    static const char *exts[] = { "", "pos", "epos", "apt", "csv|tsv|txt" };
+    if (A->fmt >= CSRO_FMT_POS && A->fmt <= CSRO_FMT_CSV) {
+        char what[32];
+        snprintf(what, sizeof what, "%s", csro_format_name(A->fmt));
+        for (char *p = what; *p; p++) if (*p >= 'a' && *p <= 'z') *p = (char)(*p - 32);
+        strcat(what, " data");
+        tool_out_ext("-o", A->out, exts[A->fmt], what);
+    }
+    tool_input_as(A->mapp, TOOL_IN_PROB);
+    tool_input_as(A->in, TOOL_IN_RECON);
+    if (A->rangesp) tool_input_as(A->rangesp, TOOL_IN_RANGES);
 }
 
 /* The map, with the thresholds checked before the (possibly large)

@@ -66,7 +66,12 @@ static void parse_args(int argc, char **argv, args *A)
     if (nstdout > 1) tool_usage_error("only one output can go to stdout");
     for (int i = 0; i < 5; i++) tool_refuse_tty(outs[i]);
     A->in = argv[optind];
-    tool_input(A->in);
+    tool_out_ext("-o", A->out, "tif|tiff", "a TIFF stack");
+    tool_out_ext("--vtk", A->vtk, "vtk", "legacy VTK");
+    tool_out_ext("--projection", A->proj, "tif|tiff", "a TIFF image");
+    tool_out_ext("--uncertainty", A->unc, "tif|tiff", "a TIFF stack");
+    tool_out_ext("--mask", A->maskp, "tif|tiff", "a TIFF stack");
+    tool_input_as(A->in, TOOL_IN_PROB);
 }
 
 static void write_mask(const args *A, const csro_probmap *m, const uint8_t *mask)

@@ -96,7 +96,9 @@ static void parse_args(int argc, char **argv, args *A)
     if (!(A->sweeps >= 0)) tool_usage_error("--sweeps: %g must be >= 0", A->sweeps);
     tool_refuse_tty(A->out);
     A->is_pos = strlen(A->out) > 4 && !strcmp(A->out + strlen(A->out) - 4, ".pos");
-    if (A->epi) tool_input(A->epi);
+    if (!A->is_pos) tool_out_ext("-o", A->out, "csv|txt|tsv", "a CSV configuration (name it .pos for POS)");
+    tool_out_ext("--wc", A->wc, NULL, "a TSV table");
+    if (A->epi) tool_input_as(A->epi, TOOL_IN_TEXT);
 }
 
 /* --mass NAME=DA into m (per species); POS output needs all. */

@@ -471,7 +471,8 @@ static void parse_args(int argc, char **argv, args *A)
         tool_usage_error("no species pair (--pair A-B, e.g. --pair Ni-Ni for the published ensemble): "
                          "a model without one could classify another pair in silence");
     tool_refuse_tty(A->out);
-    for (int i = optind; i < argc; i++) tool_input(argv[i]);
+    tool_out_ext("-o", A->out, "csronet", "a .csronet model");
+    for (int i = optind; i < argc; i++) tool_input_as(argv[i], TOOL_IN_KERAS);
 }
 
 /* Input contract: bins of the SDM options, pair, preprocessing. */

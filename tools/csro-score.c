@@ -203,9 +203,10 @@ static void parse_args(int argc, char **argv, args *A)
     if (!A->map || !A->truth) tool_usage_error("-M MAP and --truth TRUTH are required");
     if (optind + 1 != argc) tool_usage_error("expected one reconstruction file");
     A->recon = argv[optind];
-    tool_input(A->map);
+    tool_out_ext("-o", A->out, NULL, A->json ? "JSON" : "a TSV table");
+    tool_input_as(A->map, TOOL_IN_PROB);
     tool_input(A->truth);
-    tool_input(A->recon);
+    tool_input_as(A->recon, TOOL_IN_RECON);
     if (A->domains) tool_input(A->domains);
 }
 

@@ -257,6 +257,8 @@ static void parse_args(int argc, char **argv, args *A)
     if (!A->out) tool_usage_error("no output given (-o FILE)");
     if (!A->ncls) tool_usage_error("no class given (--class NAME:MODEL[:ARGS])");
     if (!A->tsv) tool_refuse_tty(A->out);
+    if (A->tsv) tool_out_ext("-o", A->out, NULL, "a TSV table");
+    else tool_out_ext("-o", A->out, "zsdm", "a .zsdm bank");
     if (A->repeats < 1) tool_die(TOOL_EUSAGE, "--repeats: must be >= 1");
 }
 

@@ -218,7 +218,9 @@ static void append_row(const char *table, const char *sample, const char *label,
     /* existing content (if any) must have the same header */
     char *old = NULL;
     size_t oldn = 0;
-    FILE *fp = fopen(table, "rb");
+    struct stat st;
+    int regular = stat(table, &st) != 0 || S_ISREG(st.st_mode); /* a FIFO or device has no old rows */
+    FILE *fp = regular ? fopen(table, "rb") : NULL;
     if (fp) {
         size_t cap = 0;
         char buf[65536];
@@ -234,7 +236,7 @@ static void append_row(const char *table, const char *sample, const char *label,
         }
         fclose(fp);
         if (old) old[oldn] = 0;
-    } else if (errno != ENOENT) tool_die(TOOL_EDATA, "%s: cannot open: %s", table, strerror(errno));
+    } else if (regular && errno != ENOENT) tool_die(TOOL_EDATA, "%s: cannot open: %s", table, strerror(errno));
     if (oldn) {
         size_t l1 = strcspn(old, "\r\n");
         if (l1 != (size_t)hl || memcmp(old, hdr, l1))
@@ -310,7 +312,7 @@ static void parse_args(int argc, char **argv, args *A)
     if (A->fit) {
         if (!A->table) tool_usage_error("--fit needs --table FILE");
         if (optind != argc) tool_usage_error("--fit reads the table only; no input file");
-        tool_input(A->table);
+        tool_input_as(A->table, TOOL_IN_TEXT);
         return;
     }
     if (A->against) tool_usage_error("--against needs --fit");
@@ -320,8 +322,10 @@ static void parse_args(int argc, char **argv, args *A)
     if (A->sample && (strpbrk(A->sample, "\t\n") || strpbrk(A->label, "\t\n")))
         tool_usage_error("--sample/--label: tabs and newlines are not allowed");
     A->in = argv[optind];
-    tool_input(A->in);
-    if (A->reconp) { tool_input(A->reconp); tool_input(A->rangesp); }
+    tool_input_as(A->in, TOOL_IN_PROB);
+    if (A->reconp) { tool_input_as(A->reconp, TOOL_IN_RECON); tool_input_as(A->rangesp, TOOL_IN_RANGES); }
+    tool_out_ext("-o", A->out, NULL, A->json ? "JSON" : "a TSV table");
+    tool_out_ext("--table", A->table, NULL, "a TSV table");
     if (A->table) tool_out_may_be_input(A->table);
 }
 

@@ -116,7 +116,9 @@ static void parse_args(int argc, char **argv, args *A)
     if (!(A->holdout >= 0 && A->holdout < 0.9)) tool_usage_error("--holdout: %g must be in [0, 0.9)", A->holdout);
     tool_refuse_tty(A->out);
     A->in = argv[optind];
-    tool_input(A->in);
+    tool_out_ext("-o", A->out, "csronet", "a .csronet model");
+    tool_out_ext("--log", A->logp, NULL, "a TSV table");
+    tool_input_as(A->in, TOOL_IN_BANK);
 }
 
 /* The bank, min-max normalised when raw; every class must have patterns. */
@@ -174,6 +176,18 @@ static void describe(const args *A, csro_ensemble *e, const csro_zsdm_meta *meta
     if (!rc) rc = csro_ensemble_set_text(e, "heldout_accuracy", buf);
     if (!rc) rc = csro_ensemble_set_text(e, "software", "csro-train (libcsro " CSRO_VERSION_STRING ")");
     if (rc) tool_fail(rc);
+}
+
+/* Loss and accuracy of every epoch of every fold, on stderr. */
+static void print_epochs(const args *A, const csro_train_report *rep)
+{
+    for (long f = 0; f < A->folds; f++)
+        for (long e = 0; e < A->epochs; e++) {
+            double tl, ta, vl, va;
+            if (csro_train_report_epoch(rep, (size_t)f, (size_t)e, &tl, &ta, &vl, &va)) tool_fail(CSRO_EINVAL);
+            tool_note("%s: fold %ld/%ld epoch %ld/%ld: loss %.4f accuracy %.4f, validation loss %.4f accuracy %.4f\n",
+                      tool_name(), f + 1, A->folds, e + 1, A->epochs, tl, ta, vl, va);
+        }
 }
 
 /* Confusion matrix and precision/recall/F1 of the held-out test. */
@@ -234,6 +248,7 @@ int main(int argc, char **argv)
     rc = csro_train(&e, &rep, arch, b.x, b.y, b.n, nclasses, o, tool_progress, NULL);
     tool_progress_done();
     if (rc) tool_fail(rc);
+    print_epochs(&A, rep);
     describe(&A, e, meta, rep, crc, b.n);
     if ((rc = csro_ensemble_save(e, tool_out_lib(A.out)))) tool_fail(rc);
     if (A.logp && (rc = csro_train_report_write_log(rep, tool_out_lib(A.logp)))) tool_fail(rc);

@@ -148,7 +148,8 @@ int main(int argc, char **argv)
     if (header_only && rows_only) tool_usage_error("--header-only and --rows-only exclude each other");
     if (optind + 1 != argc) tool_usage_error("expected one input file (- for stdin)");
     const char *in = argv[optind];
-    tool_input(in);
+    tool_input_as(in, TOOL_IN_ZSDM);
+    tool_out_ext("-o", out, NULL, "text");
     FILE *fp = tool_out_open(out);
 
     csro_zsdm_reader *r;

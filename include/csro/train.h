@@ -38,6 +38,11 @@ CSRO_API int csro_train(csro_ensemble **out, csro_train_report **report, const c
 CSRO_API void csro_train_report_free(csro_train_report *r);
 /* Per-fold, per-epoch train/validation loss and accuracy as TSV. */
 CSRO_API int csro_train_report_write_log(const csro_train_report *r, const char *path);
+/* The same numbers one epoch at a time (fold and epoch from 0; any
+ * pointer may be NULL; validation values are NaN without a validation set).
+ * Since CSRO_1.1. */
+CSRO_API int csro_train_report_epoch(const csro_train_report *r, size_t fold, size_t epoch, double *train_loss,
+                                     double *train_accuracy, double *val_loss, double *val_accuracy);
 /* Held-out test: confusion matrix (nclasses*nclasses, row = true class),
  * accuracy, and per-class precision/recall/F1 (arrays of nclasses). */
 CSRO_API size_t csro_train_report_nclasses(const csro_train_report *r);

@@ -522,3 +522,18 @@ int csro_train_report_write_log(const csro_train_report *r, const char *path)
         }
     return cs_out_commit(o);
 }
+
+int csro_train_report_epoch(const csro_train_report *r, size_t fold, size_t epoch, double *train_loss,
+                            double *train_accuracy, double *val_loss, double *val_accuracy)
+{
+    if (!r) return cs_err(CSRO_EINVAL, "train_report_epoch: NULL report");
+    if (fold >= r->folds || epoch >= r->epochs)
+        return cs_err(CSRO_EINVAL, "train_report_epoch: fold %zu, epoch %zu out of range (%zu folds, %zu epochs)",
+                      fold, epoch, r->folds, r->epochs);
+    size_t i = fold * r->epochs + epoch;
+    if (train_loss) *train_loss = r->tr_loss[i];
+    if (train_accuracy) *train_accuracy = r->tr_acc[i];
+    if (val_loss) *val_loss = r->va_loss[i];
+    if (val_accuracy) *val_accuracy = r->va_acc[i];
+    return 0;
+}
