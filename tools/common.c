@@ -508,6 +508,9 @@ static outent *out_reserve(const char *path)
         if (!e->dir || !e->prefix) { free(e->dir); free(e->prefix); e->dir = e->prefix = NULL; }
     }
     free(target);
+    for (int i = 0; i < nouts && e->prefix; i++)
+        if (outs[i].prefix && !strcmp(outs[i].prefix, e->prefix) && !strcmp(outs[i].dir, e->dir))
+            tool_usage_error("%s is named for two outputs (also %s); give each output its own file", path, outs[i].path);
     sigset_t all, old;
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, &old);

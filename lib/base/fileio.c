@@ -117,28 +117,26 @@ int cs_out_open(cs_out **out, const char *path)
         *out = o;
         return 0;
     }
-    int rc = cs_out_target(path, &o->target);
-    if (rc) { out_free(o); return rc; }
     struct stat st;
-    int exists = stat(o->target, &st) == 0;
+    int exists = stat(path, &st) == 0, rc;
     if (exists && S_ISDIR(st.st_mode)) {
         out_free(o);
         return cs_err(CSRO_EIO, "%s: is a directory; name a file to write", path);
     }
     if (exists && !S_ISREG(st.st_mode)) {
-        /* FIFO or device: written directly, as stdout */
-        int fd = open(o->target, O_WRONLY | O_CLOEXEC);
+        /* FIFO or device (also through a link such as /dev/stdout):
+         * written directly, as stdout */
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
         if (fd < 0 || !(o->fp = fdopen(fd, "wb"))) {
             rc = cs_err_errno(CSRO_EIO, "%s: cannot open", path);
             if (fd >= 0) close(fd);
             out_free(o);
             return rc;
         }
-        free(o->target);
-        o->target = NULL;
         *out = o;
         return 0;
     }
+    if ((rc = cs_out_target(path, &o->target))) { out_free(o); return rc; }
     char *prefix = cs_out_tmp_prefix(o->target);
     if (!prefix) { out_free(o); return cs_err(CSRO_ENOMEM, "%s: out of memory", path); }
     int fd = make_temp(prefix, exists ? 0600 : 0666, &o->tmp);

@@ -72,6 +72,8 @@ ls x.* y.* 2>/dev/null && die "a refused run wrote a file"
 expect_fail 2 $B/csro-map s.prob -o x.png
 grep -q "x.png: csro-map writes a TIFF stack there, not .png; name it .tif" err.txt || die "png: $(cat err.txt)"
 expect_fail 2 $B/csro-map s.prob -o x.tif --vtk x.tif
+expect_fail 2 $B/csro-map s.prob -o x.tif --mask x.tif
+grep -q "x.tif is named for two outputs" err.txt || die "two outputs, one file: $(cat err.txt)"
 expect_fail 2 $B/csro-extract -M s.prob s.pos -f csv -o x.pos
 expect_fail 2 $B/apt-voxelize -r s.rrng -p Ni-Ni s.pos -o x.prob
 expect_fail 2 $B/csro-classify -m "$MODEL" s.zsdm -o x.zsdm

@@ -13,6 +13,7 @@ cd "$T"
 # Devices are reached through links in $T: a writer that replaces its
 # target (as libcsro 1.0.0 did) then replaces the link, never /dev/full.
 ln -s /dev/full full; ln -s /dev/full full.vtk; ln -s /dev/full full.tsv; ln -s /dev/null null.tif
+ln -s /dev/stdout stdout.txt
 
 # Inputs: a small simulated specimen, its voxels and map; a tiny bank and model.
 $B/apt-simulate -q --box 8,8,8 --seed 3 --domains Ni:1.5:2.5:0.05 --truth s.truth -r s.rrng -o s.pos
@@ -80,7 +81,7 @@ PY
     only "sig$sig"
 done
 # SIGXFSZ: a file size limit reached while writing
-(ulimit -f 16; exec $B/zsdm-dump s.zsdm -o big.tsv) 2>/dev/null && die "SIGXFSZ: no failure"
+sh -c "ulimit -f 16; $B/zsdm-dump s.zsdm -o big.tsv" 2>/dev/null && die "SIGXFSZ: no failure"
 [ ! -e big.tsv ] || die "SIGXFSZ left big.tsv"
 ls | grep -q csro-tmp && die "SIGXFSZ left a temporary"
 
@@ -93,6 +94,8 @@ wait $!
 grep -q "^recon	ions" from_fifo || die "nothing came through the FIFO"
 $B/csro-map -q s.prob -o null.tif || die "-o /dev/null"
 [ -L null.tif ] && [ -c /dev/null ] || die "/dev/null replaced"
+$B/apt-info -f tsv s.pos -o stdout.txt | grep -q "^recon	ions" || die "-o /dev/stdout (a pipe)"
+[ -L stdout.txt ] || die "the link to /dev/stdout was replaced"
 echo old > target.txt
 ln -s target.txt link.txt
 $B/apt-info -f tsv s.pos -o link.txt
