@@ -139,7 +139,6 @@ static void usage(void)
            "  -q, --quiet           no messages\n"
            "  -h, --help            this help\n"
            "  -V, --version         version\n");
-    exit(0);
 }
 
 typedef struct {

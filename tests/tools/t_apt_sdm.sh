@@ -18,8 +18,8 @@ Range4=29.8500 30.2500 Vol:0.01094 Ni:1 Color:00CC00
 RR
 D=$CSRO_TESTDATA/cocrni_2000.csv
 "$B/apt-sdm" --quiet -a Ni -o "$T/ni.tsv" --image "$T/ni.tif" "$D" "$T/r.rrng"
-"$B/apt-sdm" --quiet -a Ni --full "$D" "$T/r.rrng" > "$T/full.tsv"
-"$B/apt-sdm" --quiet -a Ni -b Co --threads 2 -o "$T/nico.tsv" "$D" "$T/r.rrng"
+"$B/apt-sdm" --quiet -p Ni --full "$D" "$T/r.rrng" > "$T/full.tsv"
+"$B/apt-sdm" --quiet -p Ni-Co --threads 2 -o "$T/nico.tsv" "$D" "$T/r.rrng"
 "$B/apt-sdm" --quiet -a Ni --direction 1,1,1 --image3d "$T/n3.tif" --bins3d 20 -o "$T/d111.tsv" "$D" "$T/r.rrng"
 "$PYTHON" - "$D" "$T" <<'PY'
 import sys
