@@ -160,31 +160,32 @@ static void free_loaded(loaded *L)
     free(L->mean); free(L->std); free(L->label);
 }
 
-int main(int argc, char **argv)
+typedef struct {
+    const char *model, *outp, *cls, *source;
+    spec *specs;
+    size_t nspec;
+    double thr;
+    int threads;
+} args;
+
+/* Options into A; stage settings straight into o. */
+static void parse_args(int argc, char **argv, args *A, csro_context_opts *o)
 {
-    tool_openblas_single(argv);
-    tool_init("csro-train-context", usage);
-    const char *model = NULL, *outp = NULL, *cls = NULL, *source = NULL;
-    spec *specs = NULL;
-    size_t nspec = 0;
-    double thr = NAN;
-    int threads = 0;
-    csro_context_opts *o = csro_context_opts_new();
-    if (!o) tool_fail(CSRO_ENOMEM);
     static const struct option lo[] = {
         {"model", 1, 0, 'm'}, {"output", 1, 0, 'o'}, {"list", 1, 0, 'l'}, {"class", 1, 0, 'c'},
         {"halfwidth", 1, 0, 'H'}, {"no-std", 0, 0, 'N'}, {"hidden", 1, 0, 'D'}, {"members", 1, 0, 'K'},
         {"epochs", 1, 0, 'E'}, {"batch", 1, 0, 'B'}, {"lr", 1, 0, 'L'}, {"dropout", 1, 0, 'R'},
         {"sample", 1, 0, 'S'}, {"threshold", 1, 0, 't'}, {"source", 1, 0, 'C'}, {"seed", 1, 0, 's'},
         {"threads", 1, 0, 'j'}, {0, 0, 0, 0}};
+    *A = (args){ .thr = NAN };
     int c, rc;
     while ((c = tool_getopt(argc, argv, "m:o:l:c:t:j:", lo)) != -1) {
         rc = 0;
         switch (c) {
-        case 'm': model = optarg; break;
-        case 'o': outp = optarg; break;
-        case 'l': read_list(optarg, &specs, &nspec); break;
-        case 'c': cls = optarg; break;
+        case 'm': A->model = optarg; break;
+        case 'o': A->outp = optarg; break;
+        case 'l': tool_input_as(optarg, TOOL_IN_TEXT); read_list(optarg, &A->specs, &A->nspec); break;
+        case 'c': A->cls = optarg; break;
         case 'H': rc = csro_context_opts_set_halfwidth(o, (int)tool_long("--halfwidth", optarg, 1, 8)); break;
         case 'N': rc = csro_context_opts_set_use_std(o, 0); break;
         case 'D': {
@@ -208,29 +209,76 @@ int main(int argc, char **argv)
         case 'R': rc = csro_context_opts_set_dropout(o, tool_double("--dropout", optarg)); break;
         case 'S': rc = csro_context_opts_set_sample(o, tool_double("--sample", optarg)); break;
         case 't':
-            thr = tool_double("--threshold", optarg);
-            if (!(thr >= 0 && thr < 1)) tool_usage_error("--threshold: %g is not in [0, 1)", thr);
+            A->thr = tool_double("--threshold", optarg);
+            if (!(A->thr >= 0 && A->thr < 1)) tool_usage_error("--threshold: %g is not in [0, 1)", A->thr);
             break;
-        case 'C': source = optarg; break;
+        case 'C': A->source = optarg; break;
         case 's': rc = csro_context_opts_set_seed(o, tool_u64("--seed", optarg)); break;
         case 'j':
-            threads = (int)tool_long("--threads", optarg, 0, 1024);
-            rc = csro_context_opts_set_threads(o, threads);
+            A->threads = (int)tool_long("--threads", optarg, 0, 1024);
+            rc = csro_context_opts_set_threads(o, A->threads);
             break;
-        default: tool_usage_error("unknown option");
         }
         if (rc) tool_usage_error("%s", csro_last_error());
     }
-    if (!model || !outp) tool_usage_error("-m MODEL and -o OUT are required");
+    if (!A->model || !A->outp) tool_usage_error("-m MODEL and -o OUT are required");
     if (optind != argc) tool_usage_error("unexpected argument '%s' (specimens go in --list files)", argv[optind]);
-    if (!nspec) tool_usage_error("no training specimens: give --list FILE");
-    tool_refuse_tty(outp);
-    tool_input(model);
-    for (size_t i = 0; i < nspec; i++) {
-        tool_input(specs[i].prob);
-        tool_input(specs[i].recon);
-        if (specs[i].truth) tool_input(specs[i].truth);
+    if (!A->nspec) tool_usage_error("no training specimens: give --list FILE");
+    tool_refuse_tty(A->outp);
+    tool_out_ext("-o", A->outp, "csronet", "a .csronet model");
+    tool_input_as(A->model, TOOL_IN_MODEL);
+    for (size_t i = 0; i < A->nspec; i++) {
+        tool_input_as(A->specs[i].prob, TOOL_IN_PROB);
+        tool_input_as(A->specs[i].recon, TOOL_IN_RECON);
+        if (A->specs[i].truth) tool_input(A->specs[i].truth);
     }
+}
+
+/* The threshold of best sub-cell F1 over the training specimens (pooled);
+ * returns that F1 and sets A->thr. */
+static double best_threshold(args *A, const csro_context *cx)
+{
+    enum { NT = 19 };
+    uint64_t tp[NT] = {0}, fp[NT] = {0}, fn[NT] = {0};
+    int rc;
+    for (size_t i = 0; i < A->nspec; i++) {
+        loaded L;
+        load_spec(&A->specs[i], A->cls, &L);
+        float *p = malloc(L.n * sizeof *p);
+        if (!p) tool_die(TOOL_EDATA, "out of memory");
+        if ((rc = csro_context_apply(cx, L.g, L.mean, L.std, p, L.n, A->threads))) tool_fail(rc);
+        for (size_t q = 0; q < L.n; q++) {
+            if (L.label[q] < 0 || isnan(p[q])) continue;
+            for (int k = 0; k < NT; k++) {
+                int pr = p[q] > 0.05 * (k + 1);
+                tp[k] += pr && L.label[q];
+                fp[k] += pr && !L.label[q];
+                fn[k] += !pr && L.label[q];
+            }
+        }
+        free(p);
+        free_loaded(&L);
+    }
+    double bf = -1;
+    for (int k = 0; k < NT; k++) {
+        double f1 = tp[k] ? 2.0 * (double)tp[k] / (double)(2 * tp[k] + fp[k] + fn[k]) : 0;
+        if (f1 > bf) { bf = f1; A->thr = 0.05 * (k + 1); }
+    }
+    return bf;
+}
+
+int main(int argc, char **argv)
+{
+    tool_openblas_single(argv);
+    tool_init("csro-train-context", usage);
+    csro_context_opts *o = csro_context_opts_new();
+    if (!o) tool_fail(CSRO_ENOMEM);
+    args A;
+    parse_args(argc, argv, &A, o);
+    const char *model = A.model, *outp = A.outp, *cls = A.cls, *source = A.source;
+    spec *specs = A.specs;
+    size_t nspec = A.nspec;
+    int rc;
 
     csro_ensemble *e;
     if ((rc = csro_ensemble_load(&e, model))) tool_fail(rc);
@@ -253,40 +301,12 @@ int main(int argc, char **argv)
     tool_progress_done();
     csro_context_data_free(d);
 
-    /* threshold: best sub-cell F1 over the training specimens (pooled) */
     double best = NAN;
-    if (isnan(thr)) {
-        enum { NT = 19 };
-        uint64_t tp[NT] = {0}, fp[NT] = {0}, fn[NT] = {0};
-        for (size_t i = 0; i < nspec; i++) {
-            loaded L;
-            load_spec(&specs[i], cls, &L);
-            float *p = malloc(L.n * sizeof *p);
-            if (!p) tool_die(TOOL_EDATA, "out of memory");
-            if ((rc = csro_context_apply(cx, L.g, L.mean, L.std, p, L.n, threads))) tool_fail(rc);
-            for (size_t q = 0; q < L.n; q++) {
-                if (L.label[q] < 0 || isnan(p[q])) continue;
-                for (int k = 0; k < NT; k++) {
-                    int pr = p[q] > 0.05 * (k + 1);
-                    tp[k] += pr && L.label[q];
-                    fp[k] += pr && !L.label[q];
-                    fn[k] += !pr && L.label[q];
-                }
-            }
-            free(p);
-            free_loaded(&L);
-        }
-        double bf = -1;
-        for (int k = 0; k < NT; k++) {
-            double f1 = tp[k] ? 2.0 * (double)tp[k] / (double)(2 * tp[k] + fp[k] + fn[k]) : 0;
-            if (f1 > bf) { bf = f1; thr = 0.05 * (k + 1); }
-        }
-        best = bf;
-    }
+    if (isnan(A.thr)) best = best_threshold(&A, cx);
     char *text;
     if ((rc = csro_context_to_text(cx, &text))) tool_fail(rc);
     char num[64], src[2048];
-    snprintf(num, sizeof num, "%.4g", thr);
+    snprintf(num, sizeof num, "%.4g", A.thr);
     snprintf(src, sizeof src,
              "csro-train-context: %zu specimens, %zu training sub-cells (%zu CSRO), h=%d std=%d members=%zu; "
              "threshold %s (%s)%s%s",
