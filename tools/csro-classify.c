@@ -326,6 +326,7 @@ int main(int argc, char **argv)
 {
     tool_openblas_single(argv); /* the ensemble runs on our threads */
     tool_init("csro-classify", usage);
+    tool_prov *pv = prov_new(argc, argv); /* before getopt permutes argv */
     args a = parse(argc, argv);
     input in = { 0 };
     char defmodel[4096];
@@ -349,7 +350,6 @@ int main(int argc, char **argv)
 
     const csro_zsdm_meta *om = csro_classify_output_meta(cl);
     output out = { .fmt = a.fmt, .path = a.out, .nc = nc };
-    tool_prov *pv = prov_new(argc, argv);
     prov_input(pv, a.tsv ? "profiles" : "zsdm", a.in);
     const char *mcrc = prov_input(pv, "model", a.model);
     prov_model(pv, "file", "%s", base ? base + 1 : a.model);

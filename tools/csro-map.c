@@ -141,12 +141,12 @@ static void summary(const args *A, const csro_probmap *m, size_t nsel)
 int main(int argc, char **argv)
 {
     tool_init("csro-map", usage);
+    tool_prov *pv = prov_new(argc, argv); /* before getopt permutes argv */
     args A;
     parse_args(argc, argv, &A);
     int rc;
     csro_probmap *m = tool_load_map(A.in, A.cls, A.mode, &A.thr, 3.75 / 8);
     A.mode = csro_probmap_mode(m);
-    tool_prov *pv = prov_new(argc, argv);
     prov_input(pv, "prob", A.in);
     prov_param(pv, "class", "%s", csro_probmap_label(m));
     prov_param(pv, "mode", "%s", A.mode == CSRO_PROBMAP_SUM ? "sum" : "mean");

@@ -534,17 +534,19 @@ static void print_result(const args *A, const csro_probmap *m, const result *R)
 int main(int argc, char **argv)
 {
     tool_init("csro-stats", usage);
+    tool_prov *pv = prov_new(argc, argv); /* before getopt permutes argv */
     args A;
     parse_args(argc, argv, &A);
+    A.prov = pv;
     if (A.fit) {
         do_fit(A.table, A.fit, A.against, A.json, A.out);
         for (int i = 0; i < A.np; i++) free(A.pk[i]);
+        prov_free(pv);
         return 0;
     }
     csro_probmap *m = tool_load_map(A.in, A.cls, A.mode, &A.thr, 3.75 / 8);
     A.mode = csro_probmap_mode(m);
     if (nx_wanted(A.out)) nx_check_output("-o", A.out);
-    A.prov = prov_new(argc, argv);
     prov_input(A.prov, "prob", A.in);
     if (A.reconp) prov_input(A.prov, "recon", A.reconp);
     if (A.rangesp) prov_input(A.prov, "ranges", A.rangesp);

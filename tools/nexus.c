@@ -195,7 +195,7 @@ static void dataset(nx_file *f, const char *path, hid_t type, size_t esize, cons
     H5Pclose(pl);
     H5Sclose(sp);
     if (rc < 0) nx_fail(f, "dataset", abs);
-    if (units) attr_str_abs(f, abs, "units", units);
+    if (units && *units) attr_str_abs(f, abs, "units", units);
 }
 
 void nx_f64(nx_file *f, const char *path, const double *v, int rank, const size_t *dims, const char *units)
@@ -275,7 +275,7 @@ static void write_process(nx_file *f, const tool_prov *p)
                      !strcmp(k, "file") ? "file_name" : !strcmp(k, "crc32") ? "checksum" : k);
             if (!strcmp(k, "size")) {
                 uint64_t sz = strtoull(val, NULL, 10);
-                nx_u64(f, path, &sz, 1, "byte");
+                dataset(f, path, H5T_NATIVE_UINT64, 8, &sz, 0, NULL, "byte");
             } else {
                 nx_string(f, path, val);
                 if (!strcmp(k, "crc32")) nx_attr(f, path, "algorithm", "crc32");

@@ -64,6 +64,8 @@ with h5py.File(t + "/map.h5", "r") as f:
     assert e.attrs["NX_class"] == "NXentry" and e.attrs["default"] == "map"
     assert e["process"].attrs["NX_class"] == "NXprocess"
     check_process(e["process"], "csro-map", ["-t 3.5", "map.h5"])
+    # the command line as typed (not as getopt permuted it)
+    assert e["process/command_line"][()].decode().endswith("-q %s/a.prob -o %s/map.h5 -t 3.5" % (t, t))
     assert e["process/parameters/threshold"][()].decode() == "3.5"
     d = e["map"]
     assert d.attrs["NX_class"] == "NXdata" and d.attrs["signal"] == "probability"
