@@ -36,7 +36,8 @@ $B/apt-voxelize --quiet -r "$O/specimen.rrng" -p Co-Co "$O/specimen.pos" -o - |
 ok
 step "5. map, extract, statistics, score"
 $B/csro-map "$O/specimen.prob" -o "$O/csro_map.tif" --projection "$O/csro_projection.tif" \
-    --vtk "$O/csro_map.vtk" 2>/dev/null
+    --vtk "$O/csro_map.vtk" --vti "$O/csro_map.vti" 2>/dev/null
+$B/csro-map -q "$O/specimen.prob" -o "$O/csro_map.h5"   # NeXus/HDF5 with provenance
 $B/csro-extract -M "$O/specimen.prob" "$O/specimen.pos" -o "$O/csro_atoms.pos" 2>/dev/null
 $B/csro-stats "$O/specimen.prob" > "$O/stats.tsv"
 $B/csro-score -M "$O/specimen.prob" --truth "$O/specimen.truth" --domains "$O/domains.tsv" \
@@ -72,5 +73,5 @@ if [ -n "$real" ]; then
     echo "real CoCrNi, published ensemble: CSRO volume fraction $(get "$O/real_csro_stats.tsv" volume_fraction) on the $(($(wc -c < "$MLAPT/cocrni_annealed_NiNi_csro_extract.pos") / 16)) extracted ions,"
     echo "  $(get "$O/real_randomized_stats.tsv" volume_fraction) on the random-label control ($O/real_NiNi_map.tif)"
 fi
-echo "files: $O/csro_map.tif (open in Fiji/napari), $O/csro_atoms.pos, $O/stats.tsv, $O/score.tsv"
+echo "files: $O/csro_map.tif (open in Fiji/napari), $O/csro_map.vti (ParaView), $O/csro_map.h5 (h5py, NeXus), $O/csro_atoms.pos, $O/stats.tsv, $O/score.tsv"
 echo "total $(( $(date +%s) - t0 )) s"

@@ -268,7 +268,7 @@ int tool_map_mode(const char *opt, const char *s)
 int tool_recon_format(const char *opt, const char *s)
 {
     int f = csro_format_from_name(s);
-    if (f < 0 || f == CSRO_FMT_AUTO) tool_usage_error("%s: '%s' is not pos, epos, apt or csv", opt, s);
+    if (f < 0 || f == CSRO_FMT_AUTO) tool_usage_error("%s: '%s' is not pos, epos, apt, ato or csv", opt, s);
     return f;
 }
 

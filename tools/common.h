@@ -94,7 +94,7 @@ void tool_openblas_single(char **argv);
  * is not one of the accepted words. */
 int tool_lattice(const char *opt, const char *s);      /* fcc | bcc */
 int tool_map_mode(const char *opt, const char *s);     /* sum | mean */
-int tool_recon_format(const char *opt, const char *s); /* pos | epos | apt | csv */
+int tool_recon_format(const char *opt, const char *s); /* pos | epos | apt | ato | csv */
 int tool_preprocess(const char *opt, const char *s);   /* raw | minmax | experimental */
 const char *tool_preprocess_name(int state);
 /* One word of words ("tsv|json|...") -> its index; exit 2 otherwise. */

@@ -2,6 +2,8 @@
  * file (or TSV rows) and write per-row class probabilities (.prob or TSV),
  * streaming chunk by chunk in bounded memory. */
 #include "common.h"
+#include "nexus.h"
+#include "provenance.h"
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -10,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { FMT_PROB, FMT_TSV };
+enum { FMT_PROB, FMT_TSV, FMT_H5 };
 
 #define parse_state tool_preprocess
 
@@ -76,7 +78,88 @@ typedef struct {
     FILE *fp;
     const char *path;
     size_t nc;
+    /* FMT_H5: every voxel of the grid (rows absent from the input: NaN, no data) */
+    const csro_grid *grid;
+    size_t nvox;
+    float *pm, *ps;
+    uint8_t *nod;
 } output;
+
+/* "A,B,..." class names of m into buf */
+static const char *class_list(const csro_zsdm_meta *m, size_t nc, char *buf, size_t size)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    for (size_t c = 0; c < nc && k < size; c++)
+        k += (size_t)snprintf(buf + k, size - k, "%s%s", c ? "," : "", csro_zsdm_meta_class(m, c));
+    return buf;
+}
+
+static void output_open_h5(output *o, const csro_zsdm_meta *m)
+{
+    o->grid = csro_zsdm_meta_grid(m);
+    if (!o->grid) tool_die(TOOL_EDATA, "%s: HDF5 output needs voxel profiles with a grid (apt-voxelize output)", o->path);
+    o->nvox = csro_grid_count(o->grid);
+    size_t nv = o->nvox ? o->nvox : 1;
+    o->pm = malloc(nv * o->nc * sizeof *o->pm);
+    o->ps = malloc(nv * o->nc * sizeof *o->ps);
+    o->nod = malloc(nv);
+    if (!o->pm || !o->ps || !o->nod) tool_die(TOOL_EDATA, "out of memory for %zu voxels", o->nvox);
+    for (size_t i = 0; i < o->nvox * o->nc; i++) o->pm[i] = o->ps[i] = NAN;
+    memset(o->nod, 1, nv);
+}
+
+/* /entry/voxels: probability and std (z, y, x, class), nodata, the grid */
+static void output_close_h5(output *o, const csro_zsdm_meta *m, const tool_prov *pv)
+{
+    size_t d[3], n4[4], n3[3];
+    csro_grid_dims(o->grid, d);
+    n4[0] = n3[0] = d[2]; n4[1] = n3[1] = d[1]; n4[2] = n3[2] = d[0]; n4[3] = o->nc;
+    nx_file *f = nx_create(o->path, pv, "CSRO classification: class probabilities per voxel", "voxels");
+    nx_group(f, "voxels", "NXdata");
+    nx_f32(f, "voxels/probability", o->pm, 4, n4, NULL);
+    nx_attr(f, "voxels/probability", "long_name", "ensemble mean class probability");
+    nx_f32(f, "voxels/std", o->ps, 4, n4, NULL);
+    nx_attr(f, "voxels/std", "long_name", "standard deviation across the ensemble members");
+    nx_u8(f, "voxels/nodata", o->nod, 3, n3);
+    const char **cls = malloc(o->nc * sizeof *cls);
+    if (!cls) tool_die(TOOL_EDATA, "out of memory");
+    for (size_t c = 0; c < o->nc; c++) cls[c] = csro_zsdm_meta_class(m, c);
+    nx_strings(f, "voxels/class", cls, o->nc);
+    free(cls);
+    static const char *const ax[3] = {"x", "y", "z"}, *const axes[4] = {"z", "y", "x", "class"};
+    for (int a = 0; a < 3; a++) {
+        double *c = malloc((d[a] ? d[a] : 1) * sizeof *c), centre[3];
+        if (!c) tool_die(TOOL_EDATA, "out of memory");
+        for (size_t i = 0; i < d[a]; i++) {
+            size_t idx = a == 0 ? i : a == 1 ? i * d[0] : i * d[0] * d[1];
+            csro_grid_center(o->grid, idx, centre);
+            c[i] = centre[a];
+        }
+        char p[32];
+        snprintf(p, sizeof p, "voxels/%s", ax[a]);
+        nx_f64(f, p, c, 1, &d[a], "nm");
+        free(c);
+    }
+    double lo[3];
+    size_t three = 3;
+    csro_grid_lo(o->grid, lo);
+    nx_f64(f, "voxels/origin", lo, 1, &three, "nm");
+    nx_attr(f, "voxels/origin", "long_name", "low corner of the region of interest: x, y, z");
+    nx_scalar(f, "voxels/stride", csro_grid_stride(o->grid), "nm");
+    nx_scalar(f, "voxels/voxel_size", csro_grid_voxel(o->grid), "nm");
+    nx_attr(f, "voxels/voxel_size", "shape", csro_grid_shape(o->grid) == CSRO_VOXEL_CUBE ? "cube" : "sphere");
+    nx_attr(f, "voxels", "signal", "probability");
+    nx_attr_strings(f, "voxels", "axes", axes, 4);
+    nx_attr_int(f, "voxels", "z_indices", 0);
+    nx_attr_int(f, "voxels", "y_indices", 1);
+    nx_attr_int(f, "voxels", "x_indices", 2);
+    nx_attr_int(f, "voxels", "class_indices", 3);
+    const char *aux = "std";
+    nx_attr_strings(f, "voxels", "auxiliary_signals", &aux, 1);
+    nx_commit(f);
+    free(o->pm); free(o->ps); free(o->nod);
+}
 
 static void output_open_tsv(output *o, const csro_zsdm_meta *m)
 {
@@ -93,6 +176,17 @@ static void output_write(output *o, size_t n, const uint64_t *index, const uint3
     if (o->fmt == FMT_PROB) {
         int rc = csro_prob_writer_write(o->pw, n, index, flags, mean, sd);
         if (rc) tool_fail(rc);
+        return;
+    }
+    if (o->fmt == FMT_H5) {
+        for (size_t i = 0; i < n; i++) {
+            if (index[i] >= o->nvox) tool_die(TOOL_EDATA, "row index %llu outside the grid of %zu voxels",
+                                              (unsigned long long)index[i], o->nvox);
+            size_t v = (size_t)index[i];
+            o->nod[v] = flags[i] & CSRO_ROW_NODATA ? 1 : 0;
+            memcpy(o->pm + v * o->nc, mean + i * o->nc, o->nc * sizeof *mean);
+            memcpy(o->ps + v * o->nc, sd + i * o->nc, o->nc * sizeof *sd);
+        }
         return;
     }
     for (size_t i = 0; i < n; i++) {
@@ -173,6 +267,10 @@ static args parse(int argc, char **argv)
     if (optind < argc) tool_usage_error("more than one input file");
     if (a.tsv_state >= 0 && !a.tsv) tool_usage_error("--tsv-state needs --tsv");
     if (!a.model && a.tsv) tool_usage_error("no model (-m MODEL.csronet): TSV rows name no species pair");
+    if (nx_wanted(a.out)) {
+        nx_check_output("-o", a.out);
+        a.fmt = FMT_H5;
+    }
     if (a.fmt == FMT_PROB) tool_refuse_tty(a.out);
     if (a.model) tool_input_as(a.model, TOOL_IN_MODEL);
     tool_input_as(a.in, a.tsv ? TOOL_IN_TEXT : TOOL_IN_ZSDM);
@@ -230,6 +328,7 @@ int main(int argc, char **argv)
 {
     tool_openblas_single(argv); /* the ensemble runs on our threads */
     tool_init("csro-classify", usage);
+    tool_prov *pv = prov_new(argc, argv); /* before getopt permutes argv */
     args a = parse(argc, argv);
     input in = { 0 };
     char defmodel[4096];
@@ -253,7 +352,18 @@ int main(int argc, char **argv)
 
     const csro_zsdm_meta *om = csro_classify_output_meta(cl);
     output out = { .fmt = a.fmt, .path = a.out, .nc = nc };
+    prov_input(pv, a.tsv ? "profiles" : "zsdm", a.in);
+    const char *mcrc = prov_input(pv, "model", a.model);
+    prov_model(pv, "file", "%s", base ? base + 1 : a.model);
+    if (mcrc) prov_model(pv, "crc32", "%s", mcrc);
+    prov_model(pv, "members", "%zu", csro_ensemble_size(e));
+    char clist[512];
+    prov_model(pv, "classes", "%s", class_list(om, nc, clist, sizeof clist));
+    prov_model(pv, "preprocessing", "%s", csro_classify_note(cl));
+    prov_param(pv, "batch", "%zu", a.batch);
+    prov_param(pv, "threads", "%d", a.threads);
     if (a.fmt == FMT_PROB) { if ((rc = csro_prob_writer_open(&out.pw, tool_out_lib(a.out), om))) tool_fail(rc); }
+    else if (a.fmt == FMT_H5) output_open_h5(&out, om);
     else output_open_tsv(&out, om);
 
     size_t B = a.batch;
@@ -273,7 +383,9 @@ int main(int argc, char **argv)
         if (total > 0) tool_progress(done < total ? done / total : 1.0, NULL);
     }
     if (total > 0) tool_progress_done();
+    if (a.fmt == FMT_H5) output_close_h5(&out, om, pv);
     output_close(&out);
+    prov_free(pv);
     if (!tool_quiet())
         fprintf(stderr, "%s: %llu rows classified, %llu without data\n", tool_name(),
                 (unsigned long long)csro_classify_nrows(cl), (unsigned long long)csro_classify_nnodata(cl));

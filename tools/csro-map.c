@@ -1,6 +1,8 @@
 /* csro-map: 3D CSRO map (sub-cell probability map) of a .prob file as a
  * float32 TIFF stack, plus optional VTK, quick-look, uncertainty and mask. */
 #include "common.h"
+#include "nexus.h"
+#include "provenance.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +20,10 @@ static void usage(void)
            "      --mode sum|mean     sub-cell value (default: the map rule the model\n"
            "                          carries, else sum: [0, r^3], the reference;\n"
            "                          mean: [0, 1])\n"
+           "                          (.h5/.nxs: HDF5/NeXus with the map, its uncertainty\n"
+           "                          and the mask above -t as 3D datasets)\n"
            "      --vtk FILE          also write legacy VTK structured points (ParaView)\n"
+           "      --vti FILE          also write VTK XML ImageData (.vti, ParaView)\n"
            "      --projection FILE   quick look: z maximum projection + 3 slices (TIFF)\n"
            "      --uncertainty FILE  map of the ensemble standard deviation (mean of\n"
            "                          the contributing voxels) as a TIFF stack\n"
@@ -31,16 +36,16 @@ static void usage(void)
 }
 
 typedef struct {
-    const char *out, *cls, *vtk, *proj, *unc, *maskp, *in;
+    const char *out, *cls, *vtk, *vti, *proj, *unc, *maskp, *in;
     int mode;
     double thr;
 } args;
 
 static void parse_args(int argc, char **argv, args *A)
 {
-    enum { O_MODE = 256, O_VTK, O_PROJ, O_UNC, O_MASK };
+    enum { O_MODE = 256, O_VTK, O_PROJ, O_UNC, O_MASK, O_VTI };
     static const struct option lo[] = {
-        {"output", 1, 0, 'o'}, {"class", 1, 0, 'c'}, {"mode", 1, 0, O_MODE}, {"vtk", 1, 0, O_VTK},
+        {"output", 1, 0, 'o'}, {"class", 1, 0, 'c'}, {"mode", 1, 0, O_MODE}, {"vtk", 1, 0, O_VTK}, {"vti", 1, 0, O_VTI},
         {"projection", 1, 0, O_PROJ}, {"uncertainty", 1, 0, O_UNC}, {"mask", 1, 0, O_MASK},
         {"threshold", 1, 0, 't'}, {0, 0, 0, 0}};
     *A = (args){ .mode = -1, .thr = NAN };
@@ -51,6 +56,7 @@ static void parse_args(int argc, char **argv, args *A)
         case 'c': A->cls = optarg; break;
         case O_MODE: A->mode = tool_map_mode("--mode", optarg); break;
         case O_VTK: A->vtk = optarg; break;
+        case O_VTI: A->vti = optarg; break;
         case O_PROJ: A->proj = optarg; break;
         case O_UNC: A->unc = optarg; break;
         case O_MASK: A->maskp = optarg; break;
@@ -59,12 +65,13 @@ static void parse_args(int argc, char **argv, args *A)
     }
     if (optind + 1 != argc) tool_usage_error("expected one input .prob file");
     if (!A->out) tool_usage_error("missing -o MAP.tif");
-    if (!isnan(A->thr) && !A->maskp) tool_usage_error("--threshold needs --mask FILE");
-    const char *outs[5] = {A->out, A->vtk, A->proj, A->unc, A->maskp};
+    if (!isnan(A->thr) && !A->maskp && !nx_wanted(A->out)) tool_usage_error("--threshold needs --mask FILE or an HDF5 output");
+    const char *outs[6] = {A->out, A->vtk, A->proj, A->unc, A->maskp, A->vti};
     int nstdout = 0;
-    for (int i = 0; i < 5; i++) nstdout += outs[i] && !strcmp(outs[i], "-");
+    for (int i = 0; i < 6; i++) nstdout += outs[i] && !strcmp(outs[i], "-");
     if (nstdout > 1) tool_usage_error("only one output can go to stdout");
-    for (int i = 0; i < 5; i++) tool_refuse_tty(outs[i]);
+    for (int i = 0; i < 6; i++) tool_refuse_tty(outs[i]);
+    if (nx_wanted(A->out)) nx_check_output("-o", A->out);
     A->in = argv[optind];
     tool_out_ext("-o", A->out, "tif|tiff", "a TIFF stack");
     tool_out_ext("--vtk", A->vtk, "vtk", "legacy VTK");
@@ -74,7 +81,7 @@ static void parse_args(int argc, char **argv, args *A)
     tool_input_as(A->in, TOOL_IN_PROB);
 }
 
-static void write_mask(const args *A, const csro_probmap *m, const uint8_t *mask)
+static void write_mask(const args *A, const csro_probmap *m, const uint8_t *mask, const char *info)
 {
     size_t n = csro_probmap_count(m), dims[3];
     csro_probmap_dims(m, dims);
@@ -83,9 +90,41 @@ static void write_mask(const args *A, const csro_probmap *m, const uint8_t *mask
     for (size_t i = 0; i < n; i++) mv[i] = mask[i];
     char ml[160];
     snprintf(ml, sizeof ml, "%s > %g", csro_probmap_label(m), A->thr);
-    int rc = csro_tiff_write_volume(tool_out_lib(A->maskp), mv, dims, csro_probmap_spacing(m), ml);
+    double origin[3];
+    csro_probmap_origin(m, origin);
+    int rc = csro_tiff_write_volume_info(tool_out_lib(A->maskp), mv, dims, origin, csro_probmap_spacing(m), ml, info);
     free(mv);
     if (rc) tool_fail(rc);
+}
+
+/* -o NAME.h5|.nxs: the map, its uncertainty and the mask in one NXdata */
+static void write_nexus(const args *A, const csro_probmap *m, const tool_prov *pv)
+{
+    size_t n = csro_probmap_count(m), dims[3];
+    csro_probmap_dims(m, dims);
+    double origin[3];
+    csro_probmap_origin(m, origin);
+    char title[200];
+    snprintf(title, sizeof title, "CSRO map: %s (%s of voxel probabilities per sub-cell)", csro_probmap_label(m),
+             A->mode == CSRO_PROBMAP_SUM ? "sum" : "mean");
+    nx_file *f = nx_create(A->out, pv, title, "map");
+    nx_volume(f, "map", "probability", csro_probmap_data(m), dims, origin, csro_probmap_spacing(m), "",
+              csro_probmap_label(m));
+    csro_probmap *u;
+    int rc = csro_probmap_load(&u, A->in, A->cls, CSRO_PROBMAP_STDS, CSRO_PROBMAP_MEAN);
+    if (rc) tool_fail(rc);
+    nx_volume_add(f, "map", "uncertainty", csro_probmap_data(u), NULL, "",
+                  "ensemble standard deviation, mean of the contributing voxels");
+    csro_probmap_free(u);
+    uint8_t *mask = malloc(n ? n : 1);
+    if (!mask) tool_die(TOOL_EDATA, "out of memory");
+    if ((rc = csro_probmap_threshold(m, A->thr, INFINITY, mask, n, NULL))) tool_fail(rc);
+    char ml[160];
+    snprintf(ml, sizeof ml, "%s > %g", csro_probmap_label(m), A->thr);
+    nx_volume_add(f, "map", "mask", NULL, mask, NULL, ml);
+    nx_attr(f, "map/mask", "threshold", ml);
+    free(mask);
+    nx_commit(f);
 }
 
 static void summary(const args *A, const csro_probmap *m, size_t nsel)
@@ -107,11 +146,19 @@ static void summary(const args *A, const csro_probmap *m, size_t nsel)
 int main(int argc, char **argv)
 {
     tool_init("csro-map", usage);
+    tool_prov *pv = prov_new(argc, argv); /* before getopt permutes argv */
     args A;
     parse_args(argc, argv, &A);
     int rc;
     csro_probmap *m = tool_load_map(A.in, A.cls, A.mode, &A.thr, 3.75 / 8);
     A.mode = csro_probmap_mode(m);
+    prov_input(pv, "prob", A.in);
+    prov_param(pv, "class", "%s", csro_probmap_label(m));
+    prov_param(pv, "mode", "%s", A.mode == CSRO_PROBMAP_SUM ? "sum" : "mean");
+    prov_param(pv, "threshold", "%.10g", A.thr);
+    prov_param(pv, "spacing_nm", "%.10g", csro_probmap_spacing(m));
+    char *info = prov_text(pv);
+    if ((rc = csro_probmap_set_info(m, info))) tool_fail(rc);
     size_t n = csro_probmap_count(m), nsel = 0;
     uint8_t *mask = NULL;
     if (A.maskp) {
@@ -120,20 +167,25 @@ int main(int argc, char **argv)
         if ((rc = csro_probmap_threshold(m, A.thr, INFINITY, mask, n, &nsel))) tool_fail(rc);
     }
     const char *label = csro_probmap_label(m);
-    if ((rc = csro_probmap_write_tiff(m, tool_out_lib(A.out), label))) tool_fail(rc);
+    if (nx_wanted(A.out)) write_nexus(&A, m, pv);
+    else if ((rc = csro_probmap_write_tiff(m, tool_out_lib(A.out), label))) tool_fail(rc);
+    if (A.vti && (rc = csro_probmap_write_vti(m, tool_out_lib(A.vti), label))) tool_fail(rc);
     if (A.vtk && (rc = csro_probmap_write_vtk(m, tool_out_lib(A.vtk), label))) tool_fail(rc);
     if (A.proj && (rc = csro_probmap_write_quicklook(m, tool_out_lib(A.proj)))) tool_fail(rc);
-    if (A.maskp) write_mask(&A, m, mask);
+    if (A.maskp) write_mask(&A, m, mask, info);
     if (A.unc) {
         csro_probmap *u;
         if ((rc = csro_probmap_load(&u, A.in, A.cls, CSRO_PROBMAP_STDS, CSRO_PROBMAP_MEAN))) tool_fail(rc);
-        rc = csro_probmap_write_tiff(u, tool_out_lib(A.unc), csro_probmap_label(u));
+        rc = csro_probmap_set_info(u, info);
+        if (!rc) rc = csro_probmap_write_tiff(u, tool_out_lib(A.unc), csro_probmap_label(u));
         csro_probmap_free(u);
         if (rc) tool_fail(rc);
     }
     tool_commit();
     if (!tool_quiet()) summary(&A, m, nsel);
     free(mask);
+    free(info);
+    prov_free(pv);
     csro_probmap_free(m);
     return 0;
 }

@@ -2,6 +2,8 @@
  * domains, number density, equivalent-sphere diameters), appended to a
  * table of samples; linear fits over such a table. */
 #include "common.h"
+#include "nexus.h"
+#include "provenance.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -257,6 +259,7 @@ typedef struct {
     int np, mode, json, conn;
     long bins;
     double thr, hmax;
+    tool_prov *prov;
 } args;
 
 static void add_property(args *A, const char *arg)
@@ -448,8 +451,46 @@ static void recon_composition(const args *A, const csro_probmap *m, result *R)
     csro_recon_free(r);
 }
 
+/* -o NAME.h5|.nxs: the tables as NeXus groups */
+static void write_nexus(const args *A, const csro_probmap *m, const result *R)
+{
+    nx_file *f = nx_create(A->out, A->prov, "CSRO statistics", "diameter_histogram");
+    nx_group(f, "summary", "NXcollection");
+    nx_attr(f, "summary", "map", csro_probmap_label(m));
+    nx_attr(f, "summary", "mode", A->mode == CSRO_PROBMAP_SUM ? "sum" : "mean");
+    char path[160];
+    for (int i = 0; i < R->nm; i++) {
+        snprintf(path, sizeof path, "summary/%s", R->mt[i].name);
+        nx_scalar(f, path, R->mt[i].v, NULL);
+    }
+    nx_scalar(f, "summary/spacing", R->spacing, "nm");
+    nx_scalar(f, "summary/connectivity", A->conn, NULL);
+    nx_group(f, "diameter_histogram", "NXdata");
+    size_t nb = (size_t)A->bins, ne = nb + 1;
+    double *edges = malloc(ne * sizeof *edges), *centres = malloc(nb * sizeof *centres);
+    if (!edges || !centres) tool_die(TOOL_EDATA, "out of memory");
+    for (size_t i = 0; i < ne; i++) edges[i] = R->hmax * (double)i / (double)nb;
+    for (size_t i = 0; i < nb; i++) centres[i] = 0.5 * (edges[i] + edges[i + 1]);
+    nx_u64(f, "diameter_histogram/counts", R->hist, nb, NULL);
+    nx_f64(f, "diameter_histogram/diameter", centres, 1, &nb, "nm");
+    nx_f64(f, "diameter_histogram/diameter_edges", edges, 1, &ne, "nm");
+    nx_attr(f, "diameter_histogram", "signal", "counts");
+    const char *ax = "diameter";
+    nx_attr_strings(f, "diameter_histogram", "axes", &ax, 1);
+    nx_attr_int(f, "diameter_histogram", "diameter_indices", 0);
+    nx_group(f, "domains", "NXdata");
+    size_t nd = R->nd;
+    nx_f64(f, "domains/diameter", R->dia, 1, &nd, "nm");
+    nx_attr(f, "domains", "signal", "diameter");
+    nx_attr(f, "domains/diameter", "long_name", "equivalent-sphere diameter of each CSRO domain");
+    free(edges);
+    free(centres);
+    nx_commit(f);
+}
+
 static void print_result(const args *A, const csro_probmap *m, const result *R)
 {
+    if (nx_wanted(A->out)) { write_nexus(A, m, R); return; }
     FILE *o = tool_out_open(A->out ? A->out : "-");
     const char *lab = csro_probmap_label(m), *mode = A->mode == CSRO_PROBMAP_SUM ? "sum" : "mean";
     if (!A->json) {
@@ -490,21 +531,34 @@ static void print_result(const args *A, const csro_probmap *m, const result *R)
     tool_json_inline(&j);
     for (size_t i = 0; i < R->nd; i++) tool_json_num(&j, NULL, R->dia[i]);
     tool_json_close(&j);
+    prov_json(A->prov, &j);
     tool_json_end(&j);
 }
 
 int main(int argc, char **argv)
 {
     tool_init("csro-stats", usage);
+    tool_prov *pv = prov_new(argc, argv); /* before getopt permutes argv */
     args A;
     parse_args(argc, argv, &A);
+    A.prov = pv;
     if (A.fit) {
         do_fit(A.table, A.fit, A.against, A.json, A.out);
         for (int i = 0; i < A.np; i++) free(A.pk[i]);
+        prov_free(pv);
         return 0;
     }
     csro_probmap *m = tool_load_map(A.in, A.cls, A.mode, &A.thr, 3.75 / 8);
     A.mode = csro_probmap_mode(m);
+    if (nx_wanted(A.out)) nx_check_output("-o", A.out);
+    prov_input(A.prov, "prob", A.in);
+    if (A.reconp) prov_input(A.prov, "recon", A.reconp);
+    if (A.rangesp) prov_input(A.prov, "ranges", A.rangesp);
+    prov_param(A.prov, "class", "%s", csro_probmap_label(m));
+    prov_param(A.prov, "mode", "%s", A.mode == CSRO_PROBMAP_SUM ? "sum" : "mean");
+    prov_param(A.prov, "threshold", "%.10g", A.thr);
+    prov_param(A.prov, "connectivity", "%d", A.conn);
+    prov_param(A.prov, "bins", "%ld", A.bins);
     result R = {0};
     map_stats(&A, m, &R);
     if (A.reconp) recon_composition(&A, m, &R);
@@ -516,6 +570,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < A.np; i++) free(A.pk[i]);
     for (int i = 0; i < R.nnames; i++) free(R.names[i]);
     free(R.hist); free(R.dia);
+    prov_free(A.prov);
     csro_probmap_free(m);
     return 0;
 }

@@ -51,7 +51,179 @@ void nx_u8(nx_file *f, const char *p, const uint8_t *v, int r, const size_t *d)
 { (void)f; (void)p; (void)v; (void)r; (void)d; NX_UNREACHABLE; }
 void nx_scalar(nx_file *f, const char *p, double v, const char *u) { (void)f; (void)p; (void)v; (void)u; NX_UNREACHABLE; }
 void nx_string(nx_file *f, const char *p, const char *s) { (void)f; (void)p; (void)s; NX_UNREACHABLE; }
-/* a scalar (n = 0) or 1D (n values) UTF-8 string dataset */
+void nx_strings(nx_file *f, const char *p, const char *const *s, size_t n)
+{ (void)f; (void)p; (void)s; (void)n; NX_UNREACHABLE; }
+void nx_attr(nx_file *f, const char *p, const char *n, const char *v) { (void)f; (void)p; (void)n; (void)v; NX_UNREACHABLE; }
+void nx_attr_strings(nx_file *f, const char *p, const char *n, const char *const *v, size_t k)
+{ (void)f; (void)p; (void)n; (void)v; (void)k; NX_UNREACHABLE; }
+void nx_attr_int(nx_file *f, const char *p, const char *n, long v) { (void)f; (void)p; (void)n; (void)v; NX_UNREACHABLE; }
+
+#else
+#include <hdf5.h>
+
+enum { NX_MAXAUX = 8 };
+
+struct nx_file {
+    hid_t file;
+    const char *path;   /* the output as the user named it */
+    /* the last nx_volume: its group, shape and auxiliary signals */
+    char vgroup[128];
+    size_t vdims[3];
+    char aux[NX_MAXAUX][64];
+    int naux;
+};
+
+void nx_check_output(const char *opt, const char *path)
+{
+    if (path && !strcmp(path, "-"))
+        tool_usage_error("%s: HDF5 cannot be written to standard output; give a file name", opt);
+}
+
+_Noreturn static void nx_fail(nx_file *f, const char *what, const char *obj)
+{
+    if (f->file >= 0) H5Fclose(f->file);
+    tool_die(TOOL_EDATA, "%s: HDF5: cannot write %s%s%s; check the path and free space", f->path, what,
+             obj ? " " : "", obj ? obj : "");
+}
+
+static void full(char *out, size_t size, const char *path)
+{
+    snprintf(out, size, "/entry%s%s", path && *path ? "/" : "", path ? path : "");
+}
+
+static hid_t str_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    return t;
+}
+
+static void attr_raw(nx_file *f, hid_t obj, const char *name, hid_t type, hid_t space, const void *buf)
+{
+    if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
+    hid_t a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = a < 0 ? -1 : H5Awrite(a, type, buf);
+    if (a >= 0) H5Aclose(a);
+    if (rc < 0) nx_fail(f, "attribute", name);
+}
+
+static void attr_on(nx_file *f, const char *abs, const char *name, hid_t type, hid_t space, const void *buf)
+{
+    hid_t o = H5Oopen(f->file, abs, H5P_DEFAULT);
+    if (o < 0) nx_fail(f, "object", abs);
+    attr_raw(f, o, name, type, space, buf);
+    H5Oclose(o);
+}
+
+static void attr_str_abs(nx_file *f, const char *abs, const char *name, const char *value)
+{
+    hid_t t = str_type(), s = H5Screate(H5S_SCALAR);
+    attr_on(f, abs, name, t, s, &value);
+    H5Sclose(s);
+    H5Tclose(t);
+}
+
+void nx_attr(nx_file *f, const char *path, const char *name, const char *value)
+{
+    char abs[512];
+    full(abs, sizeof abs, path);
+    attr_str_abs(f, abs, name, value);
+}
+
+void nx_attr_strings(nx_file *f, const char *path, const char *name, const char *const *v, size_t n)
+{
+    char abs[512];
+    full(abs, sizeof abs, path);
+    hsize_t d = n;
+    hid_t t = str_type(), s = H5Screate_simple(1, &d, NULL);
+    attr_on(f, abs, name, t, s, v);
+    H5Sclose(s);
+    H5Tclose(t);
+}
+
+void nx_attr_int(nx_file *f, const char *path, const char *name, long v)
+{
+    char abs[512];
+    full(abs, sizeof abs, path);
+    hid_t s = H5Screate(H5S_SCALAR);
+    long long x = v;
+    attr_on(f, abs, name, H5T_NATIVE_LLONG, s, &x);
+    H5Sclose(s);
+}
+
+static void group_abs(nx_file *f, const char *abs, const char *nxclass)
+{
+    hid_t g = H5Gcreate2(f->file, abs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0) nx_fail(f, "group", abs);
+    H5Gclose(g);
+    if (nxclass) attr_str_abs(f, abs, "NX_class", nxclass);
+}
+
+void nx_group(nx_file *f, const char *path, const char *nxclass)
+{
+    char abs[512];
+    full(abs, sizeof abs, path);
+    group_abs(f, abs, nxclass);
+}
+
+/* a dataset of rank <= 4; arrays above 4096 values are chunked (<= 1 MiB)
+ * and deflate-compressed */
+static void dataset(nx_file *f, const char *path, hid_t type, size_t esize, const void *v, int rank,
+                    const size_t *dims, const char *units)
+{
+    char abs[512];
+    full(abs, sizeof abs, path);
+    hsize_t d[4], c[4], total = 1;
+    for (int i = 0; i < rank; i++) { d[i] = c[i] = dims[i]; total *= dims[i]; }
+    hid_t sp = rank ? H5Screate_simple(rank, d, NULL) : H5Screate(H5S_SCALAR);
+    hid_t pl = H5Pcreate(H5P_DATASET_CREATE);
+    if (rank && total > 4096) {
+        hsize_t bytes = total * esize;
+        for (int i = 0; i < rank && bytes > (1u << 20); i++) {
+            hsize_t keep = c[i] * (1u << 20) / bytes;
+            if (keep < 1) keep = 1;
+            bytes = bytes / c[i] * keep;
+            c[i] = keep;
+        }
+        H5Pset_chunk(pl, rank, c);
+        H5Pset_deflate(pl, 4);
+    }
+    hid_t ds = H5Dcreate2(f->file, abs, type, sp, H5P_DEFAULT, pl, H5P_DEFAULT);
+    herr_t rc = ds < 0 ? -1 : total ? H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) : 0;
+    if (ds >= 0) H5Dclose(ds);
+    H5Pclose(pl);
+    H5Sclose(sp);
+    if (rc < 0) nx_fail(f, "dataset", abs);
+    if (units && *units) attr_str_abs(f, abs, "units", units);
+}
+
+void nx_f64(nx_file *f, const char *path, const double *v, int rank, const size_t *dims, const char *units)
+{
+    dataset(f, path, H5T_NATIVE_DOUBLE, 8, v, rank, dims, units);
+}
+
+void nx_f32(nx_file *f, const char *path, const float *v, int rank, const size_t *dims, const char *units)
+{
+    dataset(f, path, H5T_NATIVE_FLOAT, 4, v, rank, dims, units);
+}
+
+void nx_u64(nx_file *f, const char *path, const uint64_t *v, size_t n, const char *units)
+{
+    dataset(f, path, H5T_NATIVE_UINT64, 8, v, 1, &n, units);
+}
+
+void nx_u8(nx_file *f, const char *path, const uint8_t *v, int rank, const size_t *dims)
+{
+    dataset(f, path, H5T_NATIVE_UINT8, 1, v, rank, dims, NULL);
+}
+
+void nx_scalar(nx_file *f, const char *path, double v, const char *units)
+{
+    dataset(f, path, H5T_NATIVE_DOUBLE, 8, &v, 0, NULL, units);
+}
+
+/* a scalar or 1D (n values) UTF-8 string dataset */
 static void strings(nx_file *f, const char *path, const char *const *s, size_t n, int scalar)
 {
     char abs[512];
@@ -103,7 +275,7 @@ static void write_process(nx_file *f, const tool_prov *p)
                      !strcmp(k, "file") ? "file_name" : !strcmp(k, "crc32") ? "checksum" : k);
             if (!strcmp(k, "size")) {
                 uint64_t sz = strtoull(val, NULL, 10);
-                nx_u64(f, path, &sz, 1, "byte");
+                dataset(f, path, H5T_NATIVE_UINT64, 8, &sz, 0, NULL, "byte");
             } else {
                 nx_string(f, path, val);
                 if (!strcmp(k, "crc32")) nx_attr(f, path, "algorithm", "crc32");
@@ -120,7 +292,10 @@ static void write_process(nx_file *f, const tool_prov *p)
     size_t len = 0;
     FILE *m = open_memstream(&json, &len);
     if (!m) tool_die(TOOL_EDATA, "out of memory");
-    prov_json(p, m, 0);
+    tool_json j;
+    tool_json_begin(&j, m);
+    prov_json(p, &j);
+    tool_json_end(&j);
     fclose(m);
     nx_string(f, "process/provenance", json);
     nx_attr(f, "process/provenance", "format", "JSON");
@@ -132,19 +307,9 @@ nx_file *nx_create(const char *path, const tool_prov *prov, const char *title, c
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     nx_file *f = calloc(1, sizeof *f);
     if (!f) tool_die(TOOL_EDATA, "out of memory");
-    f->file = -1;
-    f->path = strdup(path);
-    size_t n = strlen(path) + 16;
-    f->tmp = malloc(n);
-    if (!f->path || !f->tmp) tool_die(TOOL_EDATA, "out of memory");
-    snprintf(f->tmp, n, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(f->tmp);
-    if (fd < 0) tool_die(TOOL_EDATA, "%s: %s; check the directory exists and is writable", path, strerror(errno));
-    close(fd);
-    mode_t um = umask(0);
-    umask(um);
-    chmod(f->tmp, 0666 & ~um);
-    f->file = H5Fcreate(f->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    f->path = path;
+    /* the tools' atomic writer: a temporary beside path, renamed by tool_commit */
+    f->file = H5Fcreate(tool_out_lib(path), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (f->file < 0) nx_fail(f, "file", NULL);
     const char *sec, *key, *val, *when = "", *prog = tool_name();
     for (size_t i = 0; i < prov_count(prov); i++) {
@@ -178,13 +343,6 @@ void nx_commit(nx_file *f)
     herr_t rc = H5Fclose(f->file);
     f->file = -1;
     if (rc < 0) nx_fail(f, "file", NULL);
-    if (rename(f->tmp, f->path)) {
-        int e = errno;
-        unlink(f->tmp);
-        tool_die(TOOL_EDATA, "%s: %s; check the directory is writable", f->path, strerror(e));
-    }
-    free(f->path);
-    free(f->tmp);
     free(f);
 }
 

@@ -123,7 +123,7 @@ void prov_model(tool_prov *p, const char *key, const char *fmt, ...)
     va_end(ap);
 }
 
-void prov_input(tool_prov *p, const char *role, const char *path)
+const char *prov_input(tool_prov *p, const char *role, const char *path)
 {
     char key[64], val[64];
     size_t n = ++p->ninputs;
@@ -131,7 +131,7 @@ void prov_input(tool_prov *p, const char *role, const char *path)
     add(p, "inputs", key, role);
     snprintf(key, sizeof key, "%zu.file", n);
     add(p, "inputs", key, strcmp(path, "-") ? path : "(standard input)");
-    if (!strcmp(path, "-")) return;
+    if (!strcmp(path, "-")) return NULL;
     FILE *f = fopen(path, "rb");
     if (!f) tool_die(TOOL_EDATA, "%s: %s; check the path", path, strerror(errno));
     static const size_t bufsize = 1 << 20;
@@ -154,6 +154,7 @@ void prov_input(tool_prov *p, const char *role, const char *path)
     snprintf(key, sizeof key, "%zu.crc32", n);
     snprintf(val, sizeof val, "%08lx", (unsigned long)crc);
     add(p, "inputs", key, val);
+    return p->e[p->n - 1].value;
 }
 
 size_t prov_count(const tool_prov *p) { return p->n; }
@@ -188,30 +189,12 @@ char *prov_text(const tool_prov *p)
     return s;
 }
 
-void prov_json_str(FILE *o, const char *s)
+void prov_json(const tool_prov *p, tool_json *j)
 {
-    fputc('"', o);
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c == '"' || *c == '\\') fprintf(o, "\\%c", *c);
-        else if (*c < 0x20) fprintf(o, "\\u%04x", *c);
-        else fputc(*c, o);
-    }
-    fputc('"', o);
-}
-
-void prov_json(const tool_prov *p, FILE *o, int indent)
-{
-    const char *secs[3] = {"parameters", "inputs", "model"};
-    fprintf(o, "%*s{", indent, "");
-    int first = 1;
-    for (size_t i = 0; i < p->n; i++) {
-        if (strcmp(p->e[i].section, "program")) continue;
-        fprintf(o, "%s\n%*s", first ? "" : ",", indent + 2, "");
-        prov_json_str(o, p->e[i].key);
-        fputs(": ", o);
-        prov_json_str(o, p->e[i].value);
-        first = 0;
-    }
+    tool_json_object(j, "provenance");
+    for (size_t i = 0; i < p->n; i++)
+        if (!strcmp(p->e[i].section, "program")) tool_json_str(j, p->e[i].key, p->e[i].value);
+    static const char *const secs[3] = {"parameters", "inputs", "model"};
     for (int s = 0; s < 3; s++) {
         int input = s == 1, opened = 0;
         size_t cur = 0;
@@ -219,31 +202,24 @@ void prov_json(const tool_prov *p, FILE *o, int indent)
             const entry *e = &p->e[i];
             if (strcmp(e->section, secs[s])) continue;
             if (!opened) {
-                fprintf(o, ",\n%*s\"%s\": %s", indent + 2, "", secs[s], input ? "[" : "{");
+                if (input) tool_json_array(j, secs[s]);
+                else tool_json_object(j, secs[s]);
                 opened = 1;
             }
-            const char *key = e->key;
-            if (input) {
-                char *dot;
-                size_t n = strtoul(key, &dot, 10);
-                key = dot + 1;
-                if (n != cur) {
-                    fprintf(o, "%s\n%*s{", cur ? "}," : "", indent + 4, "");
-                    cur = n;
-                } else fputs(", ", o);
-                prov_json_str(o, key);
-                fputs(": ", o);
-                if (!strcmp(key, "size")) fputs(e->value, o);
-                else prov_json_str(o, e->value);
-                continue;
+            if (!input) { tool_json_str(j, e->key, e->value); continue; }
+            char *dot;
+            size_t n = strtoul(e->key, &dot, 10);
+            if (n != cur) {
+                if (cur) tool_json_close(j);
+                tool_json_object(j, NULL);
+                tool_json_inline(j);
+                cur = n;
             }
-            fprintf(o, "%s\n%*s", opened == 1 ? "" : ",", indent + 4, "");
-            opened = 2;
-            prov_json_str(o, key);
-            fputs(": ", o);
-            prov_json_str(o, e->value);
+            if (!strcmp(dot + 1, "size")) tool_json_int(j, dot + 1, strtoll(e->value, NULL, 10));
+            else tool_json_str(j, dot + 1, e->value);
         }
-        if (opened) fprintf(o, "%s\n%*s%s", input ? "}" : "", indent + 2, "", input ? "]" : "}");
+        if (opened && input && cur) tool_json_close(j);
+        if (opened) tool_json_close(j);
     }
-    fprintf(o, "\n%*s}", indent, "");
+    tool_json_close(j);
 }

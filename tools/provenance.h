@@ -7,8 +7,7 @@
 #ifndef CSRO_TOOLS_PROVENANCE_H
 #define CSRO_TOOLS_PROVENANCE_H
 
-#include <stdint.h>
-#include <stdio.h>
+#include "common.h"
 
 typedef struct tool_prov tool_prov;
 
@@ -23,7 +22,7 @@ void prov_param(tool_prov *p, const char *key, const char *fmt, ...) __attribute
  * name, size and CRC-32 of its bytes (read once here); "-" (stdin) is
  * recorded as such, without size or checksum. Unreadable files exit 1
  * with the usual message. */
-void prov_input(tool_prov *p, const char *role, const char *path);
+const char *prov_input(tool_prov *p, const char *role, const char *path); /* its crc32 text or NULL */
 /* Identity of the model (e.g. ("classes", "FCC,CSRO"), ("members", "5")). */
 void prov_model(tool_prov *p, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -32,11 +31,10 @@ void prov_model(tool_prov *p, const char *key, const char *fmt, ...) __attribute
  * input.N.file, input.N.size, input.N.crc32, model.K); newlines in values
  * become spaces. Caller frees. */
 char *prov_text(const tool_prov *p);
-/* Write the record as a JSON object (indent spaces before each member,
- * no trailing newline). */
-void prov_json(const tool_prov *p, FILE *o, int indent);
-/* A JSON string literal of s (quotes and escapes). */
-void prov_json_str(FILE *o, const char *s);
+/* Write the record as the member "provenance" of the JSON object open in j
+ * (program, version, library_version, command_line, timestamp, then
+ * "parameters" {}, "inputs" [{role, file, size, crc32}], "model" {}). */
+void prov_json(const tool_prov *p, tool_json *j);
 
 /* Iterate the record: entry i of n (section "program", "parameters",
  * "inputs" or "model"; key; value). For inputs the key is "N.role",

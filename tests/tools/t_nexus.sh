@@ -64,6 +64,8 @@ with h5py.File(t + "/map.h5", "r") as f:
     assert e.attrs["NX_class"] == "NXentry" and e.attrs["default"] == "map"
     assert e["process"].attrs["NX_class"] == "NXprocess"
     check_process(e["process"], "csro-map", ["-t 3.5", "map.h5"])
+    # the command line as typed (not as getopt permuted it)
+    assert e["process/command_line"][()].decode().endswith("-q %s/a.prob -o %s/map.h5 -t 3.5" % (t, t))
     assert e["process/parameters/threshold"][()].decode() == "3.5"
     d = e["map"]
     assert d.attrs["NX_class"] == "NXdata" and d.attrs["signal"] == "probability"
@@ -157,8 +159,13 @@ with h5py.File(t + "/c.h5", "r") as f:
 print("nexus: classify checked (%d voxels)" % len(ref))
 PY
 
-# bad outputs: HDF5 cannot go to stdout; an unwritable path leaves nothing
-expect_fail 2 "$B/csro-map" "$T/a.prob" -o "$T/x.tif" --vti -
+# bad outputs: a threshold without a mask or HDF5 output; an unwritable
+# path leaves nothing; HDF5 from profiles without a grid
+expect_fail 2 "$B/csro-map" "$T/a.prob" -o "$T/x.tif" -t 3
+"$PYTHON" -c "import numpy as np; np.savetxt('$T/r.tsv', np.random.default_rng(1).random((5, 93)), delimiter='\t')"
+expect_fail 1 "$B/csro-classify" -m "$D/published_NiNi.csronet" --tsv "$T/r.tsv" -o "$T/t.h5"
+grep -q "grid" "$T/err.txt" || die "HDF5 without a grid not explained"
+[ ! -e "$T/t.h5" ] || die "partial HDF5 left"
 expect_fail 1 "$B/csro-map" "$T/a.prob" -o "$T/nodir/map.h5"
 grep -q "nodir/map.h5" "$T/err.txt" || die "unwritable HDF5 path not named"
 ls "$T"/nodir* 2>/dev/null && die "partial output left"
