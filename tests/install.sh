@@ -16,6 +16,10 @@ for m in models/*.csronet; do
     [ -e "$m" ] || continue
     cmp "$m" "$root/share/csro/models/$(basename "$m")"
 done
+# csro-report: a wrapper pointing at the installed Python package and library
+test -x "$root/bin/csro-report" && test -f "$root/share/libcsro/python/csro/report.py"
+grep -q "^PYTHONPATH=\"$prefix/share/libcsro/python" "$root/bin/csro-report"
+grep -q "^CSRO_LIBRARY=\"$prefix/lib/libcsro.so.1\"" "$root/bin/csro-report"
 # every public function has a man page (a .so link to its group page)
 for f in $(grep -ohE 'CSRO_API[^;]*' include/csro.h include/csro/*.h | tr '\n' ' ' | sed 's/CSRO_API/\n/g' | sed -nE 's/.*[ *](csro_[a-z0-9_]+)[ ]*\(.*/\1/p' | sort -u); do
     [ -e "$root/share/man/man3/$f.3" ] || nomans="${nomans:-} $f"

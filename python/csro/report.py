@@ -265,7 +265,7 @@ def mass_spectrum(page, rec, rng, pair, ranges_path):
     rr = rng.ranges
     if rr:
         hi = max(hi, max(r[1] for r in rr) + 2)
-    bw = 0.05
+    bw = 0.05 if len(mass) >= 100000 else 0.1 if len(mass) >= 10000 else 0.2   # fewer ions, wider bins
     bins = np.arange(0, hi + bw, bw)
     h, e = np.histogram(mass, bins)
     species = [s for s in dict.fromkeys(pair)]
@@ -296,13 +296,14 @@ def mass_spectrum(page, rec, rng, pair, ranges_path):
     axes[0].set_xlim(lo_all, hi)
     axes[0].set_title("mass spectrum (%d ions)" % len(mass))
     if chosen:
-        lo = min(c[0] for c in chosen) - 1.5
-        rhi = max(c[1] for c in chosen) + 1.5
+        # around the chosen window holding the most ions
+        peak = max(chosen, key=lambda c: int(((mass >= c[0]) & (mass <= c[1])).sum()))
+        lo, rhi = peak[0] - 3, peak[1] + 3
         axes[1].set_xlim(lo, rhi)
         sel = (e[:-1] >= lo) & (e[:-1] <= rhi)
         if h[sel].size:
             axes[1].set_ylim(0.5, max(2, h[sel].max()) * 2)
-        axes[1].set_title("windows of %s" % "-".join(pair))
+        axes[1].set_title("around the strongest %s window (%s)" % (peak[2], peak[3]))
         axes[0].legend(loc="upper right")
     else:
         axes[1].set_title("no range holds %s" % " or ".join(species))
@@ -310,7 +311,7 @@ def mass_spectrum(page, rec, rng, pair, ranges_path):
     page.figure("mass_spectrum", fig, "Mass spectrum and range windows",
                 "Histogram of the mass-to-charge values of the reconstruction (%g Da bins, log scale); coloured: "
                 "the %d range window(s) of %s (the species pair of the map) from %s; grey: the other %d ranges. "
-                "Right: the same around the chosen windows." % (
+                "Right: the same around the chosen window holding the most ions." % (
                     bw, len(chosen), " and ".join(species), html.escape(ranges_path), len(grey)))
 
 
