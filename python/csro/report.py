@@ -2,7 +2,7 @@
 
     csro-report X.prob [--recon R --ranges F] [--truth T] [--model M]
                 [--train-log L] [--train-report TXT] [--score S]
-                [--control Y.prob] [--limits L.tsv] [--zsdm Z] -o DIR
+                [--control Y.prob [--control-zsdm Z]] [--limits L.tsv] [--zsdm Z] -o DIR
 
 Writes DIR/index.html and one PNG per figure (matplotlib, Agg backend).
 The numbers come from libcsro through this package (csro.ProbMap,
@@ -41,6 +41,8 @@ Writes DIR/index.html with PNG figures of the CSRO map of X.prob.
       --zsdm Z           the voxel z-SDMs that were classified (instead of
                          recomputing them from --recon/--ranges)
       --control Y.prob   random-label control (apt-voxelize --random-labels)
+      --control-zsdm Z   the control's voxel z-SDMs (else recomputed with the
+                         seed its .prob records)
       --truth T          per-ion truth (apt-simulate --truth; needs --recon):
                          ROC and precision/recall/F1 against the threshold
       --score S          csro-score output (TSV or JSON) shown as a table
@@ -60,6 +62,7 @@ def fail(msg, code=EXIT_DATA):
 # ---------------------------------------------------------------- options
 VALUED = {"-o": "output", "--output": "output", "-t": "threshold", "--threshold": "threshold",
           "--recon": "recon", "--ranges": "ranges", "--zsdm": "zsdm", "--control": "control",
+          "--control-zsdm": "control_zsdm",
           "--truth": "truth", "--score": "score", "--model": "model", "--train-log": "train_log",
           "--train-report": "train_report", "--limits": "limits", "--title": "title"}
 FLAGS = {"-q": "quiet", "--quiet": "quiet", "-h": "help", "--help": "help", "-V": "version",
@@ -104,19 +107,21 @@ def parse_args(argv):
     if o["threshold"] is None:
         o["threshold"] = DEFAULT_THRESHOLD
     else:
+        raw = o["threshold"]
         try:
-            o["threshold"] = float(o["threshold"])
+            o["threshold"] = float(raw)
         except ValueError:
             o["threshold"] = math.nan
         if not math.isfinite(o["threshold"]) or o["threshold"] < 0:
-            fail("--threshold %s: not a number >= 0" % argv[argv.index("-t" if "-t" in argv else "--threshold") + 1],
-                 EXIT_USAGE)
+            fail("--threshold %s: not a number >= 0" % raw, EXIT_USAGE)
     if bool(o["recon"]) != bool(o["ranges"]) and not (o["recon"] and o["truth"]):
         fail("--recon and --ranges go together (the spectrum and profiles need both)", EXIT_USAGE)
     if o["truth"] and not o["recon"]:
         fail("--truth needs --recon (the truth is one byte per ion of the reconstruction)", EXIT_USAGE)
-    for k in ("prob", "recon", "ranges", "zsdm", "control", "truth", "score", "model", "train_log", "train_report",
-              "limits"):
+    if o["control_zsdm"] and not o["control"]:
+        fail("--control-zsdm needs --control (the control's .prob)", EXIT_USAGE)
+    for k in ("prob", "recon", "ranges", "zsdm", "control", "control_zsdm", "truth", "score", "model", "train_log",
+              "train_report", "limits"):
         p = o[k]
         if p is None:
             continue
@@ -162,9 +167,9 @@ def nm_extent(origin, spacing, dims, a, b):
 def outline(ax, finite2d, ext):
     """Outline of the region with data (a contour of the finite mask)."""
     import numpy as np
+    from matplotlib.patches import Rectangle
     if finite2d.all() or not finite2d.any():
-        ax.add_patch(__import__("matplotlib.patches", fromlist=["Rectangle"]).Rectangle(
-            (ext[0], ext[2]), ext[1] - ext[0], ext[3] - ext[2], fill=False, lw=1.2, ec="k"))
+        ax.add_patch(Rectangle((ext[0], ext[2]), ext[1] - ext[0], ext[3] - ext[2], fill=False, lw=1.2, ec="k"))
         return
     ny, nx = finite2d.shape
     xs = np.linspace(ext[0], ext[1], nx + 1)
@@ -176,6 +181,30 @@ def outline(ax, finite2d, ext):
     xp = np.concatenate([[xc[0] - dx], xc, [xc[-1] + dx]])
     yp = np.concatenate([[yc[0] - dy], yc, [yc[-1] + dy]])
     ax.contour(xp, yp, pad, levels=[0.5], colors="k", linewidths=1.2)
+
+
+MIN_LINE = 4   # lines of sight with fewer sub-cells with data are not shown in projections
+
+
+def map_panels(plt, dims, sp):
+    """Figure and axes for the xy, xz and yz views. A long specimen (z more
+    than 2.5 times its width, e.g. a 100 nm tip) gets its side views with z
+    along the horizontal axis, stacked to the right of the xy view."""
+    long_ = dims[2] > 2.5 * max(dims[0], dims[1])
+    if not long_:
+        fig, axes = plt.subplots(1, 3, figsize=(13, 4.6), layout="constrained")
+        return fig, list(axes), False
+    fig = plt.figure(figsize=(13, 6), layout="constrained")
+    gs = fig.add_gridspec(2, 2, width_ratios=[1, 3])
+    return fig, [fig.add_subplot(gs[:, 0]), fig.add_subplot(gs[0, 1]), fig.add_subplot(gs[1, 1])], True
+
+
+def view_image(img, n, a, b, long_):
+    """(image, horizontal axis, vertical axis): img is (b, a); long
+    specimens show side views (n != 2) with z horizontal."""
+    if long_ and n != 2:
+        return img.T, b, a
+    return img, a, b
 
 
 def map_figures(page, pm, mask, thr, mode_txt, prob_path):
@@ -190,51 +219,52 @@ def map_figures(page, pm, mask, thr, mode_txt, prob_path):
     cmap = plt.get_cmap("viridis").copy()
     cmap.set_bad("#d9d9d9")
     names = "xyz"
-    # slices through the sub-cell with most selected neighbours along each axis
-    views = [(2, 0, 1), (1, 0, 2), (0, 1, 2)]   # (normal axis, horizontal, vertical)
-    counts = [mask.sum(axis=(1, 2)), mask.sum(axis=(0, 2)), mask.sum(axis=(0, 1))]  # per z, y, x
+    # slices through the plane with the most selected sub-cells along each axis
+    views = [(2, 0, 1), (1, 0, 2), (0, 1, 2)]   # (normal axis, horizontal, vertical): image (vertical, horizontal)
     pick = {}
-    for ax_n, cnt in zip((2, 1, 0), counts):
-        fin = finite.sum(axis=tuple(k for k in range(3) if k != 2 - ax_n))
-        pick[ax_n] = int(np.argmax(cnt)) if cnt.max() > 0 else int(np.argmax(fin))
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.6), layout="constrained")
-    for ax, (n, a, b) in zip(axes, views):
+    for n in (2, 1, 0):
+        other = tuple(k for k in range(3) if k != 2 - n)
+        cnt, fin = mask.sum(axis=other), finite.sum(axis=other)
+        pick[n] = int(np.argmax(cnt)) if cnt.max() > 0 else int(np.argmax(fin))
+    fig, axes, long_ = map_panels(plt, dims, sp)
+    for ax, (n, a0, b0) in zip(axes, views):
         k = pick[n]
         sl = [slice(None)] * 3
         sl[2 - n] = k
-        img2 = data[tuple(sl)]         # (y, x), (z, x) or (z, y): vertical axis first
+        img2, a, b = view_image(data[tuple(sl)], n, a0, b0, long_)
         ext = nm_extent(org, sp, dims, a, b)
         im = ax.imshow(np.ma.masked_invalid(img2), origin="lower", extent=ext, cmap=cmap, vmin=0, vmax=vmax,
                        interpolation="nearest")
-        m2 = np.isfinite(img2)
-        outline(ax, m2, ext)
+        outline(ax, np.isfinite(img2), ext)
         sel = np.where(np.isfinite(img2), img2, -1) > thr
         if sel.any():
             xs = np.linspace(ext[0] + sp / 2, ext[1] - sp / 2, img2.shape[1])
             ys = np.linspace(ext[2] + sp / 2, ext[3] - sp / 2, img2.shape[0])
             ax.contour(xs, ys, sel.astype(float), levels=[0.5], colors="r", linewidths=0.8)
         pos = org[n] + (k + 0.5) * sp
-        ax.set_title("%s slice at %s = %.1f nm" % (names[a] + names[b], names[n], pos))
+        ax.set_title("%s slice at %s = %.1f nm" % (names[min(a, b)] + names[max(a, b)], names[n], pos))
         ax.set_xlabel("%s (nm)" % names[a])
         ax.set_ylabel("%s (nm)" % names[b])
     fig.colorbar(im, ax=axes, shrink=0.85, label="sub-cell value (%s of P(CSRO))" % mode_txt)
     page.figure("map_slices", fig, "CSRO map: orthogonal slices",
                 "Sub-cell values of %s (%s of the voxel P(CSRO), 0 to %g) on three orthogonal slices, each through "
                 "the plane with the most selected sub-cells; red contours: selected sub-cells (value > %g); black "
-                "outline: region with data; grey: no data. Sub-cell edge %g nm." % (
-                    html.escape(prob_path), mode_txt, vmax, thr, sp))
+                "outline: region with data; grey: no data. Sub-cell edge %g nm.%s" % (
+                    html.escape(prob_path), mode_txt, vmax, thr, sp,
+                    " The specimen is long: side views have z horizontal." if long_ else ""))
     # projections: fraction of selected sub-cells among those with data along the line of sight
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.6), layout="constrained")
+    fig, axes, long_ = map_panels(plt, dims, sp)
     pmax = 0.0
     projs = []
-    for n, a, b in views:
+    for n, a0, b0 in views:
         axis = 2 - n
-        nsel = mask.sum(axis=axis)
-        nfin = finite.sum(axis=axis)
-        frac = np.where(nfin > 0, nsel / np.maximum(nfin, 1), np.nan)
-        projs.append((n, a, b, frac, nfin > 0))
-        if np.isfinite(frac).any():
-            pmax = max(pmax, float(np.nanmax(frac)))
+        nsel, nfin = mask.sum(axis=axis), finite.sum(axis=axis)
+        frac = np.where(nfin >= MIN_LINE, nsel / np.maximum(nfin, 1), np.nan)
+        frac, a, b = view_image(frac, n, a0, b0, long_)
+        has, _, _ = view_image(nfin > 0, n, a0, b0, long_)
+        projs.append((n, a, b, frac, has))
+        if np.isfinite(frac).any():   # a robust top: a few short lines of sight need not set the scale
+            pmax = max(pmax, float(np.nanpercentile(frac, 99.5)))
     pmax = pmax if pmax > 0 else 1.0
     cm2 = plt.get_cmap("magma").copy()
     cm2.set_bad("#d9d9d9")
@@ -246,11 +276,13 @@ def map_figures(page, pm, mask, thr, mode_txt, prob_path):
         ax.set_title("projection along %s" % names[n])
         ax.set_xlabel("%s (nm)" % names[a])
         ax.set_ylabel("%s (nm)" % names[b])
-    fig.colorbar(im, ax=axes, shrink=0.85, label="fraction of sub-cells selected along the line of sight")
+    fig.colorbar(im, ax=axes, shrink=0.85, extend="max", label="fraction of sub-cells selected along the line of sight")
     page.figure("map_projections", fig, "CSRO map: side projections",
                 "For every line of sight along x, y and z: the fraction of its sub-cells with data whose value "
-                "exceeds %g (a maximum projection saturates on a long specimen; this fraction stays readable). "
-                "Black outline: region with data; grey: no data. Colour scale 0 to %.3g." % (thr, pmax))
+                "exceeds %g (a maximum projection saturates on a long specimen; this fraction stays readable); "
+                "lines of sight with fewer than %d sub-cells with data are grey. Black outline: region with "
+                "data. Colour scale 0 to %.3g (the 99.5th percentile; higher values saturate).%s" % (
+                    thr, MIN_LINE, pmax, " Side views have z horizontal." if long_ else ""))
 
 
 def mass_spectrum(page, rec, rng, pair, ranges_path):
@@ -273,7 +305,7 @@ def mass_spectrum(page, rec, rng, pair, ranges_path):
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.2), layout="constrained",
                              gridspec_kw={"width_ratios": [3, 2]})
     chosen = []
-    for k, (lo, rhi, ion) in enumerate(rr):
+    for lo, rhi, ion in rr:
         comp = rng.composition(ion)
         hit = [s for s in species if s in comp]
         if hit:
@@ -288,7 +320,7 @@ def mass_spectrum(page, rec, rng, pair, ranges_path):
         for lo, rhi, ion in rr:
             ax.axvspan(lo, rhi, color="0.85", lw=0, zorder=0)
         done = set()
-        for lo, rhi, s, ion_name in chosen:
+        for lo, rhi, s, _ in chosen:
             c = colours[species.index(s) % 2]
             ax.axvspan(lo, rhi, color=c, alpha=0.35, lw=0, zorder=0,
                        label=None if s in done else "%s ranges" % s)
@@ -361,6 +393,21 @@ def recompute_chunks(meta, rec, rng, chunk=32768, shuffle_seed=None):
         yield np.arange(first, first + cnt, dtype=np.uint64), prof, flags
 
 
+def zsdm_sums(path, prob, lab, prob_path):
+    """profile_sums over the rows of a .zsdm file that must match prob's
+    bins and grid (streamed in chunks: bounded memory)."""
+    import csro
+    rd = csro.ZsdmReader(path)
+    try:
+        rd.meta.same_bins(prob.meta)
+        same = rd.meta.grid is not None and len(rd.meta.grid) == len(lab)
+    except csro.CsroError:
+        same = False
+    if not same:
+        fail("%s: its bins or grid differ from %s; give the .zsdm that was classified" % (path, prob_path))
+    return profile_sums(lab, ((z.index, z.profiles, z.flags) for z in rd), prob.meta.nbins)
+
+
 def voxel_labels(prob, ncells, cls):
     """Per grid voxel: -1 no data, 0 matrix, 1 CSRO (P(CSRO) > 0.5)."""
     import numpy as np
@@ -370,7 +417,7 @@ def voxel_labels(prob, ncells, cls):
     return lab
 
 
-def profiles_figure(page, prob, cls, how, real, control, ctrl_note):
+def profiles_figure(page, prob, how, real, control, ctrl_note):
     import numpy as np
     plt = page.plt
     meta = prob.meta
@@ -794,7 +841,8 @@ def build(o, tmp, argv):
     prob = csro.read_prob(o["prob"])
     meta = prob.meta
     classes = meta.classes
-    cls = classes.index(pm.label) if pm.label in classes else (1 if len(classes) == 2 else 0)
+    name = (pm.label or "").split(" ")[-1]     # "Co-Co CSRO": the mapped class is the last word
+    cls = classes.index(name) if name in classes else (1 if len(classes) == 2 else 0)
     mode_txt = "sum" if pm.mode == 0 else "mean"
     real = domain_stats(pm, thr)
     ctrl = None
@@ -821,15 +869,7 @@ def build(o, tmp, argv):
     lab = voxel_labels(prob, len(grid), cls) if grid is not None else None
     prof = None
     if lab is not None and o["zsdm"]:
-        rd = csro.ZsdmReader(o["zsdm"])
-        try:
-            rd.meta.same_bins(meta)
-            same = rd.meta.grid is not None and len(rd.meta.grid) == len(grid)
-        except csro.CsroError:
-            same = False
-        if not same:
-            fail("%s: its bins or grid differ from %s; give the .zsdm that was classified" % (o["zsdm"], o["prob"]))
-        prof = profile_sums(lab, ((z.index, z.profiles, z.flags) for z in rd), meta.nbins)
+        prof = zsdm_sums(o["zsdm"], prob, lab, o["prob"])
         how = "read from %s" % html.escape(o["zsdm"])
     elif lab is not None and rec is not None and rng is not None:
         prof = profile_sums(lab, recompute_chunks(meta, rec, rng), meta.nbins)
@@ -839,9 +879,15 @@ def build(o, tmp, argv):
         if ctrl is not None:
             seed = cprob.meta.text("random_labels_seed")
             cgrid = cprob.meta.grid
-            if seed is None:
-                note = "The control's .prob records no random-label seed: its profiles are not shown."
-            elif rec is None or rng is None or cgrid is None or len(cgrid) != len(grid):
+            if cgrid is None:
+                note = "The control's .prob holds no grid: its profiles are not shown."
+            elif o["control_zsdm"]:
+                cprof = zsdm_sums(o["control_zsdm"], cprob, voxel_labels(cprob, len(cgrid), cls), o["control"])
+                note = "Control profiles read from %s." % html.escape(o["control_zsdm"])
+            elif seed is None:
+                note = ("The control's .prob records no random-label seed: give its .zsdm with --control-zsdm to "
+                        "show its profiles.")
+            elif rec is None or rng is None or len(cgrid) != len(grid):
                 note = "Control profiles need --recon and --ranges and the same grid."
             else:
                 clab = voxel_labels(cprob, len(cgrid), cls)
@@ -849,7 +895,7 @@ def build(o, tmp, argv):
                                      meta.nbins)
                 note = ("Control: the same reconstruction with its mass-to-charge values shuffled (seed %s, as "
                         "apt-voxelize --random-labels), profiles recomputed." % seed)
-        profiles_figure(page, prob, cls, how, prof, cprof, note)
+        profiles_figure(page, prob, how, prof, cprof, note)
     else:
         page.skip("z-SDM profiles", "give --zsdm, or --recon and --ranges")
     domains_figure(page, real, ctrl, thr, pm.spacing)

@@ -55,7 +55,9 @@ printf '# made by hand\ndomain_nm\tsigma_xy\tefficiency\tprecision\trecall\tf1\t
     --limits "$T/limits.tsv" --threshold $THR -o "$T/rb" 2>"$T/err.txt"
 [ ! -s "$T/err.txt" ] || { cat "$T/err.txt"; die "-q printed something"; }
 # the same numbers as the C tools; the profile figure from the .zsdm file as well
-"$B/csro-report" -q "$T/s.prob" --zsdm "$T/s.zsdm" --threshold $THR -o "$T/rz"
+"$B/csro-report" -q "$T/s.prob" --zsdm "$T/s.zsdm" --control "$T/s.prob" --control-zsdm "$T/s.zsdm" \
+    --threshold $THR -o "$T/rz"
+grep -q "Control profiles read from $T/s.zsdm" "$T/rz/index.html"
 env -u LD_PRELOAD $PYTHON - "$T" <<'PY'
 import sys, json
 t = sys.argv[1]
