@@ -35,7 +35,8 @@ class ReportError(Exception):
 USAGE = """usage: csro-report [options] X.prob -o DIR
 Writes DIR/index.html with PNG figures of the CSRO map of X.prob.
   -o, --output DIR       report directory (created; existing report files replaced)
-  -t, --threshold T      sub-cell sum threshold (default %g, the published value)
+  -t, --threshold T      sub-cell threshold (default: the calibrated rule the .prob
+                         carries, else %g, the published sum threshold)
       --recon R          reconstruction (POS/EPOS/APT/CSV) the map was made from
       --ranges F         its range file (RRNG/RNG): mass spectrum, z-SDM profiles
       --zsdm Z           the voxel z-SDMs that were classified (instead of
@@ -104,9 +105,7 @@ def parse_args(argv):
     o["prob"] = pos[0]
     if not o["output"]:
         fail("-o DIR is required; see csro-report -h", EXIT_USAGE)
-    if o["threshold"] is None:
-        o["threshold"] = DEFAULT_THRESHOLD
-    else:
+    if o["threshold"] is not None:
         raw = o["threshold"]
         try:
             o["threshold"] = float(raw)
@@ -716,6 +715,8 @@ def limits_section(page, path):
     import numpy as np
     plt = page.plt
     header, rows = read_tsv(path)
+    with open(path, encoding="utf-8", errors="replace") as f:
+        notes = " ".join(ln[1:].strip() for ln in f if ln.startswith("#"))
     low = [h.strip().lower() for h in header]
     col = {}
     for k, names in LIMIT_ALIASES.items():
@@ -725,7 +726,7 @@ def limits_section(page, path):
                 break
     page.table("Detection limits (%s)" % html.escape(path), header, rows,
                "From csro-limits: detection quality against domain size, lateral blur sigma_xy and detection "
-               "efficiency on simulated specimens.")
+               "efficiency on simulated specimens. %s" % html.escape(notes))
     if "f1" not in col or "sigma_xy" not in col or "size" not in col:
         page.skip("detection-limit figure", "%s lacks a domain size, sigma_xy or f1 column" % path)
         return
@@ -739,20 +740,24 @@ def limits_section(page, path):
                              squeeze=False, sharey=True)
     for ax, eff in zip(axes[0], effs[:4]):
         for s in sizes:
-            pts = sorted((fnum(r[col["sigma_xy"]]), fnum(r[col["f1"]])) for r in rows
-                         if len(r) == len(header) and r[col["size"]] == s and
-                         (eff is None or r[col["efficiency"]] == eff))
-            pts = [p for p in pts if np.isfinite(p[0]) and np.isfinite(p[1])]
-            if pts:
-                ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", ms=3, label="%s nm" % s)
+            by = {}    # rows repeated (seeds, order parameters): mean F1 per sigma_xy
+            for r in rows:
+                if len(r) == len(header) and r[col["size"]] == s and (eff is None or r[col["efficiency"]] == eff):
+                    x, y = fnum(r[col["sigma_xy"]]), fnum(r[col["f1"]])
+                    if np.isfinite(x) and np.isfinite(y):
+                        by.setdefault(x, []).append(y)
+            if by:
+                xs = sorted(by)
+                ax.plot(xs, [float(np.mean(by[x])) for x in xs], "o-", ms=3, label="%s nm" % s)
         ax.set_xlabel("sigma_xy (nm)")
         ax.set_title("efficiency %s" % eff if eff is not None else "")
         ax.set_ylim(0, 1.02)
     axes[0][0].set_ylabel("F1")
     axes[0][-1].legend(fontsize=7, title="domain size")
     page.figure("limits", fig, "Detection limits",
-                "F1 against the lateral blur sigma_xy, one line per domain size%s, from %s." % (
-                    ", one panel per detection efficiency" if effs[0] is not None else "", html.escape(path)))
+                "F1 against the lateral blur sigma_xy, one line per domain size%s (mean over repeated rows), from "
+                "%s. %s" % (", one panel per detection efficiency" if effs[0] is not None else "",
+                             html.escape(path), html.escape(notes)))
 
 
 MODEL_KEYS = ("software", "source", "source_files", "keras_version", "training", "heldout_accuracy", "bank",
@@ -822,6 +827,20 @@ def write_html(page, title, summary, argv, versions):
         f.write("\n".join(out) + "\n")
 
 
+def load_map(csro, path, threshold):
+    """(map, threshold, note): the map rule the .prob carries (a calibrated
+    model's map.* texts: csro_probmap_load_auto) when the library has it,
+    else the reference sum map; threshold given, the rule's, or 3.75."""
+    if hasattr(csro.ProbMap, "load_auto") and csro.has("csro_probmap_load_auto"):
+        pm, thr, note = csro.ProbMap.load_auto(path)
+    else:
+        pm, thr, note = csro.ProbMap.load(path), DEFAULT_THRESHOLD, "reference sum map, threshold 3.75"
+    if threshold is not None:
+        thr = threshold
+        note = "%s; threshold %g given" % (note, threshold)
+    return pm, thr, note
+
+
 def build(o, tmp, argv):
     import numpy as np
     import csro
@@ -832,10 +851,9 @@ def build(o, tmp, argv):
     plt.rcParams.update({"font.size": 9, "axes.titlesize": 10})
     versions = "csro-report %s, libcsro %s, matplotlib %s" % (csro.__version__, csro.version(),
                                                               matplotlib.__version__)
-    thr = o["threshold"]
-    page = Page(tmp, plt, "(csro-report, libcsro %s; threshold %g.)" % (csro.version(), thr))
     t0 = time.time()
-    pm = csro.ProbMap.load(o["prob"])
+    pm, thr, rule = load_map(csro, o["prob"], o["threshold"])
+    page = Page(tmp, plt, "(csro-report, libcsro %s; threshold %g.)" % (csro.version(), thr))
     if thr >= pm.max_value:
         fail("--threshold %g: at or above the largest sub-cell value %g" % (thr, pm.max_value), EXIT_USAGE)
     prob = csro.read_prob(o["prob"])
@@ -843,11 +861,11 @@ def build(o, tmp, argv):
     classes = meta.classes
     name = (pm.label or "").split(" ")[-1]     # "Co-Co CSRO": the mapped class is the last word
     cls = classes.index(name) if name in classes else (1 if len(classes) == 2 else 0)
-    mode_txt = "sum" if pm.mode == 0 else "mean"
+    mode_txt = {0: "sum", 1: "mean"}.get(pm.mode, "map rule")
     real = domain_stats(pm, thr)
     ctrl = None
     if o["control"]:
-        cpm = csro.ProbMap.load(o["control"])
+        cpm = load_map(csro, o["control"], thr)[0]
         if cpm.spacing != pm.spacing or cpm.ratio != pm.ratio:
             fail("%s: control map has sub-cells of %g nm (ratio %d), the map %g nm (ratio %d); make both with "
                  "the same apt-voxelize options" % (o["control"], cpm.spacing, cpm.ratio, pm.spacing, pm.ratio))
@@ -921,6 +939,7 @@ def build(o, tmp, argv):
                ("sub-cells (x, y, z)", "%d x %d x %d of %g nm (%d with data)" % (nx, ny, nz, pm.spacing,
                                                                                    real["subcells"])),
                ("threshold", "%g (%s of P(CSRO) over %d voxels per sub-cell)" % (thr, mode_txt, pm.ratio ** 3)),
+               ("map rule", rule),
                ("CSRO volume fraction", "%.4f (%d sub-cells)" % (real["fraction"], real["selected"])),
                ("domains", "%d, mean diameter %s nm" % (real["domains"],
                                                          "%.2f" % float(np.mean(diam)) if len(diam) else "-"))]
@@ -932,7 +951,7 @@ def build(o, tmp, argv):
             roc["auc"], roc["best_f1"], roc["best_threshold"])))
     summary.append(("made", "%s in %.1f s" % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                                              time.time() - t0)))
-    numbers = {"map": o["prob"], "threshold": thr, "subcells": real["subcells"],
+    numbers = {"map": o["prob"], "threshold": thr, "map_rule": rule, "subcells": real["subcells"],
                "subcells_csro": real["selected"], "volume_fraction": real["fraction"], "domains": real["domains"],
                "diameter_mean_nm": float(np.mean(diam)) if len(diam) else None,
                "figures": [i[1] for i in page.items if i[0] == "fig"], "library_version": csro.version()}
