@@ -68,6 +68,7 @@ TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/bin/%)
 # Tools written in Python over the Python package (python/csro): a
 # generated wrapper sets PYTHONPATH and CSRO_LIBRARY (csro-report(1)).
 PYTOOLS  := csro-report
+PYTOOL_BINS := $(PYTOOLS:%=$(BUILD)/bin/%)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL := $(BUILD)/tests/testutil.o
@@ -87,7 +88,7 @@ MODELS   := $(wildcard models/*.csronet)
 all: lib tools
 
 lib: $(SHLIB) $(STLIB)
-tools: $(TOOLS) $(PYTOOLS:%=$(BUILD)/bin/%)
+tools: $(TOOLS) $(PYTOOL_BINS)
 tests: $(TESTS)
 
 LIB_HDR  := $(foreach d,$(LIB_DIRS),$(wildcard lib/$(d)/*.h))
@@ -167,7 +168,7 @@ check: check-layers check-unit check-tools check-fuzz-replay check-abi check-ins
 check-unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $(TEST_ENV) $$t; done
 
-check-tools: $(TOOLS) $(TESTS) $(SHLIB)
+check-tools: $(TOOLS) $(PYTOOL_BINS) $(TESTS) $(SHLIB)
 	@$(TEST_ENV) sh tests/tools/run.sh
 
 check-layers:
