@@ -393,9 +393,12 @@ def recompute_chunks(meta, rec, rng, chunk=32768, shuffle_seed=None):
 
 
 def zsdm_sums(path, prob, lab, prob_path):
-    """profile_sums over the rows of a .zsdm file that must match prob's
-    bins and grid (streamed in chunks: bounded memory)."""
+    """(sums, state): profile_sums over the rows of a .zsdm file that must
+    match prob's bins and grid (streamed in chunks: bounded memory). Raw
+    rows get the preprocessing the classifier fed the model (the .prob's
+    state); rows already preprocessed otherwise are shown as they are."""
     import csro
+    from csro import preprocess
     rd = csro.ZsdmReader(path)
     try:
         rd.meta.same_bins(prob.meta)
@@ -404,7 +407,16 @@ def zsdm_sums(path, prob, lab, prob_path):
         same = False
     if not same:
         fail("%s: its bins or grid differ from %s; give the .zsdm that was classified" % (path, prob_path))
-    return profile_sums(lab, ((z.index, z.profiles, z.flags) for z in rd), prob.meta.nbins)
+    src, want = rd.meta.preprocess, prob.meta.preprocess
+
+    def chunks():
+        for z in rd:
+            prof, flags = z.profiles, z.flags
+            if src == csro.RAW and want != csro.RAW:
+                prof, flags = preprocess.rows(prof, want, flags=flags, inplace=True)
+            yield z.index, prof, flags
+    state = want if src in (csro.RAW, want) else src
+    return profile_sums(lab, chunks(), prob.meta.nbins), state
 
 
 def voxel_labels(prob, ncells, cls):
@@ -416,7 +428,7 @@ def voxel_labels(prob, ncells, cls):
     return lab
 
 
-def profiles_figure(page, prob, how, real, control, ctrl_note):
+def profiles_figure(page, prob, state, how, real, control, ctrl_note):
     import numpy as np
     plt = page.plt
     meta = prob.meta
@@ -441,7 +453,7 @@ def profiles_figure(page, prob, how, real, control, ctrl_note):
             ax.plot(x, cs[1] / cn[1], color="tab:orange", ls=":", lw=1.4,
                     label="random-label control, CSRO voxels (n = %d)" % cn[1])
     ax.set_xlabel("z distance (nm)")
-    pre = {0: "raw counts", 1: "min-max normalised", 2: "experimental preprocessing"}.get(meta.preprocess, "?")
+    pre = {0: "raw counts", 1: "min-max normalised", 2: "experimental preprocessing"}.get(state, "?")
     ax.set_ylabel("z-SDM (%s)" % pre)
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
     ax.set_title("mean z-SDM of %s pairs" % "-".join(meta.pair or ("?", "?")))
@@ -885,12 +897,12 @@ def build(o, tmp, argv):
     # z-SDM profiles of CSRO vs matrix voxels
     grid = meta.grid
     lab = voxel_labels(prob, len(grid), cls) if grid is not None else None
-    prof = None
+    prof = profile_means = None
     if lab is not None and o["zsdm"]:
-        prof = zsdm_sums(o["zsdm"], prob, lab, o["prob"])
+        prof, state = zsdm_sums(o["zsdm"], prob, lab, o["prob"])
         how = "read from %s" % html.escape(o["zsdm"])
     elif lab is not None and rec is not None and rng is not None:
-        prof = profile_sums(lab, recompute_chunks(meta, rec, rng), meta.nbins)
+        prof, state = profile_sums(lab, recompute_chunks(meta, rec, rng), meta.nbins), meta.preprocess
         how = "recomputed from %s with the grid and bins of the .prob file" % html.escape(o["recon"])
     if prof is not None:
         cprof, note = None, ""
@@ -900,7 +912,11 @@ def build(o, tmp, argv):
             if cgrid is None:
                 note = "The control's .prob holds no grid: its profiles are not shown."
             elif o["control_zsdm"]:
-                cprof = zsdm_sums(o["control_zsdm"], cprob, voxel_labels(cprob, len(cgrid), cls), o["control"])
+                cprof, cstate = zsdm_sums(o["control_zsdm"], cprob, voxel_labels(cprob, len(cgrid), cls),
+                                          o["control"])
+                if cstate != state:
+                    fail("%s: control profiles in another preprocessing state than the map's; give the .zsdm "
+                         "files both were classified from" % o["control_zsdm"])
                 note = "Control profiles read from %s." % html.escape(o["control_zsdm"])
             elif seed is None:
                 note = ("The control's .prob records no random-label seed: give its .zsdm with --control-zsdm to "
@@ -913,7 +929,10 @@ def build(o, tmp, argv):
                                      meta.nbins)
                 note = ("Control: the same reconstruction with its mass-to-charge values shuffled (seed %s, as "
                         "apt-voxelize --random-labels), profiles recomputed." % seed)
-        profiles_figure(page, prob, how, prof, cprof, note)
+        profiles_figure(page, prob, state, how, prof, cprof, note)
+        ps, _, pn = prof
+        profile_means = {"matrix": (ps[0] / max(pn[0], 1)).tolist(), "csro": (ps[1] / max(pn[1], 1)).tolist(),
+                         "voxels": [int(pn[0]), int(pn[1])]}
     else:
         page.skip("z-SDM profiles", "give --zsdm, or --recon and --ranges")
     domains_figure(page, real, ctrl, thr, pm.spacing)
@@ -957,6 +976,8 @@ def build(o, tmp, argv):
                "figures": [i[1] for i in page.items if i[0] == "fig"], "library_version": csro.version()}
     if ctrl:
         numbers.update(control_volume_fraction=ctrl["fraction"], control_domains=ctrl["domains"])
+    if profile_means:
+        numbers["profile_mean"] = profile_means
     if roc:
         numbers.update(roc_auc=roc["auc"], best_f1=roc["best_f1"], best_threshold=roc["best_threshold"])
     with open(os.path.join(tmp, "summary.json"), "w", encoding="utf-8") as f:

@@ -73,7 +73,13 @@ want = ["map_slices", "map_projections", "mass_spectrum", "zsdm_profiles", "doma
         "roc", "limits"]
 assert j["figures"] == [w + ".png" for w in want], j["figures"]
 assert "control_volume_fraction" in j
-assert "zsdm_profiles.png" in json.load(open(t + "/rz/summary.json"))["figures"]
+z = json.load(open(t + "/rz/summary.json"))
+assert "zsdm_profiles.png" in z["figures"]
+# profiles recomputed in Python (csro.zsdm_voxels) = read from apt-voxelize's file, preprocessed as classified
+a, b = j["profile_mean"], z["profile_mean"]
+assert a["voxels"] == b["voxels"] and min(a["voxels"]) > 0, (a["voxels"], b["voxels"])
+for k in ("matrix", "csro"):
+    assert max(abs(u - v) for u, v in zip(a[k], b[k])) < 1e-5, k
 # every figure is a PNG of a sensible size
 import matplotlib.image as mi
 for f in j["figures"]:
