@@ -38,7 +38,7 @@ Writes DIR/index.html with PNG figures of the CSRO map of X.prob.
   -t, --threshold T      sub-cell threshold (default: the calibrated rule the .prob
                          carries, else %g, the published sum threshold)
       --recon R          reconstruction (POS/EPOS/APT/CSV) the map was made from
-      --ranges F         its range file (RRNG/RNG): mass spectrum, z-SDM profiles
+  -r, --ranges F         its range file (RRNG/RNG): mass spectrum, z-SDM profiles
       --zsdm Z           the voxel z-SDMs that were classified (instead of
                          recomputing them from --recon/--ranges)
       --control Y.prob   random-label control (apt-voxelize --random-labels)
@@ -47,7 +47,7 @@ Writes DIR/index.html with PNG figures of the CSRO map of X.prob.
       --truth T          per-ion truth (apt-simulate --truth; needs --recon):
                          ROC and precision/recall/F1 against the threshold
       --score S          csro-score output (TSV or JSON) shown as a table
-      --model M          the .csronet model: provenance table
+  -m, --model M          the .csronet model: provenance table
       --train-log L      csro-train --log file: training curves
       --train-report TXT csro-train report (stdout): confusion matrix
       --limits L.tsv     detection-limit table (csro-limits TSV)
@@ -62,7 +62,7 @@ def fail(msg, code=EXIT_DATA):
 
 # ---------------------------------------------------------------- options
 VALUED = {"-o": "output", "--output": "output", "-t": "threshold", "--threshold": "threshold",
-          "--recon": "recon", "--ranges": "ranges", "--zsdm": "zsdm", "--control": "control",
+          "--recon": "recon", "-r": "ranges", "--ranges": "ranges", "-m": "model", "--zsdm": "zsdm", "--control": "control",
           "--control-zsdm": "control_zsdm",
           "--truth": "truth", "--score": "score", "--model": "model", "--train-log": "train_log",
           "--train-report": "train_report", "--limits": "limits", "--title": "title"}
@@ -84,6 +84,12 @@ def parse_args(argv):
         if a.startswith("--") and "=" in a:
             a, val = a.split("=", 1)
             argv = argv[:i] + [a, val] + argv[i + 1:]
+        if a.startswith("--") and a not in VALUED and a not in FLAGS:   # unambiguous prefixes
+            cand = sorted({k for k in list(VALUED) + list(FLAGS) if k.startswith(a)})
+            if len(cand) > 1:
+                fail("option %s is ambiguous (%s); see csro-report -h" % (a, ", ".join(cand)), EXIT_USAGE)
+            if cand:
+                a = cand[0]
         if a in FLAGS:
             o[FLAGS[a]] = True
         elif a in VALUED:
@@ -1002,8 +1008,15 @@ def publish(tmp, out):
     shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _terminate(signum, _frame):
+    sys.exit(128 + signum)    # unwinds through main's cleanup of the temporary directory
+
+
 def main(argv=None):
+    import signal
     argv = sys.argv[1:] if argv is None else argv
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGXFSZ):
+        signal.signal(sig, _terminate)
     try:
         o = parse_args(list(argv))
         if o["help"]:
@@ -1019,7 +1032,9 @@ def main(argv=None):
         parent = os.path.dirname(os.path.abspath(out))
         if not os.path.isdir(parent):
             fail("%s: directory %s does not exist; create it first" % (o["output"], parent))
-        tmp = tempfile.mkdtemp(prefix=".csro-report-", dir=parent)
+        # the tools' temporary name (csro-tools(7)): OUT.csro-tmp.PID.XXXXXX beside OUT
+        tmp = tempfile.mkdtemp(prefix="%s.csro-tmp.%d." % (os.path.basename(os.path.abspath(out)), os.getpid()),
+                               dir=parent)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)

@@ -46,7 +46,7 @@ $B/csro-classify -q -m "$T/m.csronet" "$T/s.zsdm" -o "$T/s.prob"
 $B/apt-voxelize --quiet --random-labels 3 -r "$T/s.rrng" -p Co-Co "$T/s.pos" -o - |
     $B/csro-classify -q -m "$T/m.csronet" - -o "$T/c.prob"
 THR=1.25
-$B/csro-score -m "$T/s.prob" -t "$T/s.truth" --threshold $THR "$T/s.pos" > "$T/score.tsv"
+$B/csro-score -M "$T/s.prob" --truth "$T/s.truth" -t $THR "$T/s.pos" > "$T/score.tsv"
 $B/csro-stats -t $THR "$T/s.prob" > "$T/stats.tsv"
 # a detection-limit table as csro-limits might write it (extra columns, a comment)
 printf '# made by hand\ndomain_nm\tsigma_xy\tefficiency\tprecision\trecall\tf1\tnote\n2-3\t0.2\t0.5\t0.9\t0.7\t0.79\tx\n2-3\t0.5\t0.5\t0.8\t0.5\t0.62\ty\n3-4\t0.2\t0.5\t0.9\t0.8\t0.85\tz\n3-4\t0.5\t0.5\t0.85\t0.7\t0.77\tw\n' > "$T/limits.tsv"
@@ -125,6 +125,10 @@ fails() { expect_fail "$@"; [ "$(wc -l < "$T/err.txt")" -eq 1 ] || die "not one 
 "$B/csro-report" -V | grep -q "libcsro"
 fails 2 "$B/csro-report" "$T/a.prob"
 grep -q "^csro-report: -o DIR is required" "$T/err.txt"
+"$B/csro-report" -q "$T/a.prob" -r "$T/s.rrng" --rec "$T/s.pos" -m "$T/m.csronet" --thr=1.5 -o "$T/rr"
+grep -q "mass_spectrum.png" "$T/rr/index.html" && grep -q "<td>1.5 (sum" "$T/rr/index.html"
+fails 2 "$B/csro-report" "$T/a.prob" -o "$T/x" --control-z "$T/s.zsdm" --co "$T/c.prob"
+grep -q "ambiguous" "$T/err.txt"
 fails 2 "$B/csro-report" "$T/a.prob" -o "$T/x" --treshold 2
 grep -q "did you mean --threshold" "$T/err.txt"
 fails 2 "$B/csro-report" "$T/a.prob" -o "$T/x" -t 8
@@ -141,5 +145,5 @@ fails 1 "$B/csro-report" "$T/s.prob" --train-log "$T/score.tsv" -o "$T/x"
 grep -q "score.tsv: not a csro-train --log file" "$T/err.txt"
 fails 1 "$B/csro-report" "$T/a.prob" -o "$T/p.npy"
 [ ! -e "$T/x" ] || die "a failed run left $T/x"
-! ls -a "$T" | grep -q '^\.csro-report-' || die "a failed run left a temporary directory"
+! ls -a "$T" | grep -q 'csro-tmp' || die "a failed run left a temporary directory"
 echo "t_csro_report: ok"
