@@ -216,8 +216,6 @@ install: all
 	  $(DESTDIR)$(pkgconfigdir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3 $(DESTDIR)$(mandir)/man5 \
 	  $(DESTDIR)$(mandir)/man7
 	$(if $(TOOLS),install -m 755 $(TOOLS) $(DESTDIR)$(bindir))
-	install -d $(DESTDIR)$(pythondir)/csro
-	install -m 644 python/csro/*.py $(DESTDIR)$(pythondir)/csro
 	for t in $(PYTOOLS); do $(call pytool,$(pythondir),$(libdir)/libcsro.so.$(SOMAJOR),) tools/$$t.in \
 	  > $(DESTDIR)$(bindir)/$$t && chmod 755 $(DESTDIR)$(bindir)/$$t || exit 1; done
 	install -m 755 $(SHLIB) $(DESTDIR)$(libdir)
@@ -251,8 +249,6 @@ install-python:
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(bindir)/,$(notdir $(TOOLS)) $(PYTOOLS))
-	rm -rf $(DESTDIR)$(pythondir)/csro
-	-rmdir $(DESTDIR)$(pythondir) $(DESTDIR)$(datarootdir)/libcsro 2>/dev/null
 	rm -f $(DESTDIR)$(libdir)/libcsro.so* $(DESTDIR)$(libdir)/libcsro.a
 	rm -rf $(DESTDIR)$(includedir)/csro $(DESTDIR)$(includedir)/csro.h
 	rm -f $(DESTDIR)$(pkgconfigdir)/csro.pc
