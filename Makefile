@@ -65,6 +65,10 @@ ifneq ($(HAVE_HDF5),1)
 TOOL_SRC := $(filter-out tools/csro-net-import.c,$(TOOL_SRC))
 endif
 TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/bin/%)
+# Tools written in Python over the Python package (python/csro): a
+# generated wrapper sets PYTHONPATH and CSRO_LIBRARY (csro-report(1)).
+PYTOOLS  := csro-report
+PYTOOL_BINS := $(PYTOOLS:%=$(BUILD)/bin/%)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL := $(BUILD)/tests/testutil.o
@@ -84,7 +88,7 @@ MODELS   := $(wildcard models/*.csronet)
 all: lib tools
 
 lib: $(SHLIB) $(STLIB)
-tools: $(TOOLS)
+tools: $(TOOLS) $(PYTOOL_BINS)
 tests: $(TESTS)
 
 LIB_HDR  := $(foreach d,$(LIB_DIRS),$(wildcard lib/$(d)/*.h))
@@ -116,6 +120,16 @@ $(BUILD)/bin/csro-net-import: tools/csro-net-import.c $(TOOL_OBJ) $(STLIB)
 $(BUILD)/bin/%: tools/%.c $(TOOL_OBJ) $(STLIB) $(wildcard tools/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOOL_OBJ) $(STLIB) $(ALL_LDFLAGS) $(NX_LIBS) $(DEP_LIBS)
+
+# The wrapper of a Python tool: $(call pytool,PYTHONDIR,LIBRARY,SANENV)
+pytool = sed -e 's|@PYTHON@|$(or $(PYTHON),python3)|' -e 's|@PYTHONDIR@|$(1)|' -e 's|@LIBRARY@|$(2)|' -e 's|@SANENV@|$(3)|'
+# A sanitizer build's library can only be loaded by Python with the ASan
+# runtime preloaded (Python's own allocations are not ours to judge).
+PYTOOL_SANENV := $(if $(SANFLAGS),export LD_PRELOAD="$(shell $(CC) -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0)
+$(BUILD)/bin/csro-%: tools/csro-%.in python/csro/%.py Makefile | $(SHLIB)
+	@mkdir -p $(@D)
+	$(call pytool,$(CURDIR)/python,$(abspath $(BUILD))/libcsro.so.$(SOMAJOR),$(PYTOOL_SANENV)) $< > $@.tmp
+	chmod 755 $@.tmp && mv $@.tmp $@
 
 $(TEST_UTIL): tests/testutil.c tests/testutil.h
 	@mkdir -p $(@D)
@@ -154,7 +168,7 @@ check: check-layers check-unit check-tools check-fuzz-replay check-abi check-ins
 check-unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $(TEST_ENV) $$t; done
 
-check-tools: $(TOOLS) $(TESTS) $(SHLIB)
+check-tools: $(TOOLS) $(PYTOOL_BINS) $(TESTS) $(SHLIB)
 	@$(TEST_ENV) sh tests/tools/run.sh
 
 check-layers:
@@ -202,6 +216,8 @@ install: all
 	  $(DESTDIR)$(pkgconfigdir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man3 $(DESTDIR)$(mandir)/man5 \
 	  $(DESTDIR)$(mandir)/man7
 	$(if $(TOOLS),install -m 755 $(TOOLS) $(DESTDIR)$(bindir))
+	for t in $(PYTOOLS); do $(call pytool,$(pythondir),$(libdir)/libcsro.so.$(SOMAJOR),) tools/$$t.in \
+	  > $(DESTDIR)$(bindir)/$$t && chmod 755 $(DESTDIR)$(bindir)/$$t || exit 1; done
 	install -m 755 $(SHLIB) $(DESTDIR)$(libdir)
 	ln -sf libcsro.so.$(VERSION) $(DESTDIR)$(libdir)/libcsro.so.$(SOMAJOR)
 	ln -sf libcsro.so.$(SOMAJOR) $(DESTDIR)$(libdir)/libcsro.so
@@ -232,7 +248,7 @@ install-python:
 	fi
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(bindir)/,$(notdir $(TOOLS)))
+	rm -f $(addprefix $(DESTDIR)$(bindir)/,$(notdir $(TOOLS)) $(PYTOOLS))
 	rm -f $(DESTDIR)$(libdir)/libcsro.so* $(DESTDIR)$(libdir)/libcsro.a
 	rm -rf $(DESTDIR)$(includedir)/csro $(DESTDIR)$(includedir)/csro.h
 	rm -f $(DESTDIR)$(pkgconfigdir)/csro.pc

@@ -35,14 +35,15 @@ for X in ${*:-Co Ni}; do
                 k = int(rand() * 6) + 1; u = rand(); kind = u < 0.84 ? "dom" : (u < 0.92 ? "rnd" : "lab")
                 printf "%s %s %s %.3f %.3f %.3f %.3f\n", kind, lo[k], hi[k], 0.03 + 0.07 * rand(),
                        0.2 + 0.45 * rand(), 0.3 + 0.5 * rand(), 0.02 + 0.03 * rand() }')
-            dom="--domains $X:$2:$3:$4"; rl=""; t="$f.truth"
+            # list entries are relative to the list's folder
+            dom="--domains $X:$2:$3:$4"; rl=""; t="$s.truth"
             [ "$1" = rnd ] && { dom=""; t=-; }
             [ "$1" = lab ] && { rl="--random-labels 7"; t=-; }
             nice $B/apt-simulate --quiet --box 16,16,16 $dom --efficiency $6 --sigma-xy $5 --sigma-z $7 \
                 --seed $s --truth "$f.truth" --ranges "$f.rrng" -o "$f.pos"
             nice $B/apt-voxelize --quiet $rl -r "$f.rrng" -p $X-$X "$f.pos" -o - |
                 nice $B/csro-classify -q -m "$W/$X-first.csronet" -o "$f.prob"
-            echo "$f.prob $t $f.pos" >> "$W/ctx$X/train.list"
+            echo "$s.prob $t $s.pos" >> "$W/ctx$X/train.list"
             i=$((i + 1))
         done
         nice $B/csro-train-context -q --class CSRO --seed "$SEED" -m "$W/$X-first.csronet" \

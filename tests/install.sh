@@ -16,6 +16,10 @@ for m in models/*.csronet; do
     [ -e "$m" ] || continue
     cmp "$m" "$root/share/csro/models/$(basename "$m")"
 done
+# csro-report: a wrapper pointing at the installed Python package and library
+test -x "$root/bin/csro-report"
+grep -q "^PYTHONPATH=\"$prefix/lib/python3/dist-packages" "$root/bin/csro-report"
+grep -q "^CSRO_LIBRARY=\"$prefix/lib/libcsro.so.1\"" "$root/bin/csro-report"
 # every public function has a man page (a .so link to its group page)
 for f in $(grep -ohE 'CSRO_API[^;]*' include/csro.h include/csro/*.h | tr '\n' ' ' | sed 's/CSRO_API/\n/g' | sed -nE 's/.*[ *](csro_[a-z0-9_]+)[ ]*\(.*/\1/p' | sort -u); do
     [ -e "$root/share/man/man3/$f.3" ] || nomans="${nomans:-} $f"
@@ -67,6 +71,9 @@ make -s install PREFIX="$py/prefix" BUILD="${CSRO_BUILD##*/}" > "$py/install.log
 grep -q "Python package csro in $py/prefix/lib/python3/dist-packages" "$py/install.log" ||
     { echo "install: make install did not say where the Python package went"; cat "$py/install.log"; exit 1; }
 pkg=$py/prefix/lib/python3/dist-packages
+# the installed csro-report runs from outside the source tree
+(cd "$py/run" && "$py/prefix/bin/csro-report" -V) | grep -q "libcsro" ||
+    { echo "install: the installed csro-report does not run"; exit 1; }
 cp examples/python/mlapt_flow.py examples/python/cocrni_real.py "$py/run/"
 D=$CSRO_SRCDIR/data/mlapt
 cd "$py/run"

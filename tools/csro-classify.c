@@ -275,7 +275,7 @@ static args parse(int argc, char **argv)
     if (a.model) tool_input_as(a.model, TOOL_IN_MODEL);
     tool_input_as(a.in, a.tsv ? TOOL_IN_TEXT : TOOL_IN_ZSDM);
     if (a.fmt == FMT_PROB) tool_out_ext("-o", a.out, "prob", "a .prob file");
-    else tool_out_ext("-o", a.out, NULL, "a TSV table");
+    else if (a.fmt != FMT_H5) tool_out_ext("-o", a.out, NULL, "a TSV table");
     return a;
 }
 

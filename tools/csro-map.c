@@ -73,7 +73,7 @@ static void parse_args(int argc, char **argv, args *A)
     for (int i = 0; i < 6; i++) tool_refuse_tty(outs[i]);
     if (nx_wanted(A->out)) nx_check_output("-o", A->out);
     A->in = argv[optind];
-    tool_out_ext("-o", A->out, "tif|tiff", "a TIFF stack");
+    if (!nx_wanted(A->out)) tool_out_ext("-o", A->out, "tif|tiff", "a TIFF stack");
     tool_out_ext("--vtk", A->vtk, "vtk", "legacy VTK");
     tool_out_ext("--projection", A->proj, "tif|tiff", "a TIFF image");
     tool_out_ext("--uncertainty", A->unc, "tif|tiff", "a TIFF stack");

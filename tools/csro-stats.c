@@ -327,7 +327,7 @@ static void parse_args(int argc, char **argv, args *A)
     A->in = argv[optind];
     tool_input_as(A->in, TOOL_IN_PROB);
     if (A->reconp) { tool_input_as(A->reconp, TOOL_IN_RECON); tool_input_as(A->rangesp, TOOL_IN_RANGES); }
-    tool_out_ext("-o", A->out, NULL, A->json ? "JSON" : "a TSV table");
+    if (!nx_wanted(A->out)) tool_out_ext("-o", A->out, NULL, A->json ? "JSON" : "a TSV table");
     tool_out_ext("--table", A->table, NULL, "a TSV table");
     if (A->table) tool_out_may_be_input(A->table);
 }
