@@ -34,8 +34,8 @@ grep -q "map rule of Co-Co.csronet" "$T/st.err" || die "csro-stats: $(cat "$T/st
 $B/csro-score -M "$T/x.prob" --truth "$T/r.truth" "$T/recon.pos" > "$T/sc.tsv" 2>/dev/null
 awk -F'\t' '$2=="subcell" { if ($9 < 0.6) { print "default-flow F1 " $9 " < 0.6"; exit 1 } ok = 1 } END { exit !ok }' "$T/sc.tsv"
 # --threshold still overrides the rule, and says so
-$B/csro-map "$T/x.prob" -o "$T/map2.tif" --mask "$T/mask2.tif" -t 7.5 2>"$T/map2.err"
-grep -q "overridden: threshold 7.5" "$T/map2.err" || die "override note: $(cat "$T/map2.err")"
+$B/csro-map "$T/x.prob" -o "$T/map2.tif" --mask "$T/mask2.tif" -t 0.9 2>"$T/map2.err"
+grep -q "overridden: threshold 0.9" "$T/map2.err" || die "override note: $(cat "$T/map2.err")"
 # Ni-Ni on the real CoCrNi ions: a default model too
 if [ -f "$CSRO_SRCDIR/models/Ni-Ni.csronet" ]; then
     $B/apt-voxelize --quiet -r "$CSRO_TESTDATA/ranges_cocrni.rrng" -p Ni-Ni "$CSRO_TESTDATA/cocrni_2000.csv" -o - |
