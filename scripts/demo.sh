@@ -42,6 +42,11 @@ step "   random-label control: the same with shuffled masses"
 $B/apt-voxelize --quiet --random-labels 7 -r "$O/specimen.rrng" -p Co-Co "$O/specimen.pos" -o - |
     $B/csro-classify -q -m "$O/model.csronet" - -o "$O/control.prob"
 ok
+step "   default flow: the shipped Co-Co model (no -m, its map rule)"
+$B/apt-voxelize --quiet -r "$O/specimen.rrng" -p Co-Co "$O/specimen.pos" -o - |
+    $B/csro-classify -q - -o "$O/default.prob"
+$B/csro-score -q -M "$O/default.prob" --truth "$O/specimen.truth" "$O/specimen.pos" > "$O/default_score.tsv"
+ok
 step "5. map, extract, statistics, score"
 $B/csro-map "$O/specimen.prob" -o "$O/csro_map.tif" --projection "$O/csro_projection.tif" \
     --vtk "$O/csro_map.vtk" --vti "$O/csro_map.vti" 2>/dev/null
@@ -93,6 +98,7 @@ echo "map: CSRO volume $(pct "$(get "$O/stats.tsv" volume_fraction)"), $(get "$O
 echo "random-label control: CSRO volume $(pct "$(get "$O/control_stats.tsv" volume_fraction)"), $(get "$O/control_stats.tsv" domains) domains"
 awk -F'\t' '$2=="ion"||$2=="subcell"{printf "%-8s precision %.2f  recall %.2f  F1 %.2f  false-positive rate %.2f %%\n", $2, $7, $8, $9, 100 * $11}
             $2=="all"{printf "planted domains found: %s of %s (%.0f %%)\n", $4, $3, 100*$5}' "$O/score.tsv"
+awk -F'\t' '$2=="subcell"{printf "default flow (shipped model, calibrated context-stage rule): sub-cell precision %.2f  recall %.2f  F1 %.2f\n", $7, $8, $9}' "$O/default_score.tsv"
 echo "how to read: precision = share of what was selected that is truly CSRO, recall = share of the planted CSRO that was found, F1 = their harmonic mean (1 is perfect); the control shows the false-positive level."
 if [ -n "$real" ]; then
     echo "real CoCrNi, published ensemble: CSRO volume $(pct "$(get "$O/real_csro_stats.tsv" volume_fraction)") on the $(($(wc -c < "$MLAPT/cocrni_annealed_NiNi_csro_extract.pos") / 16)) extracted ions, $(pct "$(get "$O/real_randomized_stats.tsv" volume_fraction)") on their random-label control"
