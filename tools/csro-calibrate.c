@@ -55,6 +55,107 @@ static double f1_of(const uint64_t c[4])
     return d > 0 ? 2.0 * (double)c[0] / d : 0;
 }
 
+/* Sub-cell counts (tp, fp, fn, tn) of one specimen at every smoothing and
+ * threshold index; *vmax receives the map's largest possible value. */
+static void count_specimen(specimen *S, const pipe_out *po, int mode, const double *sm, size_t nsm,
+                           const csro_context *cx, double *vmax_out)
+{
+    double vmax = 0;
+    S->cnt = calloc(nsm, sizeof *S->cnt);
+    if (!S->cnt) tool_die(TOOL_EDATA, "out of memory");
+    for (size_t m = 0; m < nsm; m++) {
+        csro_probmap *map = pipe_map(po, mode, sm[m], cx);
+        int8_t *t = pipe_truth(po, map);
+        vmax = csro_probmap_max_value(map);
+        const float *v = csro_probmap_data(map);
+        size_t nc = csro_probmap_count(map);
+        /* selected at threshold index h when v > vmax h / (NTHR - 1), i.e. for
+         * the h below x = v (NTHR - 1) / vmax: count them, then suffix sums */
+        uint64_t hist[2][NTHR + 1] = {{0}}, tot[2] = {0, 0};
+        for (size_t q = 0; q < nc; q++) {
+            if (t[q] < 0 || isnan(v[q])) continue;
+            int tr = S->random ? 0 : t[q];
+            double x = (double)v[q] * (NTHR - 1) / vmax;
+            size_t nsel = x <= 0 ? 0 : x >= NTHR ? NTHR : (size_t)ceil(x);
+            hist[tr][nsel]++;
+            tot[tr]++;
+        }
+        uint64_t above[2] = {0, 0}; /* cells with nsel > h */
+        for (size_t h = NTHR; h-- > 0;) {
+            above[0] += hist[0][h + 1];
+            above[1] += hist[1][h + 1];
+            uint64_t *cq = S->cnt[m][h];
+            cq[0] = above[1]; cq[1] = above[0]; cq[2] = tot[1] - above[1]; cq[3] = tot[0] - above[0];
+        }
+        free(t);
+        csro_probmap_free(map);
+    }
+    *vmax_out = vmax;
+}
+
+/* The (smoothing, threshold) indices with the best mean F1 over the domain
+ * specimens (the first ns - 2) while the two random ones stay <= maxfp
+ * selected; returns that F1, or -1 when no rule qualifies. */
+static double choose_rule(const specimen *sp, size_t ns, size_t nsm, double maxfp, size_t *bm_out, size_t *bh_out,
+                          double *fp_out)
+{
+    size_t nd = ns - 2, bm = 0, bh = 0;
+    double best = -1, bestfp = 0;
+    for (size_t m = 0; m < nsm; m++)
+        for (size_t h = 0; h < NTHR; h++) {
+            double fp = 0;
+            for (size_t i = nd; i < ns; i++) {
+                const uint64_t *q = sp[i].cnt[m][h];
+                double f = (double)(q[0] + q[1]) / (double)(q[0] + q[1] + q[2] + q[3] ? q[0] + q[1] + q[2] + q[3] : 1);
+                if (f > fp) fp = f;
+            }
+            if (fp > maxfp) continue;
+            double f1 = 0;
+            for (size_t i = 0; i < nd; i++) f1 += f1_of(sp[i].cnt[m][h]);
+            f1 /= (double)nd;
+            if (f1 > best + 1e-12) { best = f1; bm = m; bh = h; bestfp = fp; }
+        }
+    *bm_out = bm;
+    *bh_out = bh;
+    *fp_out = bestfp;
+    return best;
+}
+
+/* Per-specimen scores of the chosen rule as TSV. */
+static void write_report(const char *report, const specimen *sp, size_t ns, size_t bm, size_t bh)
+{
+    FILE *f = tool_out_open(report);
+    fprintf(f, "seed\tkind\tsigma_xy\tefficiency\tdiameter_nm\ttp\tfp\tfn\ttn\tprecision\trecall\tf1\tselected_fraction\n");
+    for (size_t i = 0; i < ns; i++) {
+        const uint64_t *q = sp[i].cnt[bm][bh];
+        double p = q[0] + q[1] ? (double)q[0] / (double)(q[0] + q[1]) : NAN;
+        double r = q[0] + q[2] ? (double)q[0] / (double)(q[0] + q[2]) : NAN;
+        double all = (double)(q[0] + q[1] + q[2] + q[3]);
+        fprintf(f, "%llu\t%s\t%g\t%g\t%g-%g\t%llu\t%llu\t%llu\t%llu\t%.4f\t%.4f\t%.4f\t%.5f\n",
+                (unsigned long long)sp[i].s.seed, sp[i].random == 1 ? "random-matrix" : sp[i].random == 2 ? "random-label" : "domains",
+                sp[i].s.sxy, sp[i].s.eff, sp[i].s.dmin, sp[i].s.dmax, (unsigned long long)q[0], (unsigned long long)q[1],
+                (unsigned long long)q[2], (unsigned long long)q[3], p, r, f1_of(q), all > 0 ? (double)(q[0] + q[1]) / all : 0);
+    }
+}
+
+/* map.source: how the rule was obtained. */
+static void source_text(char *src, size_t len, size_t ns, double box, uint64_t seed, const double *sxy, size_t nsxy,
+                        const double *eff, size_t neff, const double *dia, size_t ndia, double frac, double sz,
+                        double best, double maxfp, double bestfp)
+{
+    char lists[3][256] = {"", "", ""};
+    for (size_t i = 0; i < nsxy; i++) snprintf(lists[0] + strlen(lists[0]), 256 - strlen(lists[0]), "%s%g", i ? "," : "", sxy[i]);
+    for (size_t i = 0; i < neff; i++) snprintf(lists[1] + strlen(lists[1]), 256 - strlen(lists[1]), "%s%g", i ? "," : "", eff[i]);
+    for (size_t i = 0; i < ndia; i++)
+        snprintf(lists[2] + strlen(lists[2]), 256 - strlen(lists[2]), "%s%g:%g", i ? "," : "", dia[2 * i], dia[2 * i + 1]);
+    snprintf(src, len,
+             "csro-calibrate: %zu simulated %g nm specimens (seeds %llu-%llu): sigma_xy %s nm, efficiency %s, "
+             "domains %s nm at %g volume fraction, sigma_z %g nm; plus a random matrix and the random-label control; "
+             "max mean sub-cell F1 %.4f under random selected fraction <= %g (got %.4f)",
+             ns, box, (unsigned long long)seed, (unsigned long long)(seed + ns - 1), lists[0], lists[1], lists[2], frac, sz,
+             best, maxfp, bestfp);
+}
+
 int main(int argc, char **argv)
 {
     tool_openblas_single(argv);
@@ -134,57 +235,15 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < ns; i++) {
         pipe_out po;
         pipe_run(e, &sp[i].s, threads, &po);
-        sp[i].cnt = calloc(nsm, sizeof *sp[i].cnt);
-        if (!sp[i].cnt) tool_die(TOOL_EDATA, "out of memory");
-        for (size_t m = 0; m < nsm; m++) {
-            csro_probmap *map = pipe_map(&po, mode, sm[m], cx);
-            int8_t *t = pipe_truth(&po, map);
-            vmax = csro_probmap_max_value(map);
-            const float *v = csro_probmap_data(map);
-            size_t nc = csro_probmap_count(map);
-            /* selected at threshold index h when v > vmax h / (NTHR - 1), i.e. for
-             * the h below x = v (NTHR - 1) / vmax: count them, then suffix sums */
-            uint64_t hist[2][NTHR + 1] = {{0}}, tot[2] = {0, 0};
-            for (size_t q = 0; q < nc; q++) {
-                if (t[q] < 0 || isnan(v[q])) continue;
-                int tr = sp[i].random ? 0 : t[q];
-                double x = (double)v[q] * (NTHR - 1) / vmax;
-                size_t nsel = x <= 0 ? 0 : x >= NTHR ? NTHR : (size_t)ceil(x);
-                hist[tr][nsel]++;
-                tot[tr]++;
-            }
-            uint64_t above[2] = {0, 0}; /* cells with nsel > h */
-            for (size_t h = NTHR; h-- > 0;) {
-                above[0] += hist[0][h + 1];
-                above[1] += hist[1][h + 1];
-                uint64_t *cq = sp[i].cnt[m][h];
-                cq[0] = above[1]; cq[1] = above[0]; cq[2] = tot[1] - above[1]; cq[3] = tot[0] - above[0];
-            }
-            free(t);
-            csro_probmap_free(map);
-        }
+        count_specimen(&sp[i], &po, mode, sm, nsm, cx, &vmax);
         if (!tool_quiet()) tool_progress((double)(i + 1) / (double)ns, NULL);
         pipe_free(&po);
     }
     if (!tool_quiet()) tool_progress_done();
 
     /* best rule: mean F1 over the domain specimens, random ones <= maxfp */
-    size_t nd = ns - 2, bm = 0, bh = 0;
-    double best = -1, bestfp = 0;
-    for (size_t m = 0; m < nsm; m++)
-        for (size_t h = 0; h < NTHR; h++) {
-            double fp = 0;
-            for (size_t i = nd; i < ns; i++) {
-                const uint64_t *q = sp[i].cnt[m][h];
-                double f = (double)(q[0] + q[1]) / (double)(q[0] + q[1] + q[2] + q[3] ? q[0] + q[1] + q[2] + q[3] : 1);
-                if (f > fp) fp = f;
-            }
-            if (fp > maxfp) continue;
-            double f1 = 0;
-            for (size_t i = 0; i < nd; i++) f1 += f1_of(sp[i].cnt[m][h]);
-            f1 /= (double)nd;
-            if (f1 > best + 1e-12) { best = f1; bm = m; bh = h; bestfp = fp; }
-        }
+    size_t bm = 0, bh = 0;
+    double bestfp = 0, best = choose_rule(sp, ns, nsm, maxfp, &bm, &bh, &bestfp);
     if (best < 0) tool_die(TOOL_EDATA, "%s: no threshold keeps the random specimens at <= %g selected", in, maxfp);
     double thr = vmax * (double)bh / (NTHR - 1);
 
@@ -196,35 +255,12 @@ int main(int argc, char **argv)
     snprintf(num, sizeof num, "%.6g", sm[bm]);
     if ((rc = csro_ensemble_set_text(e, "map.smooth", num))) tool_fail(rc);
     if ((rc = csro_ensemble_set_text(e, "map.class", csro_ensemble_class(e, pipe_csro_class(e))))) tool_fail(rc);
-    char lists[3][256] = {"", "", ""};
-    for (size_t i = 0; i < nsxy; i++) snprintf(lists[0] + strlen(lists[0]), 256 - strlen(lists[0]), "%s%g", i ? "," : "", sxy[i]);
-    for (size_t i = 0; i < neff; i++) snprintf(lists[1] + strlen(lists[1]), 256 - strlen(lists[1]), "%s%g", i ? "," : "", eff[i]);
-    for (size_t i = 0; i < ndia; i++)
-        snprintf(lists[2] + strlen(lists[2]), 256 - strlen(lists[2]), "%s%g:%g", i ? "," : "", dia[2 * i], dia[2 * i + 1]);
-    snprintf(src, sizeof src,
-             "csro-calibrate: %zu simulated %g nm specimens (seeds %llu-%llu): sigma_xy %s nm, efficiency %s, "
-             "domains %s nm at %g volume fraction, sigma_z %g nm; plus a random matrix and the random-label control; "
-             "max mean sub-cell F1 %.4f under random selected fraction <= %g (got %.4f)",
-             ns, box, (unsigned long long)seed, (unsigned long long)(seed + ns - 1), lists[0], lists[1], lists[2], frac, sz,
-             best, maxfp, bestfp);
+    source_text(src, sizeof src, ns, box, seed, sxy, nsxy, eff, neff, dia, ndia, frac, sz, best, maxfp, bestfp);
     if ((rc = csro_ensemble_set_text(e, "map.source", src))) tool_fail(rc);
     tool_input(in);
     if ((rc = csro_ensemble_save(e, tool_out_lib(out)))) tool_fail(rc);
 
-    if (report) {
-        FILE *f = tool_out_open(report);
-        fprintf(f, "seed\tkind\tsigma_xy\tefficiency\tdiameter_nm\ttp\tfp\tfn\ttn\tprecision\trecall\tf1\tselected_fraction\n");
-        for (size_t i = 0; i < ns; i++) {
-            const uint64_t *q = sp[i].cnt[bm][bh];
-            double p = q[0] + q[1] ? (double)q[0] / (double)(q[0] + q[1]) : NAN;
-            double r = q[0] + q[2] ? (double)q[0] / (double)(q[0] + q[2]) : NAN;
-            double all = (double)(q[0] + q[1] + q[2] + q[3]);
-            fprintf(f, "%llu\t%s\t%g\t%g\t%g-%g\t%llu\t%llu\t%llu\t%llu\t%.4f\t%.4f\t%.4f\t%.5f\n",
-                    (unsigned long long)sp[i].s.seed, sp[i].random == 1 ? "random-matrix" : sp[i].random == 2 ? "random-label" : "domains",
-                    sp[i].s.sxy, sp[i].s.eff, sp[i].s.dmin, sp[i].s.dmax, (unsigned long long)q[0], (unsigned long long)q[1],
-                    (unsigned long long)q[2], (unsigned long long)q[3], p, r, f1_of(q), all > 0 ? (double)(q[0] + q[1]) / all : 0);
-        }
-    }
+    if (report) write_report(report, sp, ns, bm, bh);
     tool_commit();
     if (!tool_quiet())
         fprintf(stderr, "csro-calibrate: %s: threshold %g on the %s map smoothed %g nm: mean sub-cell F1 %.4f, "
