@@ -1,6 +1,7 @@
 /* classify_voxels.c: the ML-APT flow in C: load a reconstruction and its
- * ranges, voxelize the z-SDMs of a species pair, preprocess them as the
- * model expects and classify every voxel with an ensemble.
+ * ranges, voxelize the z-SDMs of a species pair and classify every voxel
+ * through the library's classify stage (csro_classify_*: it preprocesses the
+ * raw counts as the model's contract and the measured-data rule say).
  *   classify_voxels RECON RANGES MODEL.csronet [SPECIES]   (default Ni)
  * Without arguments it simulates a small specimen (Co domains) and uses an
  * UNTRAINED reference network, only to show the calls.
@@ -28,6 +29,12 @@ int main(int argc, char **argv)
         TRY(csro_aptsim_write_ranges(s, rrng)); csro_aptsim_free(s);
         TRY(csro_ensemble_new(&e, 2)); TRY(csro_net_new_default(&n, 93, 2)); TRY(csro_net_init(n, 1));
         TRY(csro_ensemble_add(e, n)); csro_net_free(n);
+        TRY(csro_ensemble_set_class(e, 0, "FCC")); TRY(csro_ensemble_set_class(e, 1, "CSRO"));
+        csro_zsdm_meta *ct = csro_zsdm_meta_new(CSRO_ZSDM_BANK); /* what the model expects */
+        csro_sdm_opts *so = csro_sdm_opts_new();
+        TRY(csro_zsdm_meta_set_sdm(ct, so)); TRY(csro_zsdm_meta_set_pair(ct, "Co", "Co"));
+        TRY(csro_zsdm_meta_set_preprocess(ct, CSRO_PRE_MINMAX)); TRY(csro_ensemble_set_contract(e, ct));
+        csro_zsdm_meta_free(ct); csro_sdm_opts_free(so);
     } else TRY(csro_ensemble_load(&e, argv[3]));
     TRY(csro_recon_load(&r, argc < 4 ? pos : argv[1], NULL));
     TRY(csro_ranges_load(&rg, argc < 4 ? rrng : argv[2], NULL));
@@ -52,19 +59,24 @@ int main(int argc, char **argv)
     uint32_t *flags = calloc(nv, sizeof *flags);
     TRY(csro_sdm_voxels(o, g, x, y, z, na, x, y, z, na, 0, nv, prof, NULL, NULL, 0, NULL, NULL));
 
-    /* preprocess as the model's contract says (min-max if it has none), classify */
-    const csro_zsdm_meta *c = csro_ensemble_contract(e);
-    TRY(csro_preprocess_rows(NULL, c ? csro_zsdm_meta_preprocess(c) : CSRO_PRE_MINMAX, prof, prof, nv, nb, flags, 0));
-    size_t ng = 0; /* only voxels with data go through the networks */
+    /* the classify stage: preprocessing by the model's rules, no-data rows skipped */
+    csro_zsdm_meta *in = csro_zsdm_meta_new(CSRO_ZSDM_VOXELS); /* what the profiles are: raw counts */
+    TRY(csro_zsdm_meta_set_sdm(in, o)); TRY(csro_zsdm_meta_set_grid(in, g));
+    TRY(csro_zsdm_meta_set_pair(in, species, species)); TRY(csro_zsdm_meta_set_preprocess(in, CSRO_PRE_RAW));
+    csro_classifier *cl;
+    TRY(csro_classify_new(&cl, e, in, NULL));
+    printf("%s\n", csro_classify_note(cl));
+    TRY(csro_classify_rows(cl, nv, prof, NULL, flags, mean, NULL));
+    size_t ng = 0;
     for (size_t v = 0; v < nv; v++)
         if (flags[v] & CSRO_ROW_NODATA) nnd++;
-        else memmove(prof + ng++ * nb, prof + v * nb, nb * sizeof *prof);
-    TRY(csro_ensemble_predict(e, ng, prof, mean, NULL, 0));
+        else mean[ng++ * nc + nc - 1] = mean[v * nc + nc - 1];
     for (size_t v = 0; v < ng; v++) ncsro += mean[v * nc + nc - 1] > 0.5f;
     printf("%s: %zu ions, %zu %s atoms, %zu voxels, %zu without data, %zu classified '%s'%s\n",
            csro_version(), ni, na, species, nv, nnd, ncsro, csro_ensemble_class(e, nc - 1) ?
            csro_ensemble_class(e, nc - 1) : "class 1", argc < 4 ? " (untrained demo model)" : "");
     free(w); free(ion); free(xyz); free(prof); free(mean); free(flags);
+    csro_classify_free(cl); csro_zsdm_meta_free(in);
     csro_sdm_opts_free(o); csro_grid_free(g); csro_ranges_free(rg); csro_recon_free(r); csro_ensemble_free(e);
     return 0;
 }
