@@ -178,16 +178,15 @@ static void describe(const args *A, csro_ensemble *e, const csro_zsdm_meta *meta
     if (rc) tool_fail(rc);
 }
 
-/* Loss and accuracy of every epoch of every fold, on stderr. */
-static void print_epochs(const args *A, const csro_train_report *rep)
+/* Loss and accuracy of each epoch on stderr as it ends (csro_train calls
+ * this on the main thread; folds trained in parallel interleave). */
+static int print_epoch(size_t fold, size_t epoch, double tl, double ta, double vl, double va, void *user)
 {
-    for (long f = 0; f < A->folds; f++)
-        for (long e = 0; e < A->epochs; e++) {
-            double tl, ta, vl, va;
-            if (csro_train_report_epoch(rep, (size_t)f, (size_t)e, &tl, &ta, &vl, &va)) tool_fail(CSRO_EINVAL);
-            tool_note("%s: fold %ld/%ld epoch %ld/%ld: loss %.4f accuracy %.4f, validation loss %.4f accuracy %.4f\n",
-                      tool_name(), f + 1, A->folds, e + 1, A->epochs, tl, ta, vl, va);
-        }
+    const args *A = user;
+    tool_note("%s: fold %zu/%ld epoch %zu/%ld: loss %.4f accuracy %.4f, validation loss %.4f accuracy %.4f\n",
+              tool_name(), fold + 1, A->folds, epoch + 1, A->epochs, tl, ta, vl, va);
+    fflush(stderr);
+    return 0;
 }
 
 /* Confusion matrix and precision/recall/F1 of the held-out test. */
@@ -240,7 +239,8 @@ int main(int argc, char **argv)
         (rc = csro_train_opts_set_folds(o, (int)A.folds)) || (rc = csro_train_opts_set_batch(o, (int)A.batch)) ||
         (rc = csro_train_opts_set_adam(o, A.lr, 0.9, 0.999, 1e-7)) || (rc = csro_train_opts_set_holdout(o, A.holdout)) ||
         (rc = csro_train_opts_set_shift(o, A.augment, -2, 1)) || (rc = csro_train_opts_set_seed(o, A.seed)) ||
-        (rc = csro_train_opts_set_threads(o, (int)A.threads)))
+        (rc = csro_train_opts_set_threads(o, (int)A.threads)) ||
+        (rc = csro_train_opts_set_epoch_fn(o, print_epoch, &A)))
         tool_fail(rc);
     csro_ensemble *e;
     csro_train_report *rep;
@@ -248,7 +248,6 @@ int main(int argc, char **argv)
     rc = csro_train(&e, &rep, arch, b.x, b.y, b.n, nclasses, o, tool_progress, NULL);
     tool_progress_done();
     if (rc) tool_fail(rc);
-    print_epochs(&A, rep);
     describe(&A, e, meta, rep, crc, b.n);
     if ((rc = csro_ensemble_save(e, tool_out_lib(A.out)))) tool_fail(rc);
     if (A.logp && (rc = csro_train_report_write_log(rep, tool_out_lib(A.logp)))) tool_fail(rc);
