@@ -29,6 +29,7 @@
 
 #include "csro/common.h"
 #include "csro/grid.h"
+#include "csro/zsdm.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -127,6 +128,16 @@ CSRO_API int csro_probmap_subcell_truth(const csro_probmap *m, const float *x, c
  * (may be NULL) receives one line saying which rule was applied. */
 CSRO_API int csro_probmap_load_auto(csro_probmap **out, double *threshold, const char *path,
                                     char *note, size_t notelen);
+/* The same rule on .prob rows in memory (e.g. from csro_classify_rows):
+ * meta is the .prob's metadata (csro_classify_output_meta: grid, classes,
+ * the model's map.* texts); n rows of voxel index, flags (may be NULL),
+ * mean and std (n*nclasses each, the class columns of the metadata). std
+ * may be NULL unless the rule's context stage uses it (CSRO_EINVAL).
+ * Same map, threshold and note as csro_probmap_load_auto gives for the
+ * file these rows and metadata would make. Since CSRO_1.1. */
+CSRO_API int csro_probmap_new_auto(csro_probmap **out, double *threshold, const csro_zsdm_meta *meta,
+                                   size_t n, const uint64_t *index, const uint32_t *flags,
+                                   const float *mean, const float *std, char *note, size_t notelen);
 
 #ifdef __cplusplus
 }

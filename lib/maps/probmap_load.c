@@ -9,7 +9,7 @@
 
 /* Class index from a name, a decimal index or NULL (the class the map
  * rule names, else the 2-class default). */
-static int find_class(size_t *ci, const csro_zsdm_meta *meta, const char *cls, const char *path)
+int cs_probmap_find_class(size_t *ci, const csro_zsdm_meta *meta, const char *cls, const char *path)
 {
     size_t nc = csro_zsdm_meta_nclasses(meta);
     if (!cls) cls = csro_zsdm_meta_text(meta, "map.class");
@@ -31,6 +31,38 @@ static int find_class(size_t *ci, const csro_zsdm_meta *meta, const char *cls, c
     return cs_err(CSRO_ENOTFOUND, "%s: no class '%s' (classes: %s)", path, cls, names);
 }
 
+int cs_probmap_voxels_alloc(float **pm, float **ps, size_t count, const char *what)
+{
+    *pm = malloc((count ? count : 1) * sizeof **pm);
+    if (ps) *ps = malloc((count ? count : 1) * sizeof **ps);
+    if (!*pm || (ps && !*ps)) {
+        free(*pm);
+        *pm = NULL;
+        if (ps) { free(*ps); *ps = NULL; }
+        return cs_err(CSRO_ENOMEM, "%s: out of memory", what);
+    }
+    for (size_t i = 0; i < count; i++) {
+        (*pm)[i] = NAN;
+        if (ps) (*ps)[i] = NAN;
+    }
+    return 0;
+}
+
+int cs_probmap_scatter(float *pm, float *ps, size_t count, size_t n, const uint64_t *index,
+                       const uint32_t *flags, const float *mean, const float *std, size_t nc, size_t ci,
+                       const char *what)
+{
+    for (size_t t = 0; t < n; t++) {
+        if (index[t] >= count)
+            return cs_err(CSRO_EFORMAT, "%s: voxel index %llu is outside the grid of %zu voxels", what,
+                          (unsigned long long)index[t], count);
+        int nd = flags && (flags[t] & CSRO_ROW_NODATA) != 0;
+        pm[index[t]] = nd ? NAN : mean[t * nc + ci];
+        if (ps) ps[index[t]] = nd ? NAN : std[t * nc + ci];
+    }
+    return 0;
+}
+
 int cs_probmap_read_voxels(const char *path, const char *cls, float **mean_out, float **std_out,
                            size_t *ci_out, csro_zsdm_meta **meta_out)
 {
@@ -47,36 +79,22 @@ int cs_probmap_read_voxels(const char *path, const char *cls, float **mean_out, 
     uint64_t *index = NULL;
     uint32_t *flags = NULL;
     if (!g) { rc = cs_err(CSRO_EFORMAT, "%s: no voxel grid in the header", path); goto done; }
-    if ((rc = find_class(&ci, meta, cls, path))) goto done;
+    if ((rc = cs_probmap_find_class(&ci, meta, cls, path))) goto done;
     size_t count = csro_grid_count(g);
-    pm = malloc((count ? count : 1) * sizeof *pm);
-    if (std_out) ps = malloc((count ? count : 1) * sizeof *ps);
+    if ((rc = cs_probmap_voxels_alloc(&pm, std_out ? &ps : NULL, count, path))) goto done;
     mean = malloc(LOAD_BLOCK * nc * sizeof *mean);
     std = malloc(LOAD_BLOCK * nc * sizeof *std);
     index = malloc(LOAD_BLOCK * sizeof *index);
     flags = malloc(LOAD_BLOCK * sizeof *flags);
-    if (!pm || (std_out && !ps) || !mean || !std || !index || !flags) {
+    if (!mean || !std || !index || !flags) {
         rc = cs_err(CSRO_ENOMEM, "%s: out of memory", path);
         goto done;
-    }
-    for (size_t i = 0; i < count; i++) {
-        pm[i] = NAN;
-        if (ps) ps[i] = NAN;
     }
     for (;;) {
         size_t n;
         if ((rc = csro_prob_reader_read(r, LOAD_BLOCK, index, flags, mean, std, &n))) goto done;
         if (!n) break;
-        for (size_t t = 0; t < n; t++) {
-            if (index[t] >= count) {
-                rc = cs_err(CSRO_EFORMAT, "%s: voxel index %llu is outside the grid of %zu voxels",
-                            path, (unsigned long long)index[t], count);
-                goto done;
-            }
-            int nd = (flags[t] & CSRO_ROW_NODATA) != 0;
-            pm[index[t]] = nd ? NAN : mean[t * nc + ci];
-            if (ps) ps[index[t]] = nd ? NAN : std[t * nc + ci];
-        }
+        if ((rc = cs_probmap_scatter(pm, ps, count, n, index, flags, mean, std, nc, ci, path))) goto done;
     }
     if (!(*meta_out = csro_zsdm_meta_clone(meta))) { rc = cs_err(CSRO_ENOMEM, "%s: out of memory", path); goto done; }
     *mean_out = pm;
