@@ -32,17 +32,19 @@ $B/apt-voxelize -r s.rrng -p Ni-Ni s.pos -o v.zsdm 2> prog.txt
 CSRO_PROGRESS_INTERVAL=0 $B/apt-voxelize -q -r s.rrng -p Ni-Ni s.pos -o v.zsdm 2> prog.txt
 [ ! -s prog.txt ] || die "-q: $(cat prog.txt)"
 
-# 3. csro-train: loss and accuracy per fold and epoch, as in its --log.
+# 3. csro-train: loss and accuracy per fold and epoch, as in its --log
+#    (printed as each epoch ends: folds trained in parallel interleave;
+#    t_csro_train.sh checks the order).
 $B/csro-train --epochs 3 --folds 2 --log log.tsv b.zsdm -o m.csronet 2> train.txt > report.txt
 $PYTHON - <<'PY' || die "per-epoch lines differ from the log"
 import re
 lines = [l for l in open("train.txt") if " epoch " in l]
-log = [l.split("\t") for l in open("log.tsv").read().split("\n")[1:] if l]
+log = {(int(r[0]) + 1, int(r[1])): r for r in (l.split("\t") for l in open("log.tsv").read().split("\n")[1:] if l)}
 assert len(lines) == 6 == len(log), (len(lines), len(log))
-for l, r in zip(lines, log):
+for l in lines:
     m = re.search(r"fold (\d+)/2 epoch (\d+)/3: loss ([\d.]+) accuracy ([\d.]+), validation loss ([\d.]+) accuracy ([\d.]+)", l)
     assert m, l
-    assert int(m.group(1)) == int(r[0]) + 1 and int(m.group(2)) == int(r[1]), (l, r)
+    r = log.pop((int(m.group(1)), int(m.group(2))))
     for k in range(4):
         assert abs(float(m.group(3 + k)) - float(r[2 + k])) < 1e-4, (l, r)
 PY
