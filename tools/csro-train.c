@@ -153,6 +153,44 @@ static csro_zsdm_meta *load_bank(const args *A, bank *b, uLong *crc)
     return meta;
 }
 
+/* The training curves (train_log: the --log TSV) and the held-out
+ * confusion matrix (heldout_confusion: the report's matrix lines) as model
+ * texts, so that csro-report --model shows them without the files. */
+static void train_texts(const args *A, csro_ensemble *e, const csro_zsdm_meta *meta, const csro_train_report *rep)
+{
+    size_t nc = csro_zsdm_meta_nclasses(meta), len;
+    char *text;
+    FILE *fp = open_memstream(&text, &len);
+    uint64_t *cm = malloc(nc * nc * sizeof *cm);
+    if (!fp || !cm) tool_die(1, "out of memory");
+    fprintf(fp, "fold\tepoch\ttrain_loss\ttrain_accuracy\tval_loss\tval_accuracy\n");
+    for (long f = 0; f < A->folds; f++)
+        for (long k = 0; k < A->epochs; k++) {
+            double v[4];
+            if (csro_train_report_epoch(rep, (size_t)f, (size_t)k, &v[0], &v[1], &v[2], &v[3])) tool_fail(CSRO_EINVAL);
+            fprintf(fp, "%ld\t%ld\t%.6f\t%.6f\t%.6f\t%.6f\n", f, k + 1, v[0], v[1], v[2], v[3]);
+        }
+    if (fclose(fp)) tool_die(1, "out of memory");
+    int rc = csro_ensemble_set_text(e, "train_log", text);
+    free(text);
+    if (!rc && !(fp = open_memstream(&text, &len))) tool_die(1, "out of memory");
+    if (!rc) {
+        csro_train_report_confusion(rep, cm);
+        fprintf(fp, "true\\pred");
+        for (size_t k = 0; k < nc; k++) fprintf(fp, "\t%s", csro_zsdm_meta_class(meta, k));
+        for (size_t i = 0; i < nc; i++) {
+            fprintf(fp, "\n%s", csro_zsdm_meta_class(meta, i));
+            for (size_t k = 0; k < nc; k++) fprintf(fp, "\t%llu", (unsigned long long)cm[i * nc + k]);
+        }
+        fprintf(fp, "\naccuracy\t%.4f\n", csro_train_report_accuracy(rep));
+        if (fclose(fp)) tool_die(1, "out of memory");
+        rc = csro_ensemble_set_text(e, "heldout_confusion", text);
+        free(text);
+    }
+    free(cm);
+    if (rc) tool_fail(rc);
+}
+
 /* Classes, contract and provenance of the trained ensemble. */
 static void describe(const args *A, csro_ensemble *e, const csro_zsdm_meta *meta, const csro_train_report *rep,
                      uLong crc, size_t npatterns)
@@ -176,6 +214,7 @@ static void describe(const args *A, csro_ensemble *e, const csro_zsdm_meta *meta
     if (!rc) rc = csro_ensemble_set_text(e, "heldout_accuracy", buf);
     if (!rc) rc = csro_ensemble_set_text(e, "software", "csro-train (libcsro " CSRO_VERSION_STRING ")");
     if (rc) tool_fail(rc);
+    train_texts(A, e, meta, rep);
 }
 
 /* Loss and accuracy of each epoch on stderr as it ends (csro_train calls

@@ -517,11 +517,13 @@ def domains_figure(page, real, ctrl, thr, sp):
                     "pipeline: what it selects is the false-positive level." if ctrl else ""))
 
 
-def read_tsv(path, comment="#"):
-    """Rows of a TSV file with a header line (lines starting with comment
-    skipped) as (header, rows of strings)."""
-    with open(path, encoding="utf-8", errors="replace") as f:
-        lines = [ln.rstrip("\r\n") for ln in f if ln.strip() and not ln.startswith(comment)]
+def read_tsv(path, comment="#", text=None):
+    """Rows of a TSV file (or of text, when given) with a header line
+    (lines starting with comment skipped) as (header, rows of strings)."""
+    if text is None:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    lines = [ln.rstrip("\r") for ln in text.split("\n") if ln.strip() and not ln.startswith(comment)]
     if not lines:
         fail("%s: empty; expected a TSV file with a header line" % path)
     header = lines[0].split("\t")
@@ -535,11 +537,22 @@ def fnum(s):
         return math.nan
 
 
-def training_figures(page, log_path, report_path):
+def training_figures(page, log_path, report_path, model=None):
+    """Training curves and confusion matrix from csro-train's --log and
+    report files, else from the texts train_log and heldout_confusion that
+    csro-train stores in the model."""
     import numpy as np
     plt = page.plt
+    log_text = report_text = None
+    if model is not None:
+        if not log_path and model[1].text("train_log"):
+            log_path, log_text = model[0], model[1].text("train_log")
+        if not report_path and model[1].text("heldout_confusion"):
+            report_path, report_text = model[0], model[1].text("heldout_confusion")
+    src = lambda path, text, what: ("the model %s (its %s text, stored by csro-train)" % (html.escape(path), what)
+                                    if text is not None else "%s (csro-train %s)" % (html.escape(path), what))
     if log_path:
-        header, rows = read_tsv(log_path)
+        header, rows = read_tsv(log_path, text=log_text)
         col = {h.strip().lower(): i for i, h in enumerate(header)}
         need = ["fold", "epoch", "train_loss", "val_loss"]
         if any(k not in col for k in need):
@@ -558,16 +571,23 @@ def training_figures(page, log_path, report_path):
                         ax.plot(ep, [fnum(r[col[k]]) for r in rr], ls=ls, color=c,
                                 label="fold %s %s" % (fo, "training" if split == "train" else "validation"))
         axes[0].set_yscale("log")
+        from matplotlib.ticker import MaxNLocator
         for ax, kind in zip(axes, ("loss (cross-entropy)", "accuracy")):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_xlabel("epoch")
             ax.set_ylabel(kind)
         axes[1].legend(fontsize=7, ncol=2)
         page.figure("training", fig, "Training curves",
                     "Per fold of the k-fold ensemble: training (solid) and validation (dashed) loss and accuracy per "
-                    "epoch, from %s (csro-train --log)." % html.escape(log_path))
+                    "epoch, from %s." % src(log_path, log_text, "train_log" if log_text is not None else "--log"))
     if report_path:
-        with open(report_path, encoding="utf-8", errors="replace") as f:
-            lines = [ln.rstrip("\n") for ln in f]
+        if report_text is None:
+            with open(report_path, encoding="utf-8", errors="replace") as f:
+                report_text = f.read()
+            report_src = "%s." % html.escape(report_path)
+        else:
+            report_src = "%s." % src(report_path, report_text, "heldout_confusion")
+        lines = report_text.split("\n")
         start = next((i for i, ln in enumerate(lines) if ln.lower().startswith("true\\pred")), None)
         if start is None:
             fail("%s: no confusion matrix (a line starting with true\\pred); give csro-train's report" % report_path)
@@ -595,7 +615,7 @@ def training_figures(page, log_path, report_path):
         fig.colorbar(im, ax=ax, label="fraction of the true class")
         page.figure("confusion", fig, "Confusion matrix",
                     "The ensemble mean on the held-out part of the bank (rows: true class; numbers: patterns; "
-                    "colour: fraction of the row), from %s." % html.escape(report_path))
+                    "colour: fraction of the row), from %s" % report_src)
 
 
 def subcell_truth(pm, rec, truth):
@@ -889,6 +909,10 @@ def build(o, tmp, argv):
                  "the same apt-voxelize options" % (o["control"], cpm.spacing, cpm.ratio, pm.spacing, pm.ratio))
         ctrl = domain_stats(cpm, thr)
         cprob = csro.read_prob(o["control"])
+    else:
+        page.skip("random-label control (volume fraction, domains, z-SDM profiles)",
+                  "give --control Y.prob: the same reconstruction through apt-voxelize --random-labels SEED "
+                  "and csro-classify")
     map_figures(page, pm, real["mask"], thr, mode_txt, o["prob"])
     rec = rng = None
     if o["recon"]:
@@ -942,10 +966,15 @@ def build(o, tmp, argv):
     else:
         page.skip("z-SDM profiles", "give --zsdm, or --recon and --ranges")
     domains_figure(page, real, ctrl, thr, pm.spacing)
-    if o["train_log"] or o["train_report"]:
-        training_figures(page, o["train_log"], o["train_report"])
+    model = None
+    if o["model"]:
+        model = (o["model"], csro.Ensemble.load(o["model"]))
+    if o["train_log"] or o["train_report"] or (model and (model[1].text("train_log") or
+                                                          model[1].text("heldout_confusion"))):
+        training_figures(page, o["train_log"], o["train_report"], model)
     else:
-        page.skip("training curves and confusion matrix", "give --train-log and --train-report (csro-train)")
+        page.skip("training curves and confusion matrix",
+                  "give the model (-m, trained by csro-train), or --train-log and --train-report")
     roc = None
     if o["truth"]:
         roc = roc_figure(page, pm, rec, o["truth"], thr)
