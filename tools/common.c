@@ -394,6 +394,7 @@ static int sniff(const char *path)
     if (n == 8 && !memcmp(b, "CSROZSDM", 8)) return TOOL_IN_ZSDM;
     if (n == 8 && !memcmp(b, "CSROPROB", 8)) return TOOL_IN_PROB;
     if (n == 8 && !memcmp(b, "CSRONET", 8)) return TOOL_IN_MODEL;
+    if (n == 8 && !memcmp(b, "CSROTRTH", 8)) return TOOL_IN_TRUTH;
     if (n == 8 && !memcmp(b, "\x89HDF\r\n\x1a\n", 8)) return TOOL_IN_KERAS;
     if (n >= 4 && (!memcmp(b, "II*", 4) || !memcmp(b, "MM\0*", 4))) return 100; /* TIFF */
     return -1;
@@ -406,6 +407,7 @@ static const char *kind_is(int k)
     case TOOL_IN_PROB: return "a probability file (csro-classify output)";
     case TOOL_IN_MODEL: return "a .csronet model (csro-train or csro-net-import output)";
     case TOOL_IN_KERAS: return "a Keras HDF5 file";
+    case TOOL_IN_TRUTH: return "a per-ion truth file (apt-simulate --truth output)";
     default: return "a TIFF image (csro-map or apt-sdm output)";
     }
 }
@@ -420,6 +422,7 @@ static const char *kind_wanted(int k)
     case TOOL_IN_RECON: return "a reconstruction (POS, EPOS, APT or CSV)";
     case TOOL_IN_RANGES: return "a range file (RRNG or RNG)";
     case TOOL_IN_KERAS: return "Keras HDF5 models";
+    case TOOL_IN_TRUTH: return "a per-ion truth file from apt-simulate --truth";
     default: return "a text file";
     }
 }

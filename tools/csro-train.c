@@ -42,7 +42,9 @@ static int read_bank(const char *path, bank *b, csro_zsdm_meta **meta, uLong *cr
     int rc = csro_zsdm_reader_open(&r, path);
     if (rc) return rc;
     const csro_zsdm_meta *m = csro_zsdm_reader_meta(r);
-    if (csro_zsdm_meta_kind(m) != CSRO_ZSDM_BANK) tool_die(1, "%s: not a pattern bank (kind voxels)", path);
+    if (csro_zsdm_meta_kind(m) != CSRO_ZSDM_BANK)
+        tool_die(1, "%s is a voxel z-SDM file (apt-voxelize output); csro-train wants a labelled .zsdm bank from "
+                 "csro-simulate", path);
     size_t nb = csro_zsdm_meta_nbins(m), nc = csro_zsdm_meta_nclasses(m);
     if (nc < 2) tool_die(1, "%s: a bank needs at least 2 classes (has %zu)", path, nc);
     b->nbins = nb;

@@ -134,13 +134,45 @@ def parse_args(argv):
             fail("%s: reading standard input is not supported; give a file" % ("--" + k.replace("_", "-")),
                  EXIT_USAGE)
         if os.path.isdir(p):
-            fail("%s: is a directory; give a file" % p)
+            fail("%s is a directory; name a file" % p)
         if not os.path.exists(p):
             fail("%s: no such file" % p)
+        check_kind(p, KIND_WANTED[k])
     out = o["output"]
     if os.path.exists(out) and not os.path.isdir(out):
         fail("%s: exists and is not a directory; give a directory for the report" % out)
     return o
+
+
+# What a file is, by its first bytes (as the C tools say it, tools/common.c).
+KINDS = ((b"CSROZSDM", "zsdm", "a z-SDM file (apt-voxelize or csro-simulate output)"),
+         (b"CSROPROB", "prob", "a probability file (csro-classify output)"),
+         (b"CSRONET\0", "model", "a .csronet model (csro-train or csro-net-import output)"),
+         (b"CSROTRTH", "truth", "a per-ion truth file (apt-simulate --truth output)"),
+         (b"\x89HDF\r\n\x1a\n", "keras", "a Keras HDF5 file"),
+         (b"II*\0", "tiff", "a TIFF image (csro-map or apt-sdm output)"),
+         (b"MM\0*", "tiff", "a TIFF image (csro-map or apt-sdm output)"))
+WANTS = {"prob": "a .prob from csro-classify", "zsdm": "a .zsdm from apt-voxelize",
+         "model": "a .csronet model from csro-train or csro-net-import",
+         "recon": "a reconstruction (POS, EPOS, APT or CSV)", "ranges": "a range file (RRNG or RNG)",
+         "truth": "a per-ion truth file from apt-simulate --truth", "text": "a text table"}
+KIND_WANTED = {"prob": "prob", "control": "prob", "zsdm": "zsdm", "control_zsdm": "zsdm", "model": "model",
+               "recon": "recon", "ranges": "ranges", "truth": "truth", "score": "text", "train_log": "text",
+               "train_report": "text", "limits": "text"}
+
+
+def check_kind(path, want):
+    """Refuse a file of another known kind, naming what it is and what is wanted."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError as e:
+        fail("%s: cannot open: %s" % (path, e.strerror))
+    for magic, kind, what in KINDS:
+        if head.startswith(magic) and kind != want:
+            if kind == "keras":
+                fail("%s is a Keras file: convert it with csro-net-import" % path)
+            fail("%s is %s; csro-report wants %s" % (path, what, WANTS[want]))
 
 
 # ---------------------------------------------------------------- figures
