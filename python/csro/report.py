@@ -52,12 +52,57 @@ Writes DIR/index.html with PNG figures of the CSRO map of X.prob.
       --train-report TXT csro-train report (stdout): confusion matrix
       --limits L.tsv     detection-limit table (csro-limits TSV)
       --title TEXT       page title
-  -q, --quiet            no summary line on standard error
-  -h, --help, -V, --version""" % DEFAULT_THRESHOLD
+  -q, --quiet            no progress, no summary line on standard error
+  -h, --help, -V, --version
+Progress: a bar on a terminal, otherwise a line with the elapsed time and
+an estimate of the time left every 10 s (CSRO_PROGRESS_INTERVAL seconds).""" % DEFAULT_THRESHOLD
 
 
 def fail(msg, code=EXIT_DATA):
     raise ReportError(msg, code)
+
+
+class Progress:
+    """Progress of a long pass as the C tools show it (tools/common.c): a
+    bar on a terminal, otherwise a line with the elapsed time and an
+    estimate of the time left every CSRO_PROGRESS_INTERVAL (10) seconds;
+    nothing when quiet."""
+
+    def __init__(self, label, quiet):
+        self.label, self.quiet, self.bar = label, quiet, False
+        self.t0 = self.last = time.monotonic()
+        self.tty = sys.stderr.isatty()
+        try:
+            self.every = float(os.environ.get("CSRO_PROGRESS_INTERVAL", "10"))
+        except ValueError:
+            self.every = 10.0
+
+    @staticmethod
+    def hms(s):
+        t = int(s + 0.5)
+        return ("%dh%02dm%02ds" % (t // 3600, t // 60 % 60, t % 60) if t >= 3600 else
+                "%dm%02ds" % (t // 60, t % 60) if t >= 60 else "%ds" % t)
+
+    def __call__(self, f):
+        if self.quiet:
+            return
+        t = time.monotonic()
+        if self.tty:
+            k = max(0, min(40, int(f * 40 + 0.5)))
+            sys.stderr.write("\r%s %s [%s%s] %3d%%" % (PROG, self.label, "#" * k, " " * (40 - k), int(f * 100 + 0.5)))
+            sys.stderr.flush()
+            self.bar = True
+        elif f > 0 and t - self.last >= self.every:
+            self.last = t
+            eta = (t - self.t0) * (1 - f) / f if f < 1 else 0
+            print("%s: %s: %.0f%% done, %s elapsed, about %s left" % (PROG, self.label, 100 * f,
+                                                                       self.hms(t - self.t0), self.hms(eta)),
+                  file=sys.stderr, flush=True)
+
+    def done(self):
+        if self.bar:
+            sys.stderr.write("\n")
+            self.bar = False
 
 
 # ---------------------------------------------------------------- options
@@ -405,9 +450,10 @@ def profile_sums(prob_label, chunks, nbins):
     return s, q, n
 
 
-def recompute_chunks(meta, rec, rng, chunk=32768, shuffle_seed=None):
+def recompute_chunks(meta, rec, rng, chunk=32768, shuffle_seed=None, progress=None):
     """z-SDMs of every voxel of meta's grid from the reconstruction, as
-    the classifier saw them (the metadata's preprocessing), in chunks."""
+    the classifier saw them (the metadata's preprocessing), in chunks;
+    progress(fraction) after each chunk."""
     import numpy as np
     import csro
     from csro import preprocess
@@ -428,6 +474,10 @@ def recompute_chunks(meta, rec, rng, chunk=32768, shuffle_seed=None):
         if meta.preprocess != csro.RAW:
             prof, flags = preprocess.rows(prof, meta.preprocess, flags=flags, inplace=True)
         yield np.arange(first, first + cnt, dtype=np.uint64), prof, flags
+        if progress:
+            progress((first + cnt) / total)
+    if progress:
+        progress.done()
 
 
 def zsdm_sums(path, prob, lab, prob_path):
@@ -964,7 +1014,9 @@ def build(o, tmp, argv):
         prof, state = zsdm_sums(o["zsdm"], prob, lab, o["prob"])
         how = "read from %s" % html.escape(o["zsdm"])
     elif lab is not None and rec is not None and rng is not None:
-        prof, state = profile_sums(lab, recompute_chunks(meta, rec, rng), meta.nbins), meta.preprocess
+        prof = profile_sums(lab, recompute_chunks(meta, rec, rng, progress=Progress(
+            "z-SDM profiles of %d voxels" % len(grid), o["quiet"])), meta.nbins)
+        state = meta.preprocess
         how = "recomputed from %s with the grid and bins of the .prob file" % html.escape(o["recon"])
     if prof is not None:
         cprof, note = None, ""
@@ -987,7 +1039,9 @@ def build(o, tmp, argv):
                 note = "Control profiles need --recon and --ranges and the same grid."
             else:
                 clab = voxel_labels(cprob, len(cgrid), cls)
-                cprof = profile_sums(clab, recompute_chunks(cprob.meta, rec, rng, shuffle_seed=int(seed)),
+                cprof = profile_sums(clab, recompute_chunks(cprob.meta, rec, rng, shuffle_seed=int(seed),
+                                                            progress=Progress("control z-SDM profiles of %d voxels"
+                                                                              % len(cgrid), o["quiet"])),
                                      meta.nbins)
                 note = ("Control: the same reconstruction with its mass-to-charge values shuffled (seed %s, as "
                         "apt-voxelize --random-labels), profiles recomputed." % seed)

@@ -31,6 +31,10 @@ $B/apt-voxelize -r s.rrng -p Ni-Ni s.pos -o v.zsdm 2> prog.txt
 [ ! -s prog.txt ] || die "progress lines before 10 s: $(cat prog.txt)"
 CSRO_PROGRESS_INTERVAL=0 $B/apt-voxelize -q -r s.rrng -p Ni-Ni s.pos -o v.zsdm 2> prog.txt
 [ ! -s prog.txt ] || die "-q: $(cat prog.txt)"
+# csro-report (Python) recomputing the profiles: the same kind of lines
+CSRO_PROGRESS_INTERVAL=0 $B/csro-report s.prob --recon s.pos -r s.rrng -o rp 2> prog.txt
+grep -q "^csro-report: z-SDM profiles of [0-9]* voxels: 100% done, .* elapsed, about .* left$" prog.txt ||
+    die "csro-report: no progress line: $(cat prog.txt)"
 
 # 3. csro-train: loss and accuracy per fold and epoch, as in its --log
 #    (printed as each epoch ends: folds trained in parallel interleave;
