@@ -1058,6 +1058,11 @@ def build(o, tmp, argv):
     if o["train_log"] or o["train_report"] or (model and (model[1].text("train_log") or
                                                           model[1].text("heldout_confusion"))):
         training_figures(page, o["train_log"], o["train_report"], model)
+    elif model:
+        page.skip("training curves and confusion matrix",
+                  "the model %s holds no training log (%s); give --train-log and --train-report if you have them"
+                  % (html.escape(model[0]), "imported with csro-net-import" if model[1].text("source") else
+                     "not trained by this version of csro-train"))
     else:
         page.skip("training curves and confusion matrix",
                   "give the model (-m, trained by csro-train), or --train-log and --train-report")

@@ -38,6 +38,12 @@ PY
 grep -q "mass spectrum: give --recon and --ranges" "$T/ra/index.html"
 grep -q "random-label control (volume fraction, domains, z-SDM profiles): give --control" "$T/ra/index.html"
 grep -q "training curves and confusion matrix: give the model (-m" "$T/ra/index.html"
+PUB="$CSRO_SRCDIR/data/mlapt/published_NiNi.csronet"
+if [ -e "$PUB" ]; then  # an imported model has no training log: said so
+    "$B/csro-report" -q "$T/a.prob" -m "$PUB" -o "$T/rp"
+    grep -q "published_NiNi.csronet holds no training log (imported with csro-net-import)" "$T/rp/index.html" ||
+        die "imported model without training log not explained"
+fi
 
 # -- 2. a small simulated pipeline with every input
 $B/csro-simulate --quiet --class FCC:random --class CSRO:L12:Co --pair Co-Co --random 60 --seed 2 -o "$T/bank.zsdm"
