@@ -17,7 +17,7 @@
 
 static const char *progname = "csro";
 static void (*usage_fn)(void);
-static int quiet, bar_shown;
+static int quiet, bar_shown, bar_len;
 
 static void outputs_abort(void);
 
@@ -60,7 +60,10 @@ void tool_note(const char *fmt, ...)
 {
     if (quiet) return;
     va_list ap;
-    tool_progress_done();
+    if (bar_shown) { /* erase the bar; the next progress call draws it again below the note */
+        fprintf(stderr, "\r%*s\r", bar_len, "");
+        bar_shown = 0;
+    }
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
@@ -617,8 +620,9 @@ int tool_progress(double f, void *user)
     int w = 40, k = (int)(f * w + 0.5);
     if (k < 0) k = 0;
     if (k > w) k = w;
-    fprintf(stderr, "\r%s%s%s [%.*s%*s] %3d%%", progname, plabel ? " " : "", plabel ? plabel : "", k,
+    bar_len = fprintf(stderr, "\r%s%s%s [%.*s%*s] %3d%%", progname, plabel ? " " : "", plabel ? plabel : "", k,
             "########################################", w - k, "", (int)(f * 100 + 0.5));
+    if (bar_len < 0) bar_len = 0;
     bar_shown = 1;
     return 0;
 }

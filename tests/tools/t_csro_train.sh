@@ -86,3 +86,41 @@ for _, m in ep:
 PY
 CSRO_PROGRESS_INTERVAL=0 "$CSRO_BIN/csro-train" -q --epochs 2 --folds 2 -o "$T/q.csronet" "$T/bank.zsdm" 2> "$T/q.err"
 [ ! -s "$T/q.err" ] || die "-q: stderr not empty: $(cat "$T/q.err")"
+
+# on a terminal: the epoch lines erase the progress bar instead of leaving a
+# stale bar line behind each of them (a terminal emulated from the bytes)
+"$PYTHON" - "$CSRO_BIN/csro-train" "$T/bank.zsdm" "$T/tty.csronet" <<'PY'
+import os, select, subprocess, sys, time
+m, s = os.openpty()
+p = subprocess.Popen([sys.argv[1], "--epochs", "3", "--folds", "2", "-j", "1", sys.argv[2], "-o", sys.argv[3]],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=s)
+os.close(s)
+raw, end = b"", time.time() + 120
+while time.time() < end:
+    if select.select([m], [], [], 0.05)[0]:
+        try:
+            b = os.read(m, 65536)
+        except OSError:
+            break
+        if not b:
+            break
+        raw += b
+    elif p.poll() is not None:
+        break
+p.wait()
+screen, line, col = [], [], 0
+for ch in raw.decode().replace("\r\n", "\n"):
+    if ch == "\n":
+        screen.append("".join(line).rstrip()); line, col = [], 0
+    elif ch == "\r":
+        col = 0
+    else:
+        line[col:col + 1] = [ch]; col += 1
+if line:
+    screen.append("".join(line).rstrip())
+epochs = [l for l in screen if " epoch " in l]
+bars = [l for l in screen if "[" in l and "%" in l]
+assert p.returncode == 0 and len(epochs) == 6, screen
+assert all(l.startswith("csro-train: fold ") for l in epochs), epochs
+assert len(bars) <= 1, screen   # at most the finished bar, none between the epoch lines
+PY
