@@ -46,6 +46,12 @@ typedef struct {
     double *el_atoms;  /* nelements */
 } info;
 
+static const char *ranges_format_name(const csro_ranges *g)
+{
+    int f = csro_ranges_format(g);
+    return f == CSRO_RANGES_RNG ? "rng" : f == CSRO_RANGES_ENV ? "env" : "rrng";
+}
+
 static double frac(double a, double b)
 {
     return b > 0 ? a / b : 0.0;
@@ -73,7 +79,7 @@ static void print_text(FILE *f, const info *in)
     size_t ni = csro_ranges_nions(g), ne = csro_ranges_nelements(g);
     size_t ranged = n - in->ion_count[ni];
     fprintf(f, "ranges:    %s (%s, %zu ion types, %zu ranges)\n", in->rpath,
-            csro_ranges_format(g) == CSRO_RANGES_RNG ? "rng" : "rrng", ni, csro_ranges_nranges(g));
+            ranges_format_name(g), ni, csro_ranges_nranges(g));
     fprintf(f, "ranged:    %zu (%.4f %%)\n", ranged, 100 * frac((double)ranged, (double)n));
     fprintf(f, "unranged:  %zu (%.4f %%)\n", in->ion_count[ni],
             100 * frac((double)in->ion_count[ni], (double)n));
@@ -169,7 +175,7 @@ static void print_json(FILE *f, const info *in)
         size_t ranged = n - in->ion_count[ni];
         tool_json_object(&j, "ranges");
         tool_json_str(&j, "file", in->rpath);
-        tool_json_str(&j, "format", csro_ranges_format(g) == CSRO_RANGES_RNG ? "rng" : "rrng");
+        tool_json_str(&j, "format", ranges_format_name(g));
         tool_json_int(&j, "ranged", (long long)ranged);
         tool_json_int(&j, "unranged", (long long)in->ion_count[ni]);
         tool_json_num(&j, "unranged_fraction", frac((double)in->ion_count[ni], (double)n));

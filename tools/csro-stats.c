@@ -494,6 +494,7 @@ static void print_result(const args *A, const csro_probmap *m, const result *R)
     FILE *o = tool_out_open(A->out ? A->out : "-");
     const char *lab = csro_probmap_label(m), *mode = A->mode == CSRO_PROBMAP_SUM ? "sum" : "mean";
     if (!A->json) {
+        prov_comments(A->prov, o);
         fprintf(o, "input\t%s\nmap\t%s\nmode\t%s\nspacing_nm\t%.10g\nconnectivity\t%d\n", A->in, lab, mode,
                 R->spacing, A->conn);
         tsv_metrics(o, R->mt, R->nm);
@@ -552,6 +553,7 @@ int main(int argc, char **argv)
     A.mode = csro_probmap_mode(m);
     if (nx_wanted(A.out)) nx_check_output("-o", A.out);
     prov_input(A.prov, "prob", A.in);
+    prov_prob_model(A.prov, A.in);
     if (A.reconp) prov_input(A.prov, "recon", A.reconp);
     if (A.rangesp) prov_input(A.prov, "ranges", A.rangesp);
     prov_param(A.prov, "class", "%s", csro_probmap_label(m));
