@@ -494,13 +494,13 @@ static void print_result(const args *A, const csro_probmap *m, const result *R)
     FILE *o = tool_out_open(A->out ? A->out : "-");
     const char *lab = csro_probmap_label(m), *mode = A->mode == CSRO_PROBMAP_SUM ? "sum" : "mean";
     if (!A->json) {
-        prov_comments(A->prov, o);
         fprintf(o, "input\t%s\nmap\t%s\nmode\t%s\nspacing_nm\t%.10g\nconnectivity\t%d\n", A->in, lab, mode,
                 R->spacing, A->conn);
         tsv_metrics(o, R->mt, R->nm);
         double bw = R->hmax / (double)A->bins;
         for (long i = 0; i < A->bins; i++)
             fprintf(o, "diameter_hist_%.4g_%.4g_nm\t%llu\n", bw * (double)i, bw * (double)(i + 1), (unsigned long long)R->hist[i]);
+        prov_rows(A->prov, o);
         return;
     }
     tool_json j;

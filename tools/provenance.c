@@ -35,7 +35,7 @@ static void add(tool_prov *p, const char *section, const char *key, const char *
     }
     char *v = xstrdup(value);
     for (char *c = v; *c; c++)
-        if (*c == '\n' || *c == '\r') *c = ' ';
+        if (*c == '\n' || *c == '\r' || *c == '\t') *c = ' ';
     p->e[p->n++] = (entry){xstrdup(section), xstrdup(key), v};
 }
 
@@ -241,6 +241,12 @@ void prov_comments(const tool_prov *p, FILE *fp)
 {
     for (size_t i = 0; i < p->n; i++)
         fprintf(fp, "# %s%s=%s\n", text_prefix(p->e[i].section), p->e[i].key, p->e[i].value);
+}
+
+void prov_rows(const tool_prov *p, FILE *fp)
+{
+    for (size_t i = 0; i < p->n; i++)
+        fprintf(fp, "provenance.%s%s\t%s\n", text_prefix(p->e[i].section), p->e[i].key, p->e[i].value);
 }
 
 void prov_prepend(const tool_prov *p, const char *path)

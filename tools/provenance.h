@@ -31,8 +31,8 @@ void prov_model(tool_prov *p, const char *key, const char *fmt, ...) __attribute
 
 /* The record as "key=value" lines (keys: program, version,
  * library_version, command_line, timestamp, parameter.K, input.N.role,
- * input.N.file, input.N.size, input.N.crc32, model.K); newlines in values
- * become spaces. Caller frees. */
+ * input.N.file, input.N.size, input.N.crc32, model.K); newlines and tabs
+ * in values become spaces. Caller frees. */
 char *prov_text(const tool_prov *p);
 /* Write the record as the member "provenance" of the JSON object open in j
  * (program, version, library_version, command_line, timestamp, then
@@ -42,6 +42,9 @@ void prov_json(const tool_prov *p, tool_json *j);
 /* The record as "# key=value" comment lines (keys as prov_text) at the
  * head of a TSV or CSV output. */
 void prov_comments(const tool_prov *p, FILE *fp);
+/* The record as "provenance.KEY<TAB>value" rows of a name/value table
+ * (csro-stats TSV). */
+void prov_rows(const tool_prov *p, FILE *fp);
 /* Put those comment lines before the contents of the text file at path
  * (an output's temporary written by the library, e.g. csro_recon_save's
  * CSV); stdout ("-") and other non-regular files are left alone. */

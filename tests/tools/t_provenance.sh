@@ -69,6 +69,9 @@ def read(path, program):
     if ext in ("zsdm", "prob"):  # header texts, keyed PROGRAM.key
         t = keras_ref.readprob(path, None, 0, header_only="texts")
         return {k[len(program) + 1:]: v for k, v in t.items() if k.startswith(program + ".")}, t
+    if path.startswith("st.") and ext == "tsv":  # csro-stats: name<TAB>value rows
+        return {k[11:]: v for k, v in (l.split("\t", 1) for l in raw.decode().splitlines())
+                if k.startswith("provenance.")}, None
     if ext in ("tsv", "csv"):
         return lines(raw.decode(), "# "), None
     if ext == "tif":
