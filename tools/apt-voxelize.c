@@ -138,7 +138,7 @@ static size_t lower(const float *z, size_t n, double v)
 /* --composition: per-voxel atom counts of every element of the range file
  * (molecular ions contribute their atoms), TSV, voxels with atoms only. */
 static void write_composition(const char *path, const csro_grid *g, const csro_ranges *rg, const int32_t *ion,
-                              const float *x, const float *y, const float *z, size_t n)
+                              const float *x, const float *y, const float *z, size_t n, const tool_prov *pv)
 {
     size_t ne = csro_ranges_nelements(rg), nv = csro_grid_count(g);
     uint32_t *cnt = calloc(nv * (ne ? ne : 1), sizeof *cnt);
@@ -161,6 +161,7 @@ static void write_composition(const char *path, const csro_grid *g, const csro_r
         if (rc) tool_fail(rc);
     }
     FILE *f = tool_out_open(path);
+    prov_comments(pv, f);
     fprintf(f, "index\tx_nm\ty_nm\tz_nm\tatoms");
     for (size_t e = 0; e < ne; e++) fprintf(f, "\t%s", csro_ranges_element(rg, e));
     fputc('\n', f);
@@ -543,12 +544,12 @@ int main(int argc, char **argv)
     csro_recon *rec = load_inputs(&A, &rg, &ion);
     csro_grid *g = plan_grid(&A, rec);
     check_size(&A, so, g, rg);
+    record(pv, &A, so, g);
     if (A.comp_path)
         write_composition(A.comp_path, g, rg, ion, csro_recon_x(rec), csro_recon_y(rec), csro_recon_z(rec),
-                          csro_recon_count(rec));
+                          csro_recon_count(rec), pv);
     select_pairs(&A, rg, ion, rec);
     free(ion);
-    record(pv, &A, so, g);
     open_writers(&A, so, g, pv);   /* only now: every input has been checked */
     run_slabs(&A, so, g);
     int rc;

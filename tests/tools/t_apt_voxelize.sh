@@ -193,8 +193,9 @@ win = []
 for line in open(rrng):
     m = re.match(r"Range\d+=([\d.]+) ([\d.]+) .*?(?:Name:\w+ )?(H|Cr|Co|Ni):(\d)", line)
     if m: win.append((np.float32(m.group(1)), np.float32(m.group(2)), m.group(3), int(m.group(4))))
-hdr = open(comp).readline().split()
-rows = np.loadtxt(comp, skiprows=1, ndmin=2)
+lines = [l for l in open(comp) if not l.startswith("#")]  # '#' provenance lines first
+hdr = lines[0].split()
+rows = np.loadtxt(lines[1:], ndmin=2)
 els = hdr[5:]
 atoms = {e: np.zeros(len(d)) for e in els}
 for lo, hi, el, k in win:

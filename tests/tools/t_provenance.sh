@@ -16,7 +16,7 @@ HAVE_H5=0
 $PYTHON -c 'import h5py' 2>/dev/null && "$B/csro-map" --help | grep -q '\.h5' && HAVE_H5=1
 
 $B/apt-simulate -q --box 6,6,6 --seed 5 --domains Ni:1.5:2:0.05 --truth s.truth -r s.rrng -o s.pos
-$B/apt-voxelize -q -r s.rrng -p Ni-Ni --voxel 1 --stride 0.5 s.pos -o s.zsdm
+$B/apt-voxelize -q -r s.rrng -p Ni-Ni --voxel 1 --stride 0.5 s.pos -o s.zsdm --composition comp.tsv
 $B/csro-classify -q -m "$MODEL" s.zsdm -o s.prob
 $B/csro-classify -q -m "$MODEL" s.zsdm -f tsv -o c.tsv
 $B/csro-map -q s.prob -o m.tif -t 2.5 --mask k.tif --uncertainty u.tif --projection p.tif --vtk m.vtk --vti m.vti 2>/dev/null
@@ -27,7 +27,7 @@ $B/csro-score -M s.prob --truth s.truth -t 2.5 s.pos -f json -o sc.json 2>/dev/n
 $B/csro-extract -q -M s.prob -t 2.5 s.pos -o x.csv 2>/dev/null
 $B/csro-extract -q -M s.prob -t 2.5 s.pos -f csv -o - > xo.csv 2>/dev/null
 $B/apt-info -f json -r s.rrng s.pos -o ai.json
-KINDS="s.zsdm:apt-voxelize s.prob:csro-classify c.tsv:csro-classify m.tif:csro-map k.tif:csro-map u.tif:csro-map
+KINDS="s.zsdm:apt-voxelize comp.tsv:apt-voxelize s.prob:csro-classify c.tsv:csro-classify m.tif:csro-map k.tif:csro-map u.tif:csro-map
 p.tif:csro-map m.vtk:csro-map m.vti:csro-map st.tsv:csro-stats st.json:csro-stats sc.tsv:csro-score
 sc.json:csro-score x.csv:csro-extract xo.csv:csro-extract ai.json:apt-info"
 if [ $HAVE_H5 = 1 ]; then
