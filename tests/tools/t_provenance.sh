@@ -27,9 +27,10 @@ $B/csro-score -M s.prob --truth s.truth -t 2.5 s.pos -f json -o sc.json 2>/dev/n
 $B/csro-extract -q -M s.prob -t 2.5 s.pos -o x.csv 2>/dev/null
 $B/csro-extract -q -M s.prob -t 2.5 s.pos -f csv -o - > xo.csv 2>/dev/null
 $B/apt-info -f json -r s.rrng s.pos -o ai.json
+$B/apt-sdm -q -p Ni-Ni s.pos s.rrng -o sdm.tsv
 KINDS="s.zsdm:apt-voxelize comp.tsv:apt-voxelize s.prob:csro-classify c.tsv:csro-classify m.tif:csro-map k.tif:csro-map u.tif:csro-map
 p.tif:csro-map m.vtk:csro-map m.vti:csro-map st.tsv:csro-stats st.json:csro-stats sc.tsv:csro-score
-sc.json:csro-score x.csv:csro-extract xo.csv:csro-extract ai.json:apt-info"
+sc.json:csro-score x.csv:csro-extract xo.csv:csro-extract ai.json:apt-info sdm.tsv:apt-sdm"
 if [ $HAVE_H5 = 1 ]; then
     $B/csro-classify -q -m "$MODEL" s.zsdm -o c.h5
     $B/csro-map -q s.prob -t 2.5 -o m.h5 2>/dev/null
@@ -105,10 +106,10 @@ def crc(path):
     b = open(path, "rb").read()
     return "%08x" % zlib.crc32(b), str(len(b))
 
-inputs = {"apt-voxelize": ["s.pos", "s.rrng"], "apt-info": ["s.pos", "s.rrng"], "csro-classify": ["s.zsdm", model],
+inputs = {"apt-voxelize": ["s.pos", "s.rrng"], "apt-info": ["s.pos", "s.rrng"], "apt-sdm": ["s.pos", "s.rrng"], "csro-classify": ["s.zsdm", model],
           "csro-map": ["s.prob"], "csro-stats": ["s.prob"], "csro-score": ["s.prob", "s.truth", "s.pos"],
           "csro-extract": ["s.prob", "s.pos"]}
-params = {"apt-info": {"input_format": "pos", "first_match": "0"}, "apt-voxelize": {"voxel_nm": "1", "stride_nm": "0.5", "pairs": "Ni-Ni", "radius_nm": "1.5"},
+params = {"apt-sdm": {"pair": "Ni-Ni", "radius_nm": "1.5", "direction": "0,0,1"}, "apt-info": {"input_format": "pos", "first_match": "0"}, "apt-voxelize": {"voxel_nm": "1", "stride_nm": "0.5", "pairs": "Ni-Ni", "radius_nm": "1.5"},
           "csro-classify": {"batch": "4096"}, "csro-map": {"threshold": "2.5", "mode": "sum"},
           "csro-stats": {"threshold": "2.5", "connectivity": "26"},
           "csro-score": {"threshold": "2.5", "rule": "sphere"},
@@ -129,7 +130,7 @@ for arg in sys.argv[4:]:
         c, n = crc(name)
         assert d["input.%d.file" % i].endswith(name.rsplit("/", 1)[-1]), (where, i, d["input.%d.file" % i], name)
         assert d["input.%d.size" % i] == n and d["input.%d.crc32" % i] == c, (where, name, d, c, n)
-    if program not in ("apt-voxelize", "apt-info"):  # the model's identity (read from the .prob after classify)
+    if program not in ("apt-voxelize", "apt-info", "apt-sdm"):  # the model's identity (read from the .prob after classify)
         assert d.get("model.file") == "published_NiNi.csronet" and d.get("model.crc32") == mcrc, (where, d)
         assert program != "csro-classify" or d["model.classes"] == "FCC,CSRO", (where, d)
     if texts is not None and path.endswith(".prob"):  # the chain: voxelize's record stays
