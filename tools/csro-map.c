@@ -153,6 +153,7 @@ int main(int argc, char **argv)
     csro_probmap *m = tool_load_map(A.in, A.cls, A.mode, &A.thr, 3.75 / 8);
     A.mode = csro_probmap_mode(m);
     prov_input(pv, "prob", A.in);
+    prov_prob_model(pv, A.in);
     prov_param(pv, "class", "%s", csro_probmap_label(m));
     prov_param(pv, "mode", "%s", A.mode == CSRO_PROBMAP_SUM ? "sum" : "mean");
     prov_param(pv, "threshold", "%.10g", A.thr);
