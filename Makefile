@@ -60,7 +60,8 @@ LIB_SRC  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard lib/$(d)/*.c)))
 LIB_OBJ  := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 # tools/pipeline.c: the default flow in memory (csro-calibrate, csro-limits)
 TOOL_LIBSRC := tools/common.c tools/provenance.c tools/nexus.c tools/pipeline.c
-TOOL_SRC := $(filter-out $(TOOL_LIBSRC),$(sort $(wildcard tools/*.c)))
+# tools/keras.c: csro-net-import's Keras HDF5 reader (also in fuzz_keras)
+TOOL_SRC := $(filter-out $(TOOL_LIBSRC) tools/keras.c,$(sort $(wildcard tools/*.c)))
 ifneq ($(HAVE_HDF5),1)
 TOOL_SRC := $(filter-out tools/csro-net-import.c,$(TOOL_SRC))
 endif
@@ -113,9 +114,13 @@ $(BUILD)/tools/%.o: tools/%.c $(wildcard tools/*.h) lib/base/fileio.h $(wildcard
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Ilib $(if $(filter nexus,$*),$(NX_CFLAGS)) $(if $(filter common,$*),-DCSRO_MODELDIR='"$(modeldir)"') -c $< -o $@
 
-$(BUILD)/bin/csro-net-import: tools/csro-net-import.c $(TOOL_OBJ) $(STLIB)
+$(BUILD)/tools/keras.o: tools/keras.c tools/keras.h $(wildcard include/*.h include/csro/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(HDF5_CFLAGS) -o $@ $< $(TOOL_OBJ) $(STLIB) $(ALL_LDFLAGS) $(HDF5_LIBS) $(NX_LIBS) $(DEP_LIBS)
+	$(CC) $(ALL_CFLAGS) $(HDF5_CFLAGS) -c $< -o $@
+
+$(BUILD)/bin/csro-net-import: tools/csro-net-import.c $(BUILD)/tools/keras.o $(TOOL_OBJ) $(STLIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(HDF5_CFLAGS) -o $@ $< $(BUILD)/tools/keras.o $(TOOL_OBJ) $(STLIB) $(ALL_LDFLAGS) $(HDF5_LIBS) $(NX_LIBS) $(DEP_LIBS)
 
 $(BUILD)/bin/%: tools/%.c $(TOOL_OBJ) $(STLIB) $(wildcard tools/*.h)
 	@mkdir -p $(@D)
@@ -144,6 +149,10 @@ $(BUILD)/tests/%: tests/%.c $(TEST_UTIL) $(STLIB)
 # (normal cc, part of make check); fuzz_<t> is the libFuzzer binary
 # (make check-fuzz: clang, FUZZ_TIME seconds per target).
 FUZZ_NAMES := pos epos apt csv rrng rng zsdm prob csronet
+# keras: csro-net-import's reader (tools/keras.c), only with libhdf5 + jansson
+ifeq ($(HAVE_HDF5),1)
+FUZZ_NAMES += keras
+endif
 FUZZ_DEPS  := tests/fuzz/fuzz_common.c $(wildcard tests/fuzz/*.h)
 FUZZ_CC    ?= clang
 FUZZ_TIME  ?= 60
@@ -155,6 +164,16 @@ $(BUILD)/fuzz/drive_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS) $(STLIB)
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS) $(STLIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< tests/fuzz/fuzz_common.c $(STLIB) $(ALL_LDFLAGS) $(DEP_LIBS)
+
+FUZZ_KERAS = -Itools $(HDF5_CFLAGS) -o $@ $< tests/fuzz/fuzz_common.c $(BUILD)/tools/keras.o $(STLIB) \
+	  $(ALL_LDFLAGS) $(HDF5_LIBS) $(DEP_LIBS)
+$(BUILD)/fuzz/drive_keras: tests/fuzz/fuzz_keras.c $(BUILD)/tools/keras.o $(FUZZ_DEPS) $(STLIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DFUZZ_DRIVER $(FUZZ_KERAS)
+
+$(BUILD)/fuzz/fuzz_keras: tests/fuzz/fuzz_keras.c $(BUILD)/tools/keras.o $(FUZZ_DEPS) $(STLIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(FUZZ_KERAS)
 
 fuzz-drivers: $(FUZZ_NAMES:%=$(BUILD)/fuzz/drive_%)
 fuzz-targets: $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
@@ -175,12 +194,14 @@ check-layers:
 	@sh tests/layers.sh
 
 check-fuzz-replay: fuzz-drivers $(TOOLS)
-	@$(TEST_ENV) sh tests/fuzz/run.sh replay $(CURDIR)/$(BUILD)/fuzz
+	@$(TEST_ENV) FUZZ_TARGETS="$(FUZZ_NAMES)" sh tests/fuzz/run.sh replay $(CURDIR)/$(BUILD)/fuzz
 
 # libFuzzer + ASan/UBSan with clang (apt-get install clang); not part of check
 check-fuzz:
-	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) SAN=1 OPTFLAGS="-O1 -g -fsanitize=fuzzer-no-link" tools fuzz-targets
-	@$(TEST_ENV) CSRO_BIN=$(CURDIR)/build-fuzz/bin FUZZ_TIME=$(FUZZ_TIME) sh tests/fuzz/run.sh fuzz $(CURDIR)/build-fuzz/fuzz
+	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) SAN=1 OPTFLAGS="-O1 -g -fsanitize=fuzzer-no-link" \
+	  $(TOOL_SRC:tools/%.c=build-fuzz/bin/%) fuzz-targets
+	@$(TEST_ENV) CSRO_BIN=$(CURDIR)/build-fuzz/bin FUZZ_TIME=$(FUZZ_TIME) FUZZ_TARGETS="$(FUZZ_NAMES)" \
+	  sh tests/fuzz/run.sh fuzz $(CURDIR)/build-fuzz/fuzz
 
 check-abi: $(SHLIB)
 	@$(TEST_ENV) sh tests/abi.sh

@@ -8,10 +8,11 @@
 set -eu
 mode=$1 dir=$2
 src=$CSRO_SRCDIR D=$CSRO_TESTDATA B=$CSRO_BIN
-TARGETS="pos epos apt csv rrng rng zsdm prob csronet"
+TARGETS=${FUZZ_TARGETS:-"pos epos apt csv rrng rng zsdm prob csronet"}
 S=$(mktemp -d /tmp/csro-fuzz-seeds-XXXXXX)
 trap 'rm -rf "$S"' EXIT
 "$PYTHON" "$src/tests/fuzz/seeds.py" "$S"
+case " $TARGETS " in *" keras "*) "$PYTHON" "$src/tests/fuzz/seeds_keras.py" "$S"; mkdir -p "$S/keras" ;; esac
 mkdir -p "$S/pos" "$S/epos" "$S/apt" "$S/csv" "$S/rrng" "$S/rng"
 cp "$D/recon_tiny.pos" "$S/pos/"; cp "$D/recon_tiny.epos" "$S/epos/"; cp "$D/recon_tiny.apt" "$S/apt/"
 head -40 "$D/cocrni_2000.csv" > "$S/csv/cocrni_40.csv"
@@ -43,7 +44,10 @@ fuzz)
         set -e
         runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$S/$t.log" | tail -1)
         rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$S/$t.log" | tail -1)
-        if [ "$rc" = 0 ]; then res=ok; else res="FINDING (see $S/$t.log, tests/fuzz/crash-$t-*)"; bad=1; tail -30 "$S/$t.log"; fi
+        if [ "$rc" = 0 ]; then res=ok; else
+            cp "$S/$t.log" "$src/tests/fuzz/crash-$t.log"
+            res="FINDING (see tests/fuzz/crash-$t.log, tests/fuzz/crash-$t-*)"; bad=1; tail -30 "$S/$t.log"
+        fi
         printf '%-8s %12s %10s %s\n' "$t" "${runs:-?}" "${rate:-?}" "$res"
     done
     [ "$bad" = 0 ]
