@@ -209,10 +209,15 @@ check-abi: $(SHLIB)
 check-asan:
 	$(MAKE) BUILD=build-asan SAN=1 OPTFLAGS="-O1 -g" check-unit check-tools check-fuzz-replay
 
-check-valgrind: $(TESTS)
+# valgrind (memcheck) over every unit suite, then the key tool tests with
+# each C tool under valgrind (tests/valgrind.sh, VALGRIND_TOOL_TESTS); any
+# error or definitely/indirectly lost block fails. Slow: not part of check.
+VALGRIND_OPTS := -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	  --show-leak-kinds=definite,indirect
+check-valgrind: $(TESTS) $(TOOLS)
 	@set -e; for t in $(TESTS); do echo "== valgrind $$t"; \
-	  $(TEST_ENV) CK_FORK=no CSRO_SLOW_TESTS=0 valgrind -q --error-exitcode=99 --leak-check=full \
-	  --errors-for-leak-kinds=definite $$t; done
+	  $(TEST_ENV) CK_FORK=no CSRO_SLOW_TESTS=0 valgrind $(VALGRIND_OPTS) $$t; done
+	@$(TEST_ENV) sh tests/valgrind.sh
 
 # Install into a temporary prefix and build examples/ with pkg-config.
 check-install: all

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """seeds_keras.py OUT: seeds and reproducers of the Keras HDF5 harness
-(fuzz_keras.c), written with h5py at run time (nothing binary committed):
+(fuzz_keras.c), written with h5py at run time (nothing binary committed);
+*.json files are model_config texts (the harness adds the weights):
 OUT/keras/ gets the small random Keras 2 Sequential model of
 tests/keras_ref.py (input 40x1, two Conv1D, pooling, two Dense), the same
 with its datasets found through weight_names, and as refuse-* the damaged
@@ -32,6 +33,16 @@ def p(name):
 
 keras_ref.mkmodel(p("small.h5"), 1)
 keras_ref.mkmodel(p("nested.h5"), 3, nested=True)
+# text seeds (model_config of small.h5 and variants): fuzz_keras writes them
+# into a valid file beside fixed weights of the same shapes
+with h5py.File(p("small.h5"), "r") as f:
+    cfg = f.attrs["model_config"]
+    cfg = cfg.decode() if isinstance(cfg, bytes) else cfg
+open(p("small.json"), "w").write(cfg)
+open(p("batch-shape.json"), "w").write(cfg.replace('"batch_input_shape"', '"batch_shape"'))
+open(p("refuse-filters.json"), "w").write(cfg.replace('"filters": 4', '"filters": 1000000000000'))
+open(p("refuse-units.json"), "w").write(cfg.replace('"units": 8', '"units": 16777216'))
+open(p("refuse-pool.json"), "w").write(cfg.replace('"MaxPooling1D"', '"AveragePooling1D"'))
 for name, old, new in (("big-filters", '"filters": 4', '"filters": 1000000000000'),
                        ("big-units", '"units": 8', '"units": 1099511627776'),
                        ("negative-length", "[null, 40, 1]", "[null, -40, 1]"),
