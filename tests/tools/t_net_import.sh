@@ -192,6 +192,14 @@ PY
     grep -q "len.h5: .*model_config" "$T/err.txt" || die "damaged model_config length not reported"
     ;;
 esac
+# found by fuzz_keras: a global heap object of size 0 (libhdf5 1.10 looped
+# forever) and an attribute stored smaller than its type (libhdf5 read past
+# its buffer) are refused before libhdf5 reads them
+$PYTHON "$CSRO_SRCDIR/tests/fuzz/seeds_keras.py" "$T/fz"
+expect_fail 1 timeout 20 $B/csro-net-import "$T/fz/keras/refuse-heap-loop.h5" -o "$T/bad.csronet" --pair Ni-Ni
+grep -q "refuse-heap-loop.h5: global heap at byte [0-9]*: object 0 of 0 bytes" "$T/err.txt" || die "heap loop: $(cat "$T/err.txt")"
+expect_fail 1 $B/csro-net-import "$T/fz/keras/refuse-attr-size.h5" -o "$T/bad.csronet" --pair Ni-Ni
+grep -q "refuse-attr-size.h5: attribute 'keras_version' is damaged" "$T/err.txt" || die "attribute size: $(cat "$T/err.txt")"
 [ ! -e "$T/bad.csronet" ] || die "partial output left behind"
 # usage errors
 expect_fail 2 $B/csro-net-import "$T/s1.h5"
