@@ -10,7 +10,7 @@
 set -u
 src=$CSRO_SRCDIR
 real=$CSRO_BIN
-tests=${VALGRIND_TOOL_TESTS:-"t_hardening t_outputs t_messages t_pipes t_net_import t_csro_map t_csro_stats t_apt_info"}
+tests=${VALGRIND_TOOL_TESTS:-"t_hardening t_apt_info t_apt_sdm t_csro_map t_csro_stats t_csro_extract t_csro_score t_csro_mc t_net_import"}
 W=$(mktemp -d /tmp/csro-valgrind-XXXXXX)
 trap 'rm -rf "$W"' EXIT
 mkdir "$W/bin" "$W/logs"
