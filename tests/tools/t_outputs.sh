@@ -68,6 +68,8 @@ for sig in TERM INT HUP; do
     $PYTHON - "$B/csro-mc" "sig$sig" "$sig" <<'PY' || die "SIG$sig run"
 import os, signal, subprocess, sys, time
 exe, d, sig = sys.argv[1:]
+# the tool keeps an inherited "ignore" (nohup): give it the default action
+signal.signal(getattr(signal, "SIG" + sig), signal.SIG_DFL)
 p = subprocess.Popen([exe, "-q", "--composition", "Co:1,Ni:1", "--cells", "12", "--sweeps", "1e6",
                       "--wc", "w.tsv", "-o", "c.csv"], cwd=d)
 t0 = time.time()
