@@ -148,7 +148,7 @@ $(BUILD)/tests/%: tests/%.c $(TEST_UTIL) $(STLIB)
 # Fuzzing (tests/fuzz/): one harness per parser. drive_<t> replays files
 # (normal cc, part of make check); fuzz_<t> is the libFuzzer binary
 # (make check-fuzz: clang, FUZZ_TIME seconds per target).
-FUZZ_NAMES := pos epos apt csv rrng rng zsdm prob csronet
+FUZZ_NAMES := pos epos apt csv rrng rng zsdm prob csronet ato env
 # keras: csro-net-import's reader (tools/keras.c), only with libhdf5 + jansson
 ifeq ($(HAVE_HDF5),1)
 FUZZ_NAMES += keras

@@ -8,16 +8,16 @@
 set -eu
 mode=$1 dir=$2
 src=$CSRO_SRCDIR D=$CSRO_TESTDATA B=$CSRO_BIN
-TARGETS=${FUZZ_TARGETS:-"pos epos apt csv rrng rng zsdm prob csronet"}
+TARGETS=${FUZZ_TARGETS:-"pos epos apt csv rrng rng zsdm prob csronet ato env"}
 S=$(mktemp -d /tmp/csro-fuzz-seeds-XXXXXX)
 trap 'rm -rf "$S"' EXIT
 "$PYTHON" "$src/tests/fuzz/seeds.py" "$S"
 case " $TARGETS " in *" keras "*) "$PYTHON" "$src/tests/fuzz/seeds_keras.py" "$S"; mkdir -p "$S/keras" ;; esac
-mkdir -p "$S/pos" "$S/epos" "$S/apt" "$S/csv" "$S/rrng" "$S/rng"
+mkdir -p "$S/pos" "$S/epos" "$S/apt" "$S/csv" "$S/rrng" "$S/rng" "$S/env"
 cp "$D/recon_tiny.pos" "$S/pos/"; cp "$D/recon_tiny.epos" "$S/epos/"; cp "$D/recon_tiny.apt" "$S/apt/"
 head -40 "$D/cocrni_2000.csv" > "$S/csv/cocrni_40.csv"
 printf '# x y z m\n1,2,3,4\n5 6 7 8\n' > "$S/csv/small.csv"
-cp "$D/ranges_basic.rrng" "$D/ranges_cocrni.rrng" "$S/rrng/"; cp "$D/ranges_basic.rng" "$D/ranges_poly.rng" "$S/rng/"
+cp "$D/ranges_basic.rrng" "$D/ranges_cocrni.rrng" "$S/rrng/"; cp "$D/ranges_basic.rng" "$D/ranges_poly.rng" "$S/rng/"; cp "$D/ranges_rouen.env" "$S/env/"
 # tool outputs: a small z-SDM map of the real ions
 "$B/apt-voxelize" --quiet -r "$D/ranges_cocrni.rrng" -p Ni-Ni --voxel 2 --stride 2 "$D/cocrni_2000.csv" -o "$S/zsdm/cocrni.zsdm"
 

@@ -56,3 +56,14 @@ put("csronet", "refuse-bomb.csronet", csrofile.container(b"CSRONET\0", csrofile.
 # issue #14 item 2: a dense layer whose weight count overflows size_t
 ovf = [(8, 1, [(5, 0, 0, 0, 0.0), (6, 0, 1 << 62, 0, 0.0), (6, 0, 2, 0, 0.0), (7, 0, 0, 0, 0.0)], 18)]
 put("csronet", "refuse-overflow.csronet", csrofile.container(b"CSRONET\0", csrofile.net_header(["a", "b"], ovf), par))
+# ATO (csro-ato(5)): version 3 (8-byte header, 14 float32 per ion, angstrom)
+# and version 5 (5000-byte header; int16 x, y in 0.01 nm, float32 z in
+# angstrom and m at byte 8, 40 bytes per ion), little-endian
+ions = [(1.0 + i, -2.0 * i, 30.0 + 3 * i, 29.5 + i % 3) for i in range(6)]
+v3 = struct.pack("<II", 0, 3) + b"".join(struct.pack("<14f", x, y, z, m, *([0.0] * 10)) for x, y, z, m in ions)
+put("ato", "v3.ato", v3)
+v5 = struct.pack("<II", 0, 5) + bytes(4992) + b"".join(
+    struct.pack("<hhff", int(x * 10), int(y * 10), z, m) + bytes(28) for x, y, z, m in ions)
+put("ato", "v5.ato", v5)
+put("ato", "refuse-version.ato", struct.pack("<II", 0, 4) + v3[8:])
+put("ato", "refuse-truncated.ato", v3[:-5])
