@@ -8,10 +8,11 @@
 
 static void usage(void)
 {
-    printf("Usage: csro-map [OPTION]... IN.prob -o MAP.tif\n"
+    printf("Usage: csro-map [OPTION]... IN.prob [PART.prob]... -o MAP.tif\n"
            "3D CSRO map of one class of a .prob file (csro-classify output): each\n"
            "stride-sized sub-cell gets the sum (or mean) of the probabilities of the\n"
-           "voxels that contain it; written as an ImageJ-compatible float32 TIFF stack.\n\n"
+           "voxels that contain it; written as an ImageJ-compatible float32 TIFF stack.\n"
+           "Several inputs: the parts of one grid (apt-voxelize --part K/N), merged.\n\n"
            "  -o, --output FILE       TIFF stack of the map (required; '-' = stdout)\n"
            "  -c, --class NAME|INDEX  class to map (default: the 2nd of a 2-class file)\n"
            "      --mode sum|mean     sub-cell value (default sum: [0, r^3], the\n"
@@ -29,6 +30,8 @@ static void usage(void)
 
 typedef struct {
     const char *out, *cls, *vtk, *proj, *unc, *maskp, *in;
+    const char *const *ins; /* nin inputs: the part files of one grid */
+    size_t nin;
     int mode;
     double thr;
 } args;
@@ -54,7 +57,7 @@ static void parse_args(int argc, char **argv, args *A)
         case 't': A->thr = tool_double("--threshold", optarg); break;
         }
     }
-    if (optind + 1 != argc) tool_usage_error("expected one input .prob file");
+    if (optind >= argc) tool_usage_error("expected an input .prob file (or the part files of one grid)");
     if (!A->out) tool_usage_error("missing -o MAP.tif");
     if (!isnan(A->thr) && !A->maskp) tool_usage_error("--threshold needs --mask FILE");
     const char *outs[5] = {A->out, A->vtk, A->proj, A->unc, A->maskp};
@@ -63,7 +66,9 @@ static void parse_args(int argc, char **argv, args *A)
     if (nstdout > 1) tool_usage_error("only one output can go to stdout");
     for (int i = 0; i < 5; i++) tool_refuse_tty(outs[i]);
     A->in = argv[optind];
-    tool_input(A->in);
+    A->ins = (const char *const *)argv + optind;
+    A->nin = (size_t)(argc - optind);
+    for (size_t i = 0; i < A->nin; i++) tool_input(A->ins[i]);
 }
 
 static void write_mask(const args *A, const csro_probmap *m, const uint8_t *mask)
@@ -102,7 +107,7 @@ int main(int argc, char **argv)
     args A;
     parse_args(argc, argv, &A);
     csro_probmap *m;
-    int rc = csro_probmap_load(&m, A.in, A.cls, CSRO_PROBMAP_MEANS, A.mode);
+    int rc = csro_probmap_load_parts(&m, A.ins, A.nin, A.cls, CSRO_PROBMAP_MEANS, A.mode);
     if (rc) tool_fail(rc);
     if (isnan(A.thr)) A.thr = A.mode == CSRO_PROBMAP_SUM ? 3.75 : 3.75 / 8;
     size_t n = csro_probmap_count(m), nsel = 0;
@@ -119,7 +124,7 @@ int main(int argc, char **argv)
     if (A.maskp) write_mask(&A, m, mask);
     if (A.unc) {
         csro_probmap *u;
-        if ((rc = csro_probmap_load(&u, A.in, A.cls, CSRO_PROBMAP_STDS, CSRO_PROBMAP_MEAN))) tool_fail(rc);
+        if ((rc = csro_probmap_load_parts(&u, A.ins, A.nin, A.cls, CSRO_PROBMAP_STDS, CSRO_PROBMAP_MEAN))) tool_fail(rc);
         rc = csro_probmap_write_tiff(u, tool_out_lib(A.unc), csro_probmap_label(u));
         csro_probmap_free(u);
         if (rc) tool_fail(rc);

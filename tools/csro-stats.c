@@ -12,11 +12,12 @@
 
 static void usage(void)
 {
-    printf("Usage: csro-stats [OPTION]... IN.prob\n"
+    printf("Usage: csro-stats [OPTION]... IN.prob [PART.prob]...\n"
            "       csro-stats --table FILE --fit COLUMN [--against COLUMN]\n"
            "CSRO statistics of one class of a .prob file: volume fraction of the\n"
            "sub-cells above the threshold, connected CSRO domains (count, number\n"
-           "density, equivalent-sphere diameters, largest domain).\n\n"
+           "density, equivalent-sphere diameters, largest domain). Several inputs:\n"
+           "the parts of one grid (apt-voxelize --part K/N), merged.\n\n"
            "  -c, --class NAME|INDEX  class (default: the 2nd of a 2-class file)\n"
            "      --mode sum|mean     sub-cell value (default sum, as csro-map)\n"
            "  -t, --threshold T       selected: value > T (default 3.75 for sum,\n"
@@ -251,6 +252,8 @@ static void append_row(const char *table, const char *sample, const char *label,
 
 typedef struct {
     const char *cls, *out, *table, *sample, *label, *fit, *against, *reconp, *rangesp, *in;
+    const char *const *ins; /* nin inputs: the part files of one grid */
+    size_t nin;
     char *pk[MAXPROP], *pv[MAXPROP];
     int np, mode, json, conn;
     long bins;
@@ -314,13 +317,15 @@ static void parse_args(int argc, char **argv, args *A)
         return;
     }
     if (A->against) tool_usage_error("--against needs --fit");
-    if (optind + 1 != argc) tool_usage_error("expected one input .prob file");
+    if (optind >= argc) tool_usage_error("expected an input .prob file (or the part files of one grid)");
     if (A->table && !A->sample) tool_usage_error("--table needs --sample NAME");
     if (!A->reconp != !A->rangesp) tool_usage_error("--recon and -r/--ranges go together");
     if (A->sample && (strpbrk(A->sample, "\t\n") || strpbrk(A->label, "\t\n")))
         tool_usage_error("--sample/--label: tabs and newlines are not allowed");
     A->in = argv[optind];
-    tool_input(A->in);
+    A->ins = (const char *const *)argv + optind;
+    A->nin = (size_t)(argc - optind);
+    for (size_t i = 0; i < A->nin; i++) tool_input(A->ins[i]);
     if (A->reconp) { tool_input(A->reconp); tool_input(A->rangesp); }
     if (A->table) tool_out_may_be_input(A->table);
 }
@@ -500,7 +505,7 @@ int main(int argc, char **argv)
         return 0;
     }
     csro_probmap *m;
-    int rc = csro_probmap_load(&m, A.in, A.cls, CSRO_PROBMAP_MEANS, A.mode);
+    int rc = csro_probmap_load_parts(&m, A.ins, A.nin, A.cls, CSRO_PROBMAP_MEANS, A.mode);
     if (rc) tool_fail(rc);
     if (isnan(A.thr)) A.thr = A.mode == CSRO_PROBMAP_SUM ? 3.75 : 3.75 / 8;
     result R = {0};
