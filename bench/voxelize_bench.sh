@@ -16,16 +16,9 @@
 #  - the published method's time for the whole grid (SciPy, extrapolated
 #    from NSAMPLE voxels, default 1000) over the whole tool's time.
 set -eu
-SRC=${CSRO_SRCDIR:-$(pwd)}
-BUILD=${CSRO_BUILD:-$SRC/build}
-B=$BUILD/bin
-PY=${PYTHON:-/usr/bin/python3}
 N=${1:-1000}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-CC=${CC:-cc}
-$CC -std=c11 -D_GNU_SOURCE -O2 -I"$SRC/include" -I"$SRC/lib" -o "$T/sdm_bench" "$SRC/bench/sdm_bench.c" \
-    "$BUILD/libcsro.a" $(pkg-config --libs libtiff-4 zlib openblas) -lm -pthread
+. "${CSRO_SRCDIR:-$(pwd)}/bench/sdm_bench.inc"
+B=$BUILD/bin
 "$B/apt-simulate" --quiet --box 16,16,16 --seed 1 --ranges "$T/d.rrng" -o "$T/d.pos"
 VOX="$B/apt-voxelize --quiet -r $T/d.rrng -p Ni-Ni $T/d.pos"
 # wall and CPU time (user + system, from getrusage) of 5 runs each, 1 and 2
