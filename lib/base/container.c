@@ -7,12 +7,14 @@
  * order. Each chunk is compressed on its own with fixed settings, so the
  * output bytes never depend on the number of threads. Level 0 writes zlib
  * streams of stored blocks: still ordinary zlib data (every reader reads
- * them), at memory speed. */
+ * them), at memory speed. The workers run while the caller keeps producing
+ * (a pipeline), which the blocking parallel-for of threads.c cannot express;
+ * they take its thread-count rule (cs_threads). */
 #include "internal.h"
+#include "threads_impl.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #define CS_CHUNK (1u << 20) /* raw bytes per chunk */
@@ -112,11 +114,7 @@ static int cw_start(cs_cw *w)
     int pipe = fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
     if (w->level == CS_CW_LEVEL_AUTO) w->level = pipe ? 0 : 1;
     if (w->level == 0 && pipe) w->level = CS_LEVEL_RAW;
-    int n = w->nthreads;
-    if (n <= 0) {
-        long c = sysconf(_SC_NPROCESSORS_ONLN);
-        n = c > 0 ? (int)c : 1;
-    }
+    int n = cs_threads(w->nthreads, 0); /* the library's thread-count rule */
     if (n > CS_MAX_WORKERS) n = CS_MAX_WORKERS;
     w->nslots = n > 1 ? 2 * (size_t)n : 1;
     if (!(w->slots = calloc(w->nslots, sizeof *w->slots)))
