@@ -256,7 +256,7 @@ int main(int argc, char **argv)
     parse_args(argc, argv, &A);
     FILE *f = tool_out_open(A.out);
     int rc;
-    csro_probmap *pm = tool_load_map(A.map, A.cls, A.mode, &A.thr, 0.5);
+    csro_probmap *pm = tool_load_map(&A.map, 1, A.cls, A.mode, &A.thr, 0.5);
     csro_load_opts *lopts = csro_load_opts_new();
     if (!lopts) tool_die(TOOL_EDATA, "out of memory");
     csro_load_opts_set_format(lopts, A.infmt);

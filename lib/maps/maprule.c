@@ -100,14 +100,24 @@ static int context_map(csro_probmap **out, const csro_grid *g, const float *mean
 
 int csro_probmap_load_auto(csro_probmap **out, double *threshold, const char *path, char *note, size_t notelen)
 {
-    if (!out || !threshold || !path) return cs_err(CSRO_EINVAL, "probmap: NULL argument to csro_probmap_load_auto");
+    return csro_probmap_load_auto_parts(out, threshold, &path, 1, note, notelen);
+}
+
+int csro_probmap_load_auto_parts(csro_probmap **out, double *threshold, const char *const *paths, size_t npaths,
+                                 char *note, size_t notelen)
+{
+    if (!out || !threshold || !paths || !npaths || !paths[0])
+        return cs_err(CSRO_EINVAL, "probmap: NULL argument to csro_probmap_load_auto");
     *out = NULL;
     if (note && notelen) note[0] = 0;
-    /* one pass over the file (it may be a pipe): voxels, then the rule */
+    /* one pass over the files (they may be pipes): voxels of the whole grid,
+     * then the rule (the same in every part), so that context and smoothing
+     * see the neighbours across part boundaries */
+    const char *path = paths[0];
     float *mean, *std;
     size_t ci;
     csro_zsdm_meta *meta;
-    int rc = cs_probmap_read_voxels(path, NULL, &mean, &std, &ci, &meta);
+    int rc = cs_probmap_read_voxels(paths, npaths, NULL, &mean, &std, &ci, &meta);
     if (rc) return rc;
     const char *tm = csro_zsdm_meta_text(meta, "map.mode"), *tt = csro_zsdm_meta_text(meta, "map.threshold");
     const char *ts = csro_zsdm_meta_text(meta, "map.smooth"), *tmodel = csro_zsdm_meta_text(meta, "classify_model");
