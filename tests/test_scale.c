@@ -3,7 +3,7 @@
  * decoded with zlib here); raw stored chunks (re-encoded by hand from a
  * level-1 file) read back; the chunked reconstruction stream (POS and EPOS
  * bytes written by hand, CSV) against the values written; part files of one
- * grid merged into the whole map. */
+ * grid merged into the whole map, with and without a map rule. */
 #include "testutil.h"
 #include "csro.h"
 #include <math.h>
@@ -234,10 +234,18 @@ START_TEST(recon_stream)
 }
 END_TEST
 
-static char *write_prob(const char *name, const double *lo, const double *hi, size_t from, size_t to)
+/* rows [from, to) of a 2-class .prob; smooth != NULL: a map rule (mean
+ * map smoothed by sigma smooth nm, threshold 0.4) in the map.* texts */
+static char *write_prob_rule(const char *name, const double *lo, const double *hi, size_t from, size_t to,
+                             const char *smooth)
 {
     char *p = tu_tmp(name);
     csro_zsdm_meta *m = mk_meta(lo, hi, 1);
+    if (smooth) {
+        ck_assert_int_eq(csro_zsdm_meta_set_text(m, "map.threshold", "0.4"), 0);
+        ck_assert_int_eq(csro_zsdm_meta_set_text(m, "map.mode", "mean"), 0);
+        ck_assert_int_eq(csro_zsdm_meta_set_text(m, "map.smooth", smooth), 0);
+    }
     csro_prob_writer *w;
     ck_assert_int_eq(csro_prob_writer_open(&w, p, m), 0);
     csro_zsdm_meta_free(m);
@@ -249,6 +257,11 @@ static char *write_prob(const char *name, const double *lo, const double *hi, si
     }
     ck_assert_int_eq(csro_prob_writer_close(w), 0);
     return p;
+}
+
+static char *write_prob(const char *name, const double *lo, const double *hi, size_t from, size_t to)
+{
+    return write_prob_rule(name, lo, hi, from, to, NULL);
 }
 
 START_TEST(probmap_parts)
@@ -287,4 +300,50 @@ START_TEST(probmap_parts)
 }
 END_TEST
 
-CSRO_TEST_MAIN("scale", 60, threads_same_bytes, raw_stored_chunks, recon_stream, probmap_parts)
+/* The map rule applies to parts as to the whole file: the smoothing
+ * crosses the part boundaries, so parts smoothed alone would differ. */
+START_TEST(probmap_parts_rule)
+{
+    csro_grid *g;
+    ck_assert_int_eq(csro_grid_new(&g, LO, HI, 1.0, 0.5, CSRO_VOXEL_SPHERE), 0);
+    size_t nv = csro_grid_count(g), cut1 = nv / 3, cut2 = 2 * nv / 3;
+    csro_grid_free(g);
+    char *whole = write_prob_rule("rwhole.prob", LO, HI, 0, nv, "1.5");
+    char *p[3] = {write_prob_rule("r1.prob", LO, HI, 0, cut1, "1.5"), write_prob_rule("r2.prob", LO, HI, cut1, cut2, "1.5"),
+                  write_prob_rule("r3.prob", LO, HI, cut2, nv, "1.5")};
+    csro_probmap *a, *b, *c;
+    double ta, tb, tc;
+    char na[256], nb[256];
+    ck_assert_int_eq(csro_probmap_load_auto(&a, &ta, whole, na, sizeof na), 0);
+    const char *order[3] = {p[1], p[2], p[0]};
+    ck_assert_msg(csro_probmap_load_auto_parts(&b, &tb, order, 3, nb, sizeof nb) == 0, "%s", csro_last_error());
+    ck_assert(ta == 0.4 && tb == 0.4);
+    ck_assert_str_eq(na, nb);
+    ck_assert_int_eq(csro_probmap_mode(b), CSRO_PROBMAP_MEAN);
+    ck_assert_uint_eq(csro_probmap_count(a), csro_probmap_count(b));
+    ck_assert(!memcmp(csro_probmap_data(a), csro_probmap_data(b), csro_probmap_count(a) * sizeof(float)));
+    /* the first part alone, smoothed, differs near its boundary: the test
+     * can see a rule applied per part */
+    ck_assert_int_eq(csro_probmap_load_auto(&c, &tc, p[0], NULL, 0), 0);
+    const float *da = csro_probmap_data(a), *dc = csro_probmap_data(c);
+    size_t ndiff = 0;
+    for (size_t i = 0; i < csro_probmap_count(a); i++) ndiff += !isnan(dc[i]) && dc[i] != da[i];
+    ck_assert_uint_gt(ndiff, 0);
+    csro_probmap_free(a); csro_probmap_free(b); csro_probmap_free(c);
+    /* parts of another rule (another model) are refused, naming the rule */
+    char *q = write_prob_rule("rq.prob", LO, HI, cut2, nv, "0.5");
+    const char *mix[3] = {p[0], p[1], q};
+    ck_assert_int_eq(csro_probmap_load_auto_parts(&b, &tb, mix, 3, NULL, 0), CSRO_EMISMATCH);
+    ck_assert_ptr_nonnull(strstr(csro_last_error(), "map rule"));
+    ck_assert_ptr_null(b);
+    char *n3 = write_prob("rn3.prob", LO, HI, cut2, nv); /* no rule at all */
+    const char *mix2[3] = {p[0], p[1], n3};
+    ck_assert_int_eq(csro_probmap_load_auto_parts(&b, &tb, mix2, 3, NULL, 0), CSRO_EMISMATCH);
+    const char *mix3[3] = {n3, p[0], p[1]};
+    ck_assert_int_eq(csro_probmap_load_parts(&b, mix3, 3, NULL, 0, CSRO_PROBMAP_SUM), CSRO_EMISMATCH);
+    free(whole); free(q); free(n3);
+    for (int k = 0; k < 3; k++) free(p[k]);
+}
+END_TEST
+
+CSRO_TEST_MAIN("scale", 60, threads_same_bytes, raw_stored_chunks, recon_stream, probmap_parts, probmap_parts_rule)

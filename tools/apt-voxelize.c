@@ -154,6 +154,13 @@ static FILE *spill_file(void)
     return f;
 }
 
+/* Progress of a pass over the stream: done of its ions read. */
+static void pass_progress(const csro_recon_stream *st, uint64_t done)
+{
+    uint64_t all = csro_recon_stream_count(st);
+    if (all) tool_progress((double)done / (double)all, NULL);
+}
+
 /* Pass 1: bounding box of every ion (as csro_recon_bounds). */
 static void stream_bounds(csro_recon_stream *st, const char *path, double lo[3], double hi[3], float *buf)
 {
@@ -169,8 +176,10 @@ static void stream_bounds(csro_recon_stream *st, const char *path, double lo[3],
                 mx[a] = c[a][i] > mx[a] ? c[a][i] : mx[a];
             }
         tot += n;
+        pass_progress(st, tot);
     }
     if (rc) tool_fail(rc);
+    tool_progress_done();
     if (!tot) tool_die(TOOL_EDATA, "%s: the reconstruction has no ions", path);
     for (int a = 0; a < 3; a++) { lo[a] = mn[a]; hi[a] = mx[a]; }
     if ((rc = csro_recon_stream_rewind(st))) tool_fail(rc);
@@ -191,6 +200,7 @@ static uint64_t stream_buckets(csro_recon_stream *st, const csro_ranges *rg, zst
     int rc;
     while (!(rc = csro_recon_stream_read(st, CHUNK, x, y, z, m, &n)) && n) {
         tot += n;
+        pass_progress(st, tot);
         if ((rc = csro_ranges_assign(rg, m, n, ion))) tool_fail(rc);
         for (size_t s = 0; s < zs->nsets; s++) {
             const int *wt = zs->wt[s];
@@ -228,6 +238,7 @@ static uint64_t stream_buckets(csro_recon_stream *st, const csro_ranges *rg, zst
         }
     }
     if (rc) tool_fail(rc);
+    tool_progress_done();
     for (size_t b = 0; b < zs->nb; b++)
         if (fflush(zs->bucket[b])) tool_die(TOOL_EDATA, "cannot write a temporary file (disk full? set TMPDIR)");
     free(ion); free(rec); free(ex);
@@ -521,7 +532,7 @@ static csro_grid *plan_grid(const args *A, csro_recon_stream *st, float *cbuf)
     if (A->have_roi) {
         for (int a = 0; a < 3; a++) { glo[a] = A->roi[a]; ghi[a] = A->roi[3 + a]; }
     } else {
-        tool_progress_label("bounding box");
+        tool_progress_label("reading the reconstruction");
         stream_bounds(st, A->recon_path, glo, ghi, cbuf);
     }
     csro_grid *g;
