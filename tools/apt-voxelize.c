@@ -162,8 +162,10 @@ static void pass_progress(const csro_recon_stream *st, uint64_t done)
 }
 
 /* Pass 1: bounding box of every ion (as csro_recon_bounds). */
-static void stream_bounds(csro_recon_stream *st, const char *path, double lo[3], double hi[3], float *buf)
+static void stream_bounds(csro_recon_stream *st, const char *path, double lo[3], double hi[3])
 {
+    float *buf = malloc(4 * CHUNK * sizeof *buf);
+    if (!buf) tool_die(TOOL_EDATA, "out of memory");
     float *x = buf, *y = buf + CHUNK, *z = buf + 2 * CHUNK, *m = buf + 3 * CHUNK;
     float mn[3] = {INFINITY, INFINITY, INFINITY}, mx[3] = {-INFINITY, -INFINITY, -INFINITY};
     size_t n, tot = 0;
@@ -178,6 +180,7 @@ static void stream_bounds(csro_recon_stream *st, const char *path, double lo[3],
         tot += n;
         pass_progress(st, tot);
     }
+    free(buf);
     if (rc) tool_fail(rc);
     tool_progress_done();
     if (!tot) tool_die(TOOL_EDATA, "%s: the reconstruction has no ions", path);
@@ -188,14 +191,15 @@ static void stream_bounds(csro_recon_stream *st, const char *path, double lo[3],
 /* Pass 2: atoms with z in [zlo, zhi) of every set into the buckets; the
  * composition counts (comp != NULL: nv x nelements) on the way. */
 static uint64_t stream_buckets(csro_recon_stream *st, const csro_ranges *rg, zstore *zs, double zlo, double zhi,
-                               const csro_grid *g, uint32_t *comp, float *buf)
+                               const csro_grid *g, uint32_t *comp)
 {
-    float *x = buf, *y = buf + CHUNK, *z = buf + 2 * CHUNK, *m = buf + 3 * CHUNK;
+    float *buf = malloc(4 * CHUNK * sizeof *buf);
     int32_t *ion = malloc(CHUNK * sizeof *ion);
     atomrec *rec = malloc(CHUNK * sizeof *rec);
     size_t ne = csro_ranges_nelements(rg), nv = csro_grid_count(g), n;
     float *ex = comp ? malloc(4 * CHUNK * sizeof *ex) : NULL;
-    if (!ion || !rec || (comp && !ex)) tool_die(TOOL_EDATA, "out of memory");
+    if (!buf || !ion || !rec || (comp && !ex)) tool_die(TOOL_EDATA, "out of memory");
+    float *x = buf, *y = buf + CHUNK, *z = buf + 2 * CHUNK, *m = buf + 3 * CHUNK;
     uint64_t tot = 0;
     int rc;
     while (!(rc = csro_recon_stream_read(st, CHUNK, x, y, z, m, &n)) && n) {
@@ -241,7 +245,7 @@ static uint64_t stream_buckets(csro_recon_stream *st, const csro_ranges *rg, zst
     tool_progress_done();
     for (size_t b = 0; b < zs->nb; b++)
         if (fflush(zs->bucket[b])) tool_die(TOOL_EDATA, "cannot write a temporary file (disk full? set TMPDIR)");
-    free(ion); free(rec); free(ex);
+    free(buf); free(ion); free(rec); free(ex);
     return tot;
 }
 
@@ -525,7 +529,7 @@ static csro_recon_stream *open_inputs(const args *A, csro_ranges **rg)
     return st;
 }
 
-static csro_grid *plan_grid(const args *A, csro_recon_stream *st, float *cbuf)
+static csro_grid *plan_grid(const args *A, csro_recon_stream *st)
 {
     double glo[3], ghi[3];
     int rc;
@@ -533,7 +537,7 @@ static csro_grid *plan_grid(const args *A, csro_recon_stream *st, float *cbuf)
         for (int a = 0; a < 3; a++) { glo[a] = A->roi[a]; ghi[a] = A->roi[3 + a]; }
     } else {
         tool_progress_label("reading the reconstruction");
-        stream_bounds(st, A->recon_path, glo, ghi, cbuf);
+        stream_bounds(st, A->recon_path, glo, ghi);
     }
     csro_grid *g;
     if ((rc = csro_grid_new(&g, glo, ghi, A->voxel, A->stride, A->shape))) {
@@ -585,7 +589,7 @@ static void plan_part(const args *A, const csro_grid *g, size_t *k0, size_t *k1,
 /* Species sets, then the atoms this run can reach into z buckets (and the
  * composition counts); every pair's species checked. */
 static zstore *select_pairs(const args *A, const csro_ranges *rg, csro_recon_stream *st, const csro_grid *g,
-                            const double z[2], size_t nlayers, float *cbuf)
+                            const double z[2], size_t nlayers)
 {
     zstore *zs = calloc(1, sizeof *zs);
     if (!zs) tool_die(TOOL_EDATA, "out of memory");
@@ -604,7 +608,7 @@ static zstore *select_pairs(const args *A, const csro_ranges *rg, csro_recon_str
     if (A->comp_path && !(comp = calloc(csro_grid_count(g) * (ne ? ne : 1), sizeof *comp)))
         tool_die(TOOL_EDATA, "out of memory");
     tool_progress_label("selecting the atoms in reach");
-    uint64_t nions = stream_buckets(st, rg, zs, z[0], z[1], g, comp, cbuf);
+    uint64_t nions = stream_buckets(st, rg, zs, z[0], z[1], g, comp);
     if (!nions) tool_die(TOOL_EDATA, "%s: the reconstruction has no ions", A->recon_path);
     if (comp) { write_composition(A->comp_path, g, rg, comp); free(comp); }
     for (size_t p = 0; p < npairs; p++)
@@ -731,16 +735,13 @@ int main(int argc, char **argv)
     csro_sdm_opts *so = plan_sdm(&A);
     csro_ranges *rg;
     csro_recon_stream *st = open_inputs(&A, &rg);
-    float *cbuf = malloc(4 * CHUNK * sizeof *cbuf);
-    if (!cbuf) tool_die(TOOL_EDATA, "out of memory");
-    csro_grid *g = plan_grid(&A, st, cbuf);
+    csro_grid *g = plan_grid(&A, st);
     check_size(&A, so, g, rg);
     size_t kbeg, kend;
     double zr[2];
     plan_part(&A, g, &kbeg, &kend, zr);
-    zstore *zs = select_pairs(&A, rg, st, g, zr, kend - kbeg, cbuf);
+    zstore *zs = select_pairs(&A, rg, st, g, zr, kend - kbeg);
     csro_recon_stream_close(st);
-    free(cbuf);
     open_writers(&A, so, g, zs);   /* only now: every input has been checked */
     run_slabs(&A, so, g, zs, kbeg, kend);
     int rc;
