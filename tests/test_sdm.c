@@ -255,14 +255,18 @@ START_TEST(test_brute_force)
     random_cloud(&a, 1, scale(3000), -0.3, 5.3, 1);   /* extends past the ROI */
     random_cloud(&b, 2, scale(2000), -0.3, 5.3, 0);
     for (int shape = 0; shape < 2; shape++) {
-        for (int dir = 0; dir < 3; dir++) {
+        for (int dir = 0; dir < 4; dir++) {
             csro_sdm_opts *o = csro_sdm_opts_new();
             if (dir == 1) ck_assert_int_eq(csro_sdm_opts_set_direction(o, 1, 1, 1), 0);
-            if (dir == 2) {
-                ck_assert_int_eq(csro_sdm_opts_set_direction(o, 1, 0, 0), 0);
+            if (dir >= 2) {
+                if (dir == 2) ck_assert_int_eq(csro_sdm_opts_set_direction(o, 1, 0, 0), 0);
                 /* dyadic bins: every snapped offset is exactly on an edge */
                 ck_assert_int_eq(csro_sdm_opts_set_bin_width(o, 1.0 / 64), 0);
             }
+            /* a crop far from symmetric: the kept bins' mirror images lie
+             * mostly outside them (the symmetric kernel counts a pair once
+             * and mirrors it for the reversed pair) */
+            if (dir == 3) ck_assert_int_eq(csro_sdm_opts_set_crop(o, -0.25, 0.625), 0);
             csro_grid *g = mkgrid(0, 0, 0, 5, 5, 5, 1.0, 0.5, shape);
             size_t p1 = compare_brute(o, g, &a, &a, 1 + dir % 2);
             size_t p2 = compare_brute(o, g, &a, &b, 2 - dir % 2);

@@ -149,7 +149,7 @@ typedef struct { pts a, b; rowset ra, rb; uint32_t *h; uint64_t *acc; } work;
 
 static void one_voxel(job *jb, work *w, size_t v)
 {
-    const size_t nb = jb->o->nbins, s = jb->kp.stride;
+    const size_t nb = jb->o->nbins;
     size_t na = w->a.n, nbv = jb->same ? na : w->b.n;
     int empty = jb->same ? na < 2 : (na == 0 || nbv == 0);
     float *out = jb->out + v * nb;
@@ -163,25 +163,11 @@ static void one_voxel(job *jb, work *w, size_t v)
     if (step < na) memset(w->acc, 0, nb * sizeof *w->acc);
     for (size_t i0 = 0; i0 < na; i0 += step) {
         size_t i1 = na - i0 < step ? na : i0 + step;
-        memset(w->h, 0, CS_SDM_NSUB * s * sizeof *w->h);
         if (jb->same)
             cs_sdm_kernel_sym(&jb->kp, w->a.x, w->a.y, w->a.z, na, i0, i1, w->h);
         else
             cs_sdm_kernel_pair(&jb->kp, w->a.x + i0, w->a.y + i0, w->a.z + i0, i1 - i0,
                                w->b.x, w->b.y, w->b.z, nbv, w->h);
-        /* fold the sub-histograms into the first, 8 counters at a time
-         * (stride s is a multiple of 16; a chunk's counts fit 32 bits) */
-        typedef uint32_t v8u __attribute__((vector_size(32), aligned(4)));
-        for (size_t k = 0; k < s; k += 8) {
-            v8u t;
-            memcpy(&t, w->h + k, sizeof t);
-            for (int u = 1; u < CS_SDM_NSUB; u++) {
-                v8u a;
-                memcpy(&a, w->h + u * s + k, sizeof a);
-                t += a;
-            }
-            memcpy(w->h + k, &t, sizeof t);
-        }
         for (size_t k = 0; k < nb; k++) {
             if (step < na) w->acc[k] += w->h[k];
             else out[k] = (float)w->h[k];

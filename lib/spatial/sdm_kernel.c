@@ -61,15 +61,30 @@ void cs_sdm_kparm_init(cs_sdm_kparm *p, const csro_sdm_opts *o)
     p->R2 = o->radius * o->radius;
     p->norm = o->norm;
     p->first = (int)o->first;
+    p->nbins = (int)o->nbins;
+    p->nfull = (int)o->nfull;
     p->fl = (double)o->first;
     p->fh = (double)(o->first + o->nbins);
     p->axis = o->axis;
     for (int a = 0; a < 3; a++) { p->u[a] = o->dir[a]; p->e[a] = o->e1[a]; }
-    p->stride = (o->nbins + 1 + 15) & ~(size_t)15;
     /* cs_sdm_bin keeps dz in [-R, R) with bin in [first, first + nbins) */
     double a = threshold(p->R, p->norm, p->fl), b = threshold(p->R, p->norm, p->fh);
     p->tlo = a > -p->R ? a : -p->R;
     p->thi = b < p->R ? b : p->R;
+    /* the kept window together with its mirror image (bin k <-> nfull-1-k) */
+    int mlo = p->nfull - p->first - p->nbins, mhi = p->nfull - p->first;
+    p->ulo = p->first < mlo ? p->first : mlo;
+    p->uhi = p->first + p->nbins > mhi ? p->first + p->nbins : mhi;
+    if (p->ulo < 0) p->ulo = 0;
+    if (p->uhi > p->nfull) p->uhi = p->nfull;
+    p->ul = (double)p->ulo;
+    p->uh = (double)p->uhi;
+    a = threshold(p->R, p->norm, p->ul);
+    b = threshold(p->R, p->norm, p->uh);
+    p->utlo = a > -p->R ? a : -p->R;
+    p->uthi = b < p->R ? b : p->R;
+    size_t w = (size_t)(p->uhi - p->ulo) > o->nbins ? (size_t)(p->uhi - p->ulo) : o->nbins;
+    p->stride = (w + 1 + 15) & ~(size_t)15;
 }
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -95,14 +110,13 @@ ALWAYS_INLINE void project(const cs_sdm_kparm *p, int axis, const v4d *d, v4d *p
     }
 }
 
-/* Kept-bin index (0..nbins-1) from f = (dz + R) * norm where mask m holds,
- * else nbins (the trash slot). */
-ALWAYS_INLINE v4i bin4(const cs_sdm_kparm *p, const v4l *mp, const v4d *fp)
+/* Bin index floor(f) - base where mask m holds, else trash - base. */
+ALWAYS_INLINE v4i bin4(const v4l *mp, const v4d *fp, double trash, int base)
 {
     v4l m = *mp;
     v4d f = *fp;
-    v4d sel = (v4d)(((v4l)f & m) | ((v4l)bcast(p->fh) & ~m));
-    return __builtin_convertvector(sel, v4i) - p->first;
+    v4d sel = (v4d)(((v4l)f & m) | ((v4l)bcast(trash) & ~m));
+    return __builtin_convertvector(sel, v4i) - base;
 }
 
 /* Scatter 4 bin indices into 4 sub-histograms (one per lane, so repeated
@@ -112,14 +126,32 @@ ALWAYS_INLINE void scatter4(v4i b, uint32_t *h0, uint32_t *h1, uint32_t *h2, uin
     h0[b[0]]++; h1[b[1]]++; h2[b[2]]++; h3[b[3]]++;
 }
 
+/* The lanes whose reversed pair is not the mirror image of the pair
+ * (rounding of (R - dz) * norm, half-open edges): undo the mirror count of
+ * the pair and count the reversed pair where it belongs. */
+static void sym_fix(v4i b1, v4i b2, int w, uint32_t *c)
+{
+    for (int t = 0; t < 4; t++) {
+        if (b1[t] != w) c[w - 1 - b1[t]]--;
+        if (b2[t] >= 0) c[b2[t]]++;
+    }
+}
+
 ALWAYS_INLINE void sym_body(const cs_sdm_kparm *p, int axis, const float *x, const float *y,
                             const float *z, size_t n, size_t i0, size_t i1, uint32_t *h)
 {
+    /* Window [ulo, uhi) = the kept bins and their mirror images, indexed
+     * from ulo; slot w = uhi - ulo collects dropped pairs. Each unordered
+     * pair is counted once at the bin of (i, j); the bin of (j, i) is its
+     * mirror image w - 1 - b, added at the fold, and c corrects the lanes
+     * where it is not. */
     const size_t s = p->stride;
-    uint32_t *h0 = h, *h1 = h + s, *h2 = h + 2 * s, *h3 = h + 3 * s;
-    uint32_t *g0 = h + 4 * s, *g1 = h + 5 * s, *g2 = h + 6 * s, *g3 = h + 7 * s;
+    const int w = p->uhi - p->ulo;
+    uint32_t *h0 = h, *h1 = h + s, *h2 = h + 2 * s, *h3 = h + 3 * s, *c = h + 4 * s;
+    memset(h, 0, 5 * s * sizeof *h);
     const v4d R2 = bcast(p->R2), zero = bcast(0.0), R = bcast(p->R), mR = bcast(-p->R);
-    const v4d tlo = bcast(p->tlo), thi = bcast(p->thi), ntlo = bcast(-p->tlo), nthi = bcast(-p->thi);
+    const v4d tlo = bcast(p->utlo), thi = bcast(p->uthi), ntlo = bcast(-p->utlo), nthi = bcast(-p->uthi);
+    const v4i wm1 = {w - 1, w - 1, w - 1, w - 1};
     for (size_t i = i0; i < i1 && i + 1 < n; i++) {
         v4d xi = bcast(x[i]), yi = bcast(y[i]), zi = bcast(z[i]);
         for (size_t j = i + 1; j < n; j += 4) {
@@ -128,16 +160,26 @@ ALWAYS_INLINE void sym_body(const cs_sdm_kparm *p, int axis, const float *x, con
             v4d pz, px;
             project(p, axis, d, &pz, &px);
             v4l m = (r2 <= R2) & (pz != zero) & (px != zero);
-            /* (i, j): tlo <= dz < thi, -R <= dx < R; (j, i): the same for -dz, -dx */
+            /* (i, j): utlo <= dz < uthi, -R <= dx < R; (j, i): the same for -dz, -dx */
             v4l m1 = m & (pz >= tlo) & (pz < thi) & (px >= mR) & (px < R);
             v4l m2 = m & (pz <= ntlo) & (pz > nthi) & (px <= R) & (px > mR);
             v4d f1 = (pz + R) * p->norm, f2 = (R - pz) * p->norm;
-            v4i b1 = bin4(p, &m1, &f1);
-            v4i b2 = bin4(p, &m2, &f2);
-            scatter4(b1, h0, h1, h2, h3);
-            scatter4(b2, g0, g1, g2, g3);
+            v4i b1 = bin4(&m1, &f1, p->uh, p->ulo);      /* dropped: w */
+            v4i b2 = bin4(&m2, &f2, p->ul - 1, p->ulo);  /* dropped: -1 */
+            h0[b1[0]]++; h1[b1[1]]++; h2[b1[2]]++; h3[b1[3]]++;
+            v4i bad = b2 != wm1 - b1;
+            if (__builtin_expect((bad[0] | bad[1] | bad[2] | bad[3]) != 0, 0)) sym_fix(b1, b2, w, c);
         }
     }
+    /* fold: kept bin k is window slot k + first - ulo; the reversed pairs
+     * counted in its mirror slot; the corrections */
+    uint32_t *o = h + 5 * s;
+    const int off = p->first - p->ulo;
+    for (int k = 0; k < p->nbins; k++) {
+        int a = k + off, b = w - 1 - a;
+        o[k] = h0[a] + h1[a] + h2[a] + h3[a] + h0[b] + h1[b] + h2[b] + h3[b] + c[a];
+    }
+    memcpy(h, o, (size_t)p->nbins * sizeof *h);
 }
 
 ALWAYS_INLINE void pair_body(const cs_sdm_kparm *p, int axis, const float *ax, const float *ay,
@@ -145,6 +187,7 @@ ALWAYS_INLINE void pair_body(const cs_sdm_kparm *p, int axis, const float *ax, c
                              const float *bz, size_t nb, uint32_t *h)
 {
     const size_t s = p->stride;
+    memset(h, 0, CS_SDM_NSUB * s * sizeof *h);
     const v4d R2 = bcast(p->R2), zero = bcast(0.0), R = bcast(p->R), mR = bcast(-p->R);
     const v4d tlo = bcast(p->tlo), thi = bcast(p->thi);
     for (size_t i = 0; i < na; i++) {
@@ -158,9 +201,11 @@ ALWAYS_INLINE void pair_body(const cs_sdm_kparm *p, int axis, const float *ax, c
             v4l m = (r2 <= R2) & (pz != zero) & (px != zero);
             m &= (pz >= tlo) & (pz < thi) & (px >= mR) & (px < R);
             v4d f = (pz + R) * p->norm;
-            scatter4(bin4(p, &m, &f), h0, h1, h2, h3);
+            scatter4(bin4(&m, &f, p->fh, p->first), h0, h1, h2, h3);
         }
     }
+    for (int u = 1; u < CS_SDM_NSUB; u++)
+        for (int k = 0; k < p->nbins; k++) h[k] += h[u * s + k];
 }
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(CSRO_NO_CLONES)
