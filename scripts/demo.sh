@@ -10,6 +10,8 @@
 #  6. the published ML-APT ensemble on the real CoCrNi ions shipped in
 #     data/mlapt/ (and on their random-label control)
 #  7. the reports: DIR/index.html with the figures
+# DEMO_QUICK=1 runs the same steps on a smaller problem in seconds (a
+# smaller bank, 2 folds x 2 epochs, a 10 nm cube): tests/tools/t_demo.sh.
 set -eu
 B=${CSRO_BIN:-build/bin}
 D=${CSRO_TESTDATA:-tests/data}
@@ -19,18 +21,23 @@ mkdir -p "$O"
 now() { date +%s.%N; }
 t0=$(now)
 step() { printf '%-62s' "$1"; ts=$(now); }
+if [ -n "${DEMO_QUICK:-}" ]; then
+    BANK="--random 150" NPAT=300 EPOCHS=2 FOLDS=2 BOX=10
+else
+    BANK="--sweep reference" NPAT=6500 EPOCHS=15 FOLDS=5 BOX=20
+fi
 ok() { awk -v a="$ts" -v b="$(now)" 'BEGIN {printf "%5.1f s\n", b - a}'; }
 
-step "1. pattern bank: csro-simulate (6500 patterns)"
+step "1. pattern bank: csro-simulate ($NPAT patterns)"
 $B/csro-simulate --quiet --size 1.5 --class FCC:random:Co:1,Cr:1,Ni:1 --class CSRO:L12:Co \
-    --pair Co-Co --pole 0,0,1 --sweep reference --seed 1 -o "$O/bank.zsdm"
+    --pair Co-Co --pole 0,0,1 $BANK --seed 1 -o "$O/bank.zsdm"
 ok
-step "2. training: csro-train (5 folds x 15 epochs)"
-$B/csro-train --epochs 15 --folds 5 --seed 1 --log "$O/train_log.tsv" "$O/bank.zsdm" \
+step "2. training: csro-train ($FOLDS folds x $EPOCHS epochs)"
+$B/csro-train --epochs $EPOCHS --folds $FOLDS --seed 1 --log "$O/train_log.tsv" "$O/bank.zsdm" \
     -o "$O/model.csronet" > "$O/train_report.txt" 2>&1 || { cat "$O/train_report.txt"; exit 1; }
 ok
-step "3. specimen: apt-simulate (20 nm cube, 5% Co-L1_2 domains)"
-$B/apt-simulate --quiet --box 20,20,20 --domains Co:2:3:0.05 --efficiency 0.5 --sigma-xy 0.3 \
+step "3. specimen: apt-simulate ($BOX nm cube, 5% Co-L1_2 domains)"
+$B/apt-simulate --quiet --box $BOX,$BOX,$BOX --domains Co:2:3:0.05 --efficiency 0.5 --sigma-xy 0.3 \
     --sigma-z 0.03 --seed 11 --truth "$O/specimen.truth" --ranges "$O/specimen.rrng" \
     --domain-list "$O/domains.tsv" -o "$O/specimen.pos"
 ok
@@ -52,9 +59,9 @@ $B/csro-map "$O/specimen.prob" -o "$O/csro_map.tif" --projection "$O/csro_projec
     --vtk "$O/csro_map.vtk" --vti "$O/csro_map.vti" 2>/dev/null
 $B/csro-map -q "$O/specimen.prob" -o "$O/csro_map.h5"   # NeXus/HDF5 with provenance
 $B/csro-extract -M "$O/specimen.prob" "$O/specimen.pos" -o "$O/csro_atoms.pos" 2>/dev/null
-$B/csro-stats "$O/specimen.prob" > "$O/stats.tsv"
-$B/csro-stats "$O/control.prob" > "$O/control_stats.tsv"
-$B/csro-score -M "$O/specimen.prob" --truth "$O/specimen.truth" --domains "$O/domains.tsv" \
+$B/csro-stats -q "$O/specimen.prob" > "$O/stats.tsv"
+$B/csro-stats -q "$O/control.prob" > "$O/control_stats.tsv"
+$B/csro-score -q -M "$O/specimen.prob" --truth "$O/specimen.truth" --domains "$O/domains.tsv" \
     --condition demo "$O/specimen.pos" > "$O/score.tsv"
 ok
 
@@ -62,11 +69,13 @@ real=""
 if [ -f "$MLAPT/published_NiNi.csronet" ]; then
     step "6. real CoCrNi ions: published ensemble (Ni-Ni)"
     for set in csro randomized; do
-        $B/apt-voxelize --quiet -r "$MLAPT/ranges_cocrni.rrng" -p Ni-Ni --preprocess experimental \
+        # the default flow: raw counts; the classify stage gives them the
+        # reference's experimental preprocessing (the model is imported)
+        $B/apt-voxelize --quiet -r "$MLAPT/ranges_cocrni.rrng" -p Ni-Ni \
             "$MLAPT/cocrni_annealed_NiNi_${set}_extract.pos" -o "$O/real_${set}_NiNi.zsdm"
         $B/csro-classify -q -m "$MLAPT/published_NiNi.csronet" "$O/real_${set}_NiNi.zsdm" \
             -o "$O/real_${set}_NiNi.prob"
-        $B/csro-stats "$O/real_${set}_NiNi.prob" > "$O/real_${set}_stats.tsv"
+        $B/csro-stats -q "$O/real_${set}_NiNi.prob" > "$O/real_${set}_stats.tsv"
     done
     $B/csro-map "$O/real_csro_NiNi.prob" -o "$O/real_NiNi_map.tif" 2>/dev/null
     real=1
@@ -93,7 +102,7 @@ pct() { awk -v v="$1" 'BEGIN {printf "%.1f %%", 100 * v}'; }
 echo
 echo "== summary (threshold 3.75, the published sub-cell sum) =="
 awk '/^accuracy/{printf "trained ensemble: held-out accuracy %.1f %%\n", 100 * $2}' "$O/train_report.txt"
-echo "planted: $(($(wc -l < "$O/domains.tsv") - 1)) domains, CSRO volume $(pct "$(awk 'NR>1{v+=3.14159265/6*$4^3} END{print v/8000}' "$O/domains.tsv")")"
+echo "planted: $(($(wc -l < "$O/domains.tsv") - 1)) domains, CSRO volume $(pct "$(awk -v b=$BOX 'NR>1{v+=3.14159265/6*$4^3} END{print v/(b*b*b)}' "$O/domains.tsv")")"
 echo "map: CSRO volume $(pct "$(get "$O/stats.tsv" volume_fraction)"), $(get "$O/stats.tsv" domains) domains of mean diameter $(awk -v v="$(get "$O/stats.tsv" diameter_mean_nm)" 'BEGIN {printf "%.1f", v}') nm"
 echo "random-label control: CSRO volume $(pct "$(get "$O/control_stats.tsv" volume_fraction)"), $(get "$O/control_stats.tsv" domains) domains"
 awk -F'\t' '$2=="ion"||$2=="subcell"{printf "%-8s precision %.2f  recall %.2f  F1 %.2f  false-positive rate %.2f %%\n", $2, $7, $8, $9, 100 * $11}

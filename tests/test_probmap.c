@@ -500,6 +500,57 @@ START_TEST(test_load_auto)
 }
 END_TEST
 
+/* csro_probmap_new_auto on the rows and metadata of a file gives what
+ * csro_probmap_load_auto gives for the file: same bits, threshold, note. */
+static void same_as_load_auto(const char *path, int with_std)
+{
+    csro_prob_reader *r;
+    ck_assert_int_eq(csro_prob_reader_open(&r, path), 0);
+    const csro_zsdm_meta *m = csro_prob_reader_meta(r);
+    size_t nc = csro_zsdm_meta_nclasses(m), cap = 64, n;
+    uint64_t idx[64];
+    uint32_t fl[64];
+    float mean[64 * 3], sd[64 * 3];
+    ck_assert_int_eq(csro_prob_reader_read(r, cap, idx, fl, mean, sd, &n), 0);
+    ck_assert(n > 0 && n < cap && nc <= 3);
+    csro_probmap *a, *b;
+    double ta = -1, tb = -2;
+    char na[256], nb[256];
+    ck_assert_int_eq(csro_probmap_load_auto(&a, &ta, path, na, sizeof na), 0);
+    ck_assert_int_eq(csro_probmap_new_auto(&b, &tb, m, n, idx, fl, mean, with_std ? sd : NULL, nb, sizeof nb), 0);
+    ck_assert(ta == tb);
+    ck_assert_str_eq(na, nb);
+    ck_assert_str_eq(csro_probmap_label(a), csro_probmap_label(b));
+    ck_assert_int_eq(csro_probmap_mode(a), csro_probmap_mode(b));
+    ck_assert_uint_eq(csro_probmap_count(a), csro_probmap_count(b));
+    ck_assert(memcmp(csro_probmap_data(a), csro_probmap_data(b), csro_probmap_count(a) * sizeof(float)) == 0);
+    csro_probmap_free(a);
+    csro_probmap_free(b);
+    /* bad arguments; an index outside the grid */
+    ck_assert_int_eq(csro_probmap_new_auto(&b, NULL, m, n, idx, fl, mean, NULL, NULL, 0), CSRO_EINVAL);
+    ck_assert_int_eq(csro_probmap_new_auto(&b, &tb, m, n, NULL, fl, mean, NULL, NULL, 0), CSRO_EINVAL);
+    ck_assert_ptr_null(b);
+    idx[0] = 100000;
+    ck_assert_int_eq(csro_probmap_new_auto(&b, &tb, m, n, idx, fl, mean, NULL, NULL, 0), CSRO_EFORMAT);
+    ck_assert_ptr_null(b);
+    csro_prob_reader_close(r);
+}
+
+START_TEST(test_new_auto)
+{
+    static const char *three[] = {"FCC", "L12", "B2"}, *two[] = {"FCC", "CSRO"};
+    static const char *rule[] = {"map.threshold", "0.3", "map.mode", "mean", "map.class", "L12", NULL};
+    static const char *rules[] = {"map.threshold", "2.5", "map.mode", "sum", "map.smooth", "0.5", "classify_model",
+                                  "x.csronet", NULL};
+    char *p = write_prob_texts("nrule.prob", three, 3, 0, rule), *ps = write_prob_texts("nrules.prob", two, 2, 0, rules);
+    char *p2 = write_prob("nnorule.prob", two, 2, 0);
+    same_as_load_auto(p, 1);
+    same_as_load_auto(ps, 0);
+    same_as_load_auto(p2, 1);
+    free(p); free(ps); free(p2);
+}
+END_TEST
+
 /* Smoothing against the closed-form separable Gaussian of a delta (away
  * from the borders: weights exp(-o^2 / 2 s^2) / sum, |o| <= 3 s), a
  * constant field stays constant up to the borders (normalised weights),
@@ -565,4 +616,4 @@ END_TEST
 
 CSRO_TEST_MAIN("probmap", 60, test_planted_sum, test_planted_mean_nan, test_random_vs_scatter,
                test_extract, test_extract_hand, test_tiff_vtk, test_load,
-               test_load_auto, test_smooth, test_subcell_truth)
+               test_load_auto, test_new_auto, test_smooth, test_subcell_truth)

@@ -224,6 +224,68 @@ START_TEST(test_train_deterministic)
 }
 END_TEST
 
+/* Epoch callback: every (fold, epoch) once, epochs in order within a fold,
+ * the numbers the report holds afterwards; a non-zero return stops the
+ * training before its end (so the calls come while it runs). */
+typedef struct { size_t calls, next[3], stop_after; double loss[3][4], acc[3][4]; } epochs_seen;
+
+static int on_epoch(size_t fold, size_t epoch, double tl, double ta, double vl, double va, void *user)
+{
+    epochs_seen *s = user;
+    ck_assert_uint_lt(fold, 3);
+    ck_assert_uint_eq(epoch, s->next[fold]);
+    s->next[fold]++;
+    ck_assert(epoch < 4 && isfinite(tl) && ta >= 0 && ta <= 1 && isfinite(vl) && va >= 0 && va <= 1);
+    s->loss[fold][epoch] = tl;
+    s->acc[fold][epoch] = va;
+    return ++s->calls == s->stop_after;
+}
+
+START_TEST(test_train_epoch_callback)
+{
+    size_t n = 120;
+    float *x;
+    int32_t *y;
+    toy(n, &x, &y, 31);
+    csro_net *arch = small_net();
+    csro_train_opts *o = small_opts(4, 3, 3, 2);
+    epochs_seen s = { 0 };
+    ck_assert_int_eq(csro_train_opts_set_epoch_fn(o, on_epoch, &s), 0);
+    ck_assert_int_eq(csro_train_opts_set_epoch_fn(NULL, on_epoch, &s), CSRO_EINVAL);
+    csro_ensemble *e;
+    csro_train_report *rep;
+    ck_assert_int_eq(csro_train(&e, &rep, arch, x, y, n, 2, o, NULL, NULL), 0);
+    ck_assert_uint_eq(s.calls, 12);
+    for (size_t f = 0; f < 3; f++) {
+        ck_assert_uint_eq(s.next[f], 4);
+        for (size_t ep = 0; ep < 4; ep++) {
+            double tl, va;
+            ck_assert_int_eq(csro_train_report_epoch(rep, f, ep, &tl, NULL, NULL, &va), 0);
+            ck_assert(tl == s.loss[f][ep] && va == s.acc[f][ep]);
+        }
+    }
+    csro_train_report_free(rep);
+    csro_ensemble_free(e);
+    /* stop after the 2nd epoch (one thread: fold 0 only): canceled, no more calls */
+    ck_assert_int_eq(csro_train_opts_set_threads(o, 1), 0);
+    memset(&s, 0, sizeof s);
+    s.stop_after = 2;
+    ck_assert_int_eq(csro_train(&e, &rep, arch, x, y, n, 2, o, NULL, NULL), CSRO_ECANCELED);
+    ck_assert_ptr_null(e);
+    ck_assert_ptr_null(rep);
+    ck_assert_uint_eq(s.calls, 2);
+    /* fn NULL: no calls */
+    ck_assert_int_eq(csro_train_opts_set_epoch_fn(o, NULL, &s), 0);
+    memset(&s, 0, sizeof s);
+    ck_assert_int_eq(csro_train(&e, NULL, arch, x, y, n, 2, o, NULL, NULL), 0);
+    ck_assert_uint_eq(s.calls, 0);
+    csro_ensemble_free(e);
+    csro_train_opts_free(o);
+    csro_net_free(arch);
+    free(x); free(y);
+}
+END_TEST
+
 START_TEST(test_report_prf_by_hand)
 {
     /* confusion [[5, 1], [2, 2]] (row = truth): precision_0 = 5/7,
@@ -284,4 +346,4 @@ END_TEST
 
 CSRO_TEST_MAIN("train", 120, test_adam_first_steps, test_softmax_ce_gradient,
                test_report_prf_by_hand, test_train_toy_separable, test_train_deterministic,
-               test_train_errors)
+               test_train_epoch_callback, test_train_errors)

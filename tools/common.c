@@ -17,7 +17,7 @@
 
 static const char *progname = "csro";
 static void (*usage_fn)(void);
-static int quiet, bar_shown;
+static int quiet, bar_shown, bar_len;
 
 static void outputs_abort(void);
 
@@ -60,7 +60,10 @@ void tool_note(const char *fmt, ...)
 {
     if (quiet) return;
     va_list ap;
-    tool_progress_done();
+    if (bar_shown) { /* erase the bar; the next progress call draws it again below the note */
+        fprintf(stderr, "\r%*s\r", bar_len, "");
+        bar_shown = 0;
+    }
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
@@ -394,6 +397,7 @@ static int sniff(const char *path)
     if (n == 8 && !memcmp(b, "CSROZSDM", 8)) return TOOL_IN_ZSDM;
     if (n == 8 && !memcmp(b, "CSROPROB", 8)) return TOOL_IN_PROB;
     if (n == 8 && !memcmp(b, "CSRONET", 8)) return TOOL_IN_MODEL;
+    if (n == 8 && !memcmp(b, "CSROTRTH", 8)) return TOOL_IN_TRUTH;
     if (n == 8 && !memcmp(b, "\x89HDF\r\n\x1a\n", 8)) return TOOL_IN_KERAS;
     if (n >= 4 && (!memcmp(b, "II*", 4) || !memcmp(b, "MM\0*", 4))) return 100; /* TIFF */
     return -1;
@@ -406,6 +410,7 @@ static const char *kind_is(int k)
     case TOOL_IN_PROB: return "a probability file (csro-classify output)";
     case TOOL_IN_MODEL: return "a .csronet model (csro-train or csro-net-import output)";
     case TOOL_IN_KERAS: return "a Keras HDF5 file";
+    case TOOL_IN_TRUTH: return "a per-ion truth file (apt-simulate --truth output)";
     default: return "a TIFF image (csro-map or apt-sdm output)";
     }
 }
@@ -420,6 +425,7 @@ static const char *kind_wanted(int k)
     case TOOL_IN_RECON: return "a reconstruction (POS, EPOS, APT or CSV)";
     case TOOL_IN_RANGES: return "a range file (RRNG or RNG)";
     case TOOL_IN_KERAS: return "Keras HDF5 models";
+    case TOOL_IN_TRUTH: return "a per-ion truth file from apt-simulate --truth";
     default: return "a text file";
     }
 }
@@ -614,8 +620,9 @@ int tool_progress(double f, void *user)
     int w = 40, k = (int)(f * w + 0.5);
     if (k < 0) k = 0;
     if (k > w) k = w;
-    fprintf(stderr, "\r%s%s%s [%.*s%*s] %3d%%", progname, plabel ? " " : "", plabel ? plabel : "", k,
+    bar_len = fprintf(stderr, "\r%s%s%s [%.*s%*s] %3d%%", progname, plabel ? " " : "", plabel ? plabel : "", k,
             "########################################", w - k, "", (int)(f * 100 + 0.5));
+    if (bar_len < 0) bar_len = 0;
     bar_shown = 1;
     return 0;
 }

@@ -116,12 +116,12 @@ void tool_pair(const char *opt, const char *s, int single_ok, char *a, char *b);
 #define TOOL_MAX_OUTPUTS 64
 void tool_input(const char *path);
 /* tool_input, and a file of another known kind (by its first bytes:
- * .zsdm, .prob, .csronet, Keras HDF5, TIFF) is refused naming what it is
+ * .zsdm, .prob, .csronet, .truth, Keras HDF5, TIFF) is refused naming what it is
  * and what the tool wants ("x.prob is a probability file (csro-classify
  * output); csro-classify wants a .zsdm from apt-voxelize"). Standard input
  * and FIFOs are not read ahead. */
 enum { TOOL_IN_ZSDM = 1, TOOL_IN_BANK, TOOL_IN_PROB, TOOL_IN_MODEL, TOOL_IN_RECON, TOOL_IN_RANGES,
-       TOOL_IN_KERAS, TOOL_IN_TEXT };
+       TOOL_IN_KERAS, TOOL_IN_TEXT, TOOL_IN_TRUTH };
 void tool_input_as(const char *path, int kind);
 /* Refuse (exit 2) an output name whose extension is not one of exts
  * ("tif|tiff"), naming what the tool writes there (what: "a TIFF stack").

@@ -206,6 +206,7 @@ int main(int argc, char **argv)
     const char *in = argv[optind];
     if (!strcmp(in, out)) tool_usage_error("-o must differ from the input model (it is left untouched)");
 
+    tool_input_as(in, TOOL_IN_MODEL);
     csro_ensemble *e;
     int rc = csro_ensemble_load(&e, in);
     if (rc) tool_fail(rc);
@@ -257,7 +258,6 @@ int main(int argc, char **argv)
     if ((rc = csro_ensemble_set_text(e, "map.class", csro_ensemble_class(e, pipe_csro_class(e))))) tool_fail(rc);
     source_text(src, sizeof src, ns, box, seed, sxy, nsxy, eff, neff, dia, ndia, frac, sz, best, maxfp, bestfp);
     if ((rc = csro_ensemble_set_text(e, "map.source", src))) tool_fail(rc);
-    tool_input(in);
     if ((rc = csro_ensemble_save(e, tool_out_lib(out)))) tool_fail(rc);
 
     if (report) write_report(report, sp, ns, bm, bh);

@@ -205,9 +205,9 @@ static void parse_args(int argc, char **argv, args *A)
     A->recon = argv[optind];
     tool_out_ext("-o", A->out, NULL, A->json ? "JSON" : "a TSV table");
     tool_input_as(A->map, TOOL_IN_PROB);
-    tool_input(A->truth);
+    tool_input_as(A->truth, TOOL_IN_TRUTH);
     tool_input_as(A->recon, TOOL_IN_RECON);
-    if (A->domains) tool_input(A->domains);
+    if (A->domains) tool_input_as(A->domains, TOOL_IN_TEXT);
 }
 
 static void count_ions(const uint8_t *keep, const uint8_t *t, size_t n, conf *ion)

@@ -230,7 +230,7 @@ static void parse_args(int argc, char **argv, args *A, csro_context_opts *o)
     for (size_t i = 0; i < A->nspec; i++) {
         tool_input_as(A->specs[i].prob, TOOL_IN_PROB);
         tool_input_as(A->specs[i].recon, TOOL_IN_RECON);
-        if (A->specs[i].truth) tool_input(A->specs[i].truth);
+        if (A->specs[i].truth) tool_input_as(A->specs[i].truth, TOOL_IN_TRUTH);
     }
 }
 

@@ -42,7 +42,9 @@ static int read_bank(const char *path, bank *b, csro_zsdm_meta **meta, uLong *cr
     int rc = csro_zsdm_reader_open(&r, path);
     if (rc) return rc;
     const csro_zsdm_meta *m = csro_zsdm_reader_meta(r);
-    if (csro_zsdm_meta_kind(m) != CSRO_ZSDM_BANK) tool_die(1, "%s: not a pattern bank (kind voxels)", path);
+    if (csro_zsdm_meta_kind(m) != CSRO_ZSDM_BANK)
+        tool_die(1, "%s is a voxel z-SDM file (apt-voxelize output); csro-train wants a labelled .zsdm bank from "
+                 "csro-simulate", path);
     size_t nb = csro_zsdm_meta_nbins(m), nc = csro_zsdm_meta_nclasses(m);
     if (nc < 2) tool_die(1, "%s: a bank needs at least 2 classes (has %zu)", path, nc);
     b->nbins = nb;
@@ -153,6 +155,44 @@ static csro_zsdm_meta *load_bank(const args *A, bank *b, uLong *crc)
     return meta;
 }
 
+/* The training curves (train_log: the --log TSV) and the held-out
+ * confusion matrix (heldout_confusion: the report's matrix lines) as model
+ * texts, so that csro-report --model shows them without the files. */
+static void train_texts(const args *A, csro_ensemble *e, const csro_zsdm_meta *meta, const csro_train_report *rep)
+{
+    size_t nc = csro_zsdm_meta_nclasses(meta), len;
+    char *text;
+    FILE *fp = open_memstream(&text, &len);
+    uint64_t *cm = malloc(nc * nc * sizeof *cm);
+    if (!fp || !cm) tool_die(1, "out of memory");
+    fprintf(fp, "fold\tepoch\ttrain_loss\ttrain_accuracy\tval_loss\tval_accuracy\n");
+    for (long f = 0; f < A->folds; f++)
+        for (long k = 0; k < A->epochs; k++) {
+            double v[4];
+            if (csro_train_report_epoch(rep, (size_t)f, (size_t)k, &v[0], &v[1], &v[2], &v[3])) tool_fail(CSRO_EINVAL);
+            fprintf(fp, "%ld\t%ld\t%.6f\t%.6f\t%.6f\t%.6f\n", f, k + 1, v[0], v[1], v[2], v[3]);
+        }
+    if (fclose(fp)) tool_die(1, "out of memory");
+    int rc = csro_ensemble_set_text(e, "train_log", text);
+    free(text);
+    if (!rc && !(fp = open_memstream(&text, &len))) tool_die(1, "out of memory");
+    if (!rc) {
+        csro_train_report_confusion(rep, cm);
+        fprintf(fp, "true\\pred");
+        for (size_t k = 0; k < nc; k++) fprintf(fp, "\t%s", csro_zsdm_meta_class(meta, k));
+        for (size_t i = 0; i < nc; i++) {
+            fprintf(fp, "\n%s", csro_zsdm_meta_class(meta, i));
+            for (size_t k = 0; k < nc; k++) fprintf(fp, "\t%llu", (unsigned long long)cm[i * nc + k]);
+        }
+        fprintf(fp, "\naccuracy\t%.4f\n", csro_train_report_accuracy(rep));
+        if (fclose(fp)) tool_die(1, "out of memory");
+        rc = csro_ensemble_set_text(e, "heldout_confusion", text);
+        free(text);
+    }
+    free(cm);
+    if (rc) tool_fail(rc);
+}
+
 /* Classes, contract and provenance of the trained ensemble. */
 static void describe(const args *A, csro_ensemble *e, const csro_zsdm_meta *meta, const csro_train_report *rep,
                      uLong crc, size_t npatterns)
@@ -176,18 +216,18 @@ static void describe(const args *A, csro_ensemble *e, const csro_zsdm_meta *meta
     if (!rc) rc = csro_ensemble_set_text(e, "heldout_accuracy", buf);
     if (!rc) rc = csro_ensemble_set_text(e, "software", "csro-train (libcsro " CSRO_VERSION_STRING ")");
     if (rc) tool_fail(rc);
+    train_texts(A, e, meta, rep);
 }
 
-/* Loss and accuracy of every epoch of every fold, on stderr. */
-static void print_epochs(const args *A, const csro_train_report *rep)
+/* Loss and accuracy of each epoch on stderr as it ends (csro_train calls
+ * this on the main thread; folds trained in parallel interleave). */
+static int print_epoch(size_t fold, size_t epoch, double tl, double ta, double vl, double va, void *user)
 {
-    for (long f = 0; f < A->folds; f++)
-        for (long e = 0; e < A->epochs; e++) {
-            double tl, ta, vl, va;
-            if (csro_train_report_epoch(rep, (size_t)f, (size_t)e, &tl, &ta, &vl, &va)) tool_fail(CSRO_EINVAL);
-            tool_note("%s: fold %ld/%ld epoch %ld/%ld: loss %.4f accuracy %.4f, validation loss %.4f accuracy %.4f\n",
-                      tool_name(), f + 1, A->folds, e + 1, A->epochs, tl, ta, vl, va);
-        }
+    const args *A = user;
+    tool_note("%s: fold %zu/%ld epoch %zu/%ld: loss %.4f accuracy %.4f, validation loss %.4f accuracy %.4f\n",
+              tool_name(), fold + 1, A->folds, epoch + 1, A->epochs, tl, ta, vl, va);
+    fflush(stderr);
+    return 0;
 }
 
 /* Confusion matrix and precision/recall/F1 of the held-out test. */
@@ -240,7 +280,8 @@ int main(int argc, char **argv)
         (rc = csro_train_opts_set_folds(o, (int)A.folds)) || (rc = csro_train_opts_set_batch(o, (int)A.batch)) ||
         (rc = csro_train_opts_set_adam(o, A.lr, 0.9, 0.999, 1e-7)) || (rc = csro_train_opts_set_holdout(o, A.holdout)) ||
         (rc = csro_train_opts_set_shift(o, A.augment, -2, 1)) || (rc = csro_train_opts_set_seed(o, A.seed)) ||
-        (rc = csro_train_opts_set_threads(o, (int)A.threads)))
+        (rc = csro_train_opts_set_threads(o, (int)A.threads)) ||
+        (rc = csro_train_opts_set_epoch_fn(o, print_epoch, &A)))
         tool_fail(rc);
     csro_ensemble *e;
     csro_train_report *rep;
@@ -248,7 +289,6 @@ int main(int argc, char **argv)
     rc = csro_train(&e, &rep, arch, b.x, b.y, b.n, nclasses, o, tool_progress, NULL);
     tool_progress_done();
     if (rc) tool_fail(rc);
-    print_epochs(&A, rep);
     describe(&A, e, meta, rep, crc, b.n);
     if ((rc = csro_ensemble_save(e, tool_out_lib(A.out)))) tool_fail(rc);
     if (A.logp && (rc = csro_train_report_write_log(rep, tool_out_lib(A.logp)))) tool_fail(rc);

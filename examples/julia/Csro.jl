@@ -4,9 +4,9 @@
 # README.md. Library: ENV["CSRO_LIBRARY"] or "libcsro.so.1" on the loader path.
 module Csro
 
-export CsroError, Recon, Ranges, Grid, SdmOpts, Ensemble, ProbMap, load_recon, load_ranges, load_ensemble,
-       coords, masses, atoms, zsdm_points, zsdm_voxels, preprocess_rows!, predict, probmap, write_tiff,
-       extract, version
+export CsroError, Recon, Ranges, Grid, SdmOpts, Ensemble, ProbMap, Meta, Classifier, load_recon, load_ranges,
+       load_ensemble, coords, masses, atoms, zsdm_points, zsdm_voxels, preprocess_rows!, predict, voxel_meta,
+       classify, probmap, probmap_auto, write_tiff, extract, version
 
 const libcsro = get(ENV, "CSRO_LIBRARY", "libcsro.so.1")
 
@@ -14,6 +14,7 @@ const CSRO_PRE_RAW, CSRO_PRE_MINMAX, CSRO_PRE_EXPERIMENTAL = 0, 1, 2
 const CSRO_ROW_NODATA = UInt32(1)
 const CSRO_VOXEL_SPHERE, CSRO_VOXEL_CUBE = 0, 1
 const CSRO_PROBMAP_SUM, CSRO_PROBMAP_MEAN = 0, 1
+const CSRO_ZSDM_VOXELS = 1
 
 """A libcsro call failed: `code` is the negative CSRO_E* code, `msg` csro_last_error()."""
 struct CsroError <: Exception
@@ -37,7 +38,8 @@ end
 abstract type Handle end
 for (T, free) in ((:Recon, :csro_recon_free), (:Ranges, :csro_ranges_free), (:Grid, :csro_grid_free),
                   (:SdmOpts, :csro_sdm_opts_free), (:Ensemble, :csro_ensemble_free),
-                  (:ProbMap, :csro_probmap_free))
+                  (:ProbMap, :csro_probmap_free), (:Meta, :csro_zsdm_meta_free),
+                  (:Classifier, :csro_classify_free))
     @eval begin
         mutable struct $T <: Handle
             ptr::Ptr{Cvoid}
@@ -170,7 +172,56 @@ function predict(e::Ensemble, x::Matrix{Float32}; threads = 0)
     return mean, sd
 end
 
+# ---- the classify stage (csro/classify.h): the library's preprocessing rule ----
+"""Metadata of raw voxel z-SDMs of grid g for the pair a-b (what apt-voxelize writes)."""
+function voxel_meta(g::Grid, a::AbstractString, b::AbstractString = a; opts = SdmOpts())
+    m = Meta(ccall((:csro_zsdm_meta_new, libcsro), Ptr{Cvoid}, (Cint,), CSRO_ZSDM_VOXELS))
+    check(ccall((:csro_zsdm_meta_set_sdm, libcsro), Cint, (Ptr{Cvoid}, Ptr{Cvoid}), m, opts))
+    check(ccall((:csro_zsdm_meta_set_pair, libcsro), Cint, (Ptr{Cvoid}, Cstring, Cstring), m, a, b))
+    check(ccall((:csro_zsdm_meta_set_grid, libcsro), Cint, (Ptr{Cvoid}, Ptr{Cvoid}), m, g))
+    check(ccall((:csro_zsdm_meta_set_preprocess, libcsro), Cint, (Ptr{Cvoid}, Cint), m, CSRO_PRE_RAW))
+    return m
+end
+
+"""Classify the columns of prof (nbins x n, raw counts described by meta) as
+csro-classify does: the model's preprocessing and the measured-data rule,
+the contract check, no-data rows. Returns (index, flags, mean, sd, outmeta,
+note); mean and sd are nclasses x n, outmeta the .prob metadata (with the
+model's map rule), valid while the returned Classifier `c` lives."""
+function classify(e::Ensemble, meta::Meta, prof::Matrix{Float32}; nodata = nothing)
+    nb, n = size(prof)
+    c = created(Classifier, out -> ccall((:csro_classify_new, libcsro), Cint,
+                                         (Ref{Ptr{Cvoid}}, Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Cvoid}), out, e, meta, C_NULL))
+    x = copy(prof)                                       # preprocessed in place
+    index = UInt64.(0:n-1)
+    flags = nodata === nothing ? zeros(UInt32, n) : UInt32[d ? CSRO_ROW_NODATA : 0 for d in nodata]
+    mean, sd = zeros(Float32, nclasses(e), n), zeros(Float32, nclasses(e), n)
+    check(ccall((:csro_classify_rows, libcsro), Cint,
+                (Ptr{Cvoid}, Csize_t, Ptr{Float32}, Ptr{UInt64}, Ptr{UInt32}, Ptr{Float32}, Ptr{Float32}),
+                c, n, x, index, flags, mean, sd))
+    note = unsafe_string(ccall((:csro_classify_note, libcsro), Cstring, (Ptr{Cvoid},), c))
+    outmeta = ccall((:csro_classify_output_meta, libcsro), Ptr{Cvoid}, (Ptr{Cvoid},), c)
+    return (index = index, flags = flags, mean = mean, sd = sd, meta = outmeta, note = note, c = c)
+end
+
 # ---- maps ----
+"""The map and threshold of the rule the model carries (its map.* texts,
+copied by the classify stage into r.meta), as csro-map applies it
+(csro_probmap_new_auto): returns (map, threshold, note). Models without a
+rule: the reference sum map and 3.75."""
+function probmap_auto(r)
+    out = Ref{Ptr{Cvoid}}(C_NULL)
+    thr = Ref{Cdouble}(0)
+    note = zeros(UInt8, 512)
+    GC.@preserve r begin
+        check(ccall((:csro_probmap_new_auto, libcsro), Cint,
+                    (Ref{Ptr{Cvoid}}, Ref{Cdouble}, Ptr{Cvoid}, Csize_t, Ptr{UInt64}, Ptr{UInt32}, Ptr{Float32},
+                     Ptr{Float32}, Ptr{UInt8}, Csize_t),
+                    out, thr, r.meta, length(r.index), r.index, r.flags, r.mean, r.sd, note, length(note)))
+    end
+    return ProbMap(out[]), thr[], unsafe_string(pointer(note))
+end
+
 """Sub-cell map of one value per voxel of g (NaN = no data)."""
 probmap(g::Grid, v::Vector{Float32}; mode = CSRO_PROBMAP_SUM) =
     created(ProbMap, out -> ccall((:csro_probmap_new, libcsro), Cint,

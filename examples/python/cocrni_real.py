@@ -34,7 +34,7 @@ ap.add_argument("--data", default=os.path.join(HERE, "..", "..", "data", "mlapt"
                 help="folder with the shipped ions, ranges and ensemble (default data/mlapt)")
 ap.add_argument("-o", "--output", default="cocrni-out", help="output folder (default cocrni-out)")
 ap.add_argument("--z", help="keep only ions with LO <= z <= HI (nm), e.g. -60,-40")
-ap.add_argument("--threshold", type=float, default=3.75, help="sum of 8 voxel probabilities (3.75)")
+ap.add_argument("--threshold", type=float, help="override the model's map threshold")
 ap.add_argument("--progress", action="store_true", help="progress bars (tqdm when installed)")
 args, _ = ap.parse_known_args()  # parse_known_args: also runs inside Jupyter
 os.makedirs(args.output, exist_ok=True)
@@ -80,35 +80,42 @@ fig.savefig(os.path.join(args.output, "spectrum.png"), dpi=120)
 
 # %% [markdown]
 # ## 2. z-SDMs, classification, map
-# Every voxel (1 nm sphere, stride 0.5 nm) gets the Ni-Ni z-SDM along the
-# analysis direction, preprocessed as the reference does for measured data
-# (Savitzky-Golay + Moody background + min-max). The published ensemble
-# gives the CSRO probability of each voxel; the map sums the 8 voxels
-# around each 0.5 nm sub-cell (0 ... 8) and the reference threshold 3.75
-# marks CSRO.
+# Every voxel (1 nm sphere, stride 0.5 nm) gets the raw Ni-Ni z-SDM along
+# the analysis direction. The classify stage gives measured profiles the
+# preprocessing the model asks for: the published (imported) ensemble gets
+# the reference's experimental preprocessing (Savitzky-Golay + Moody
+# background + min-max), as `csro-classify` does. The map and its threshold
+# are the rule the model carries, applied by the library as `csro-map`
+# applies it: the published ensemble carries none, so the map sums the 8
+# voxels around each 0.5 nm sub-cell (0 ... 8) and the reference threshold
+# 3.75 marks CSRO.
 
 # %%
 model = csro.Ensemble.load(os.path.join(args.data, "published_NiNi.csronet"))
 
 
 def csro_map(rec):
-    vox = csro.voxelize(rec, ranges, pair="Ni-Ni", preprocess="experimental", progress=args.progress)
+    vox = csro.voxelize(rec, ranges, pair="Ni-Ni", progress=args.progress)
     prob = csro.classify(model, vox)
-    return vox, csro.ProbMap.from_prob(prob)
+    pm, thr, note = csro.ProbMap.from_prob_auto(prob)
+    return vox, prob, pm, thr, note
 
 
-vox, pmap = csro_map(real)
-_, pmap_ctl = csro_map(control)
+vox, prob, pmap, threshold, note = csro_map(real)
+_, _, pmap_ctl, _, _ = csro_map(control)
+if args.threshold is not None:
+    threshold = args.threshold
+print("%s; preprocessing %s" % (note, prob.meta.text("classify_preprocess")))
 pmap.write_tiff(os.path.join(args.output, "csro_map.tif"), "Ni-Ni CSRO")
 
 
 def fraction(pm):
     d = pm.data
-    return float((d[np.isfinite(d)] > args.threshold).mean())
+    return float((d[np.isfinite(d)] > threshold).mean())
 
 
 f_real, f_ctl = fraction(pmap), fraction(pmap_ctl)
-inside = pmap.extract(real, args.threshold)
+inside = pmap.extract(real, threshold)
 print("voxels: %d; map %s sub-cells of %.2f nm, origin %s" % (len(vox.index), pmap.dims, pmap.spacing,
                                                               tuple(round(v, 2) for v in pmap.origin)))
 print("CSRO volume fraction: real %.4f, random-label control %.4f; %d ions (%.1f%%) inside CSRO" % (
@@ -126,15 +133,15 @@ for ax, pm, title in ((axs[0], pmap, "real"), (axs[1], pmap_ctl, "random-label c
     d = np.nan_to_num(pm.data, nan=0.0)
     (x0, _, z0), s = pm.origin, pm.spacing
     nz, _, nx = d.shape
-    im = ax.imshow(d.max(axis=1), origin="lower", cmap="magma", vmin=0, vmax=8, aspect="equal",
+    im = ax.imshow(d.max(axis=1), origin="lower", cmap="magma", vmin=0, vmax=pm.max_value, aspect="equal",
                    extent=(x0, x0 + nx * s, z0, z0 + nz * s))
     ax.set(title=title, xlabel="x (nm)", ylabel="z (nm)")
-fig.colorbar(im, ax=axs[:2], location="bottom", shrink=0.9, label="summed CSRO probability (max along y)")
+fig.colorbar(im, ax=axs[:2], location="bottom", shrink=0.9, label="CSRO map value (max along y)")
 for pm, label in ((pmap, "real"), (pmap_ctl, "control")):
     d = pm.data
     z = pm.origin[2] + (np.arange(d.shape[0]) + 0.5) * pm.spacing
     slab = np.floor((z - z.min()) / 5).astype(int)
-    sel = np.array([(d[slab == k] > args.threshold).sum() / max(np.isfinite(d[slab == k]).sum(), 1)
+    sel = np.array([(d[slab == k] > threshold).sum() / max(np.isfinite(d[slab == k]).sum(), 1)
                     for k in range(slab.max() + 1)])
     axs[2].plot(sel, z.min() + 5 * np.arange(len(sel)) + 2.5, label=label)
 axs[2].set(xlabel="CSRO volume fraction", ylabel="z (nm)", title="per 5 nm slab")

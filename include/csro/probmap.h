@@ -29,6 +29,7 @@
 
 #include "csro/common.h"
 #include "csro/grid.h"
+#include "csro/zsdm.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -141,6 +142,16 @@ CSRO_API int csro_probmap_load_auto(csro_probmap **out, double *threshold, const
  * parts give the whole run's map, bit for bit. */
 CSRO_API int csro_probmap_load_auto_parts(csro_probmap **out, double *threshold, const char *const *paths,
                                           size_t npaths, char *note, size_t notelen);
+/* The same rule on .prob rows in memory (e.g. from csro_classify_rows):
+ * meta is the .prob's metadata (csro_classify_output_meta: grid, classes,
+ * the model's map.* texts); n rows of voxel index, flags (may be NULL),
+ * mean and std (n*nclasses each, the class columns of the metadata). std
+ * may be NULL unless the rule's context stage uses it (CSRO_EINVAL).
+ * Same map, threshold and note as csro_probmap_load_auto gives for the
+ * file these rows and metadata would make. Since CSRO_1.1. */
+CSRO_API int csro_probmap_new_auto(csro_probmap **out, double *threshold, const csro_zsdm_meta *meta,
+                                   size_t n, const uint64_t *index, const uint32_t *flags,
+                                   const float *mean, const float *std, char *note, size_t notelen);
 
 #ifdef __cplusplus
 }

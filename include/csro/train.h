@@ -28,6 +28,15 @@ CSRO_API int csro_train_opts_set_holdout(csro_train_opts *o, double fraction);
 CSRO_API int csro_train_opts_set_shift(csro_train_opts *o, int augment, int lo, int hi);
 CSRO_API int csro_train_opts_set_seed(csro_train_opts *o, uint64_t seed);
 CSRO_API int csro_train_opts_set_threads(csro_train_opts *o, int threads);
+/* Per-epoch callback (since CSRO_1.1): csro_train calls fn on the calling
+ * thread as each epoch of a fold ends, with the fold and epoch (from 0) and
+ * the numbers csro_train_report_epoch gives afterwards (validation values
+ * NaN without a validation set). Within a fold the epochs come in order;
+ * folds trained in parallel interleave. A non-zero return stops the
+ * training (csro_train fails with CSRO_ECANCELED). fn NULL: no calls. */
+typedef int (*csro_train_epoch_fn)(size_t fold, size_t epoch, double train_loss, double train_accuracy,
+                                   double val_loss, double val_accuracy, void *user);
+CSRO_API int csro_train_opts_set_epoch_fn(csro_train_opts *o, csro_train_epoch_fn fn, void *user);
 
 /* k-fold training of copies of `arch` on n labelled patterns x (n*nbins,
  * already preprocessed), labels y in [0, nclasses). Produces the ensemble

@@ -83,14 +83,18 @@ int csro_probmap_subcell_truth(const csro_probmap *m, const float *x, const floa
 
 /* The context stage's sub-cell map from the first-stage voxel field. */
 static int context_map(csro_probmap **out, const csro_grid *g, const float *mean, const float *std,
-                       const char *text, const char *path)
+                       const char *text, const char *what)
 {
     csro_context *c;
     int rc = csro_context_from_text(&c, text);
-    if (rc) return cs_err(rc, "%s: map.context: %s", path, csro_last_error());
+    if (rc) return cs_err(rc, "%s: map.context: %s", what, csro_last_error());
+    if (csro_context_uses_std(c) && !std) {
+        csro_context_free(c);
+        return cs_err(CSRO_EINVAL, "%s: the model's context stage needs the ensemble std of every row", what);
+    }
     size_t n = csro_context_subcells(g);
     float *v = malloc((n ? n : 1) * sizeof *v);
-    if (!v) rc = cs_err(CSRO_ENOMEM, "%s: out of memory", path);
+    if (!v) rc = cs_err(CSRO_ENOMEM, "%s: out of memory", what);
     if (!rc) rc = csro_context_apply(c, g, mean, csro_context_uses_std(c) ? std : NULL, v, n, 0);
     if (!rc) rc = csro_probmap_new_subcells(out, g, v, n);
     free(v);
@@ -98,57 +102,42 @@ static int context_map(csro_probmap **out, const csro_grid *g, const float *mean
     return rc;
 }
 
-int csro_probmap_load_auto(csro_probmap **out, double *threshold, const char *path, char *note, size_t notelen)
+/* The rule of a .prob's metadata applied to the voxel values (mean, std:
+ * one per voxel of the grid, NaN = no data) of class ci; what names the
+ * source in messages. */
+static int apply_rule(csro_probmap **out, double *threshold, const csro_zsdm_meta *meta, const float *mean,
+                      const float *std, size_t ci, const char *what, char *note, size_t notelen)
 {
-    return csro_probmap_load_auto_parts(out, threshold, &path, 1, note, notelen);
-}
-
-int csro_probmap_load_auto_parts(csro_probmap **out, double *threshold, const char *const *paths, size_t npaths,
-                                 char *note, size_t notelen)
-{
-    if (!out || !threshold || !paths || !npaths || !paths[0])
-        return cs_err(CSRO_EINVAL, "probmap: NULL argument to csro_probmap_load_auto");
-    *out = NULL;
-    if (note && notelen) note[0] = 0;
-    /* one pass over the files (they may be pipes): voxels of the whole grid,
-     * then the rule (the same in every part), so that context and smoothing
-     * see the neighbours across part boundaries */
-    const char *path = paths[0];
-    float *mean, *std;
-    size_t ci;
-    csro_zsdm_meta *meta;
-    int rc = cs_probmap_read_voxels(paths, npaths, NULL, &mean, &std, &ci, &meta);
-    if (rc) return rc;
     const char *tm = csro_zsdm_meta_text(meta, "map.mode"), *tt = csro_zsdm_meta_text(meta, "map.threshold");
     const char *ts = csro_zsdm_meta_text(meta, "map.smooth"), *tmodel = csro_zsdm_meta_text(meta, "classify_model");
     const char *tc = csro_zsdm_meta_text(meta, "map.context");
-    int mode = CSRO_PROBMAP_SUM, have_rule = tt != NULL, context = 0;
+    int mode = CSRO_PROBMAP_SUM, have_rule = tt != NULL, context = 0, rc = 0;
     double thr = 3.75, smooth = 0;
     char *end;
     if (have_rule) {
         errno = 0;
         thr = strtod(tt, &end);
         if (end == tt || *end || errno || !isfinite(thr))
-            rc = cs_err(CSRO_EFORMAT, "%s: map.threshold '%s' is not a number", path, tt);
+            rc = cs_err(CSRO_EFORMAT, "%s: map.threshold '%s' is not a number", what, tt);
         if (!rc && tm) {
             if (!strcmp(tm, "sum")) mode = CSRO_PROBMAP_SUM;
             else if (!strcmp(tm, "mean")) mode = CSRO_PROBMAP_MEAN;
             else if (!strcmp(tm, "context")) {
                 context = 1;
                 mode = CSRO_PROBMAP_MEAN;
-                if (!tc) rc = cs_err(CSRO_EFORMAT, "%s: map.mode is context but there is no map.context text", path);
+                if (!tc) rc = cs_err(CSRO_EFORMAT, "%s: map.mode is context but there is no map.context text", what);
             }
-            else rc = cs_err(CSRO_EFORMAT, "%s: map.mode '%s' is not sum, mean or context", path, tm);
+            else rc = cs_err(CSRO_EFORMAT, "%s: map.mode '%s' is not sum, mean or context", what, tm);
         }
         if (!rc && ts) {
             errno = 0;
             smooth = strtod(ts, &end);
             if (end == ts || *end || errno || !(smooth >= 0) || !isfinite(smooth))
-                rc = cs_err(CSRO_EFORMAT, "%s: map.smooth '%s' is not a sigma >= 0 (nm)", path, ts);
+                rc = cs_err(CSRO_EFORMAT, "%s: map.smooth '%s' is not a sigma >= 0 (nm)", what, ts);
         }
     }
     const csro_grid *g = csro_zsdm_meta_grid(meta);
-    if (!rc && context) rc = context_map(out, g, mean, std, tc, path);
+    if (!rc && context) rc = context_map(out, g, mean, std, tc, what);
     else if (!rc) rc = csro_probmap_new(out, g, mean, csro_grid_count(g), mode);
     if (!rc) cs_probmap_set_label(*out, meta, ci, 0);
     if (!rc && smooth > 0 && (rc = csro_probmap_smooth(*out, smooth))) {
@@ -168,8 +157,56 @@ int csro_probmap_load_auto_parts(csro_probmap **out, double *threshold, const ch
                          context ? "context-stage" : mode == CSRO_PROBMAP_SUM ? "sum" : "mean", sm, thr);
         }
     }
+    return rc;
+}
+
+int csro_probmap_load_auto(csro_probmap **out, double *threshold, const char *path, char *note, size_t notelen)
+{
+    return csro_probmap_load_auto_parts(out, threshold, &path, 1, note, notelen);
+}
+
+int csro_probmap_load_auto_parts(csro_probmap **out, double *threshold, const char *const *paths, size_t npaths,
+                                 char *note, size_t notelen)
+{
+    if (!out || !threshold || !paths || !npaths || !paths[0])
+        return cs_err(CSRO_EINVAL, "probmap: NULL argument to csro_probmap_load_auto");
+    *out = NULL;
+    if (note && notelen) note[0] = 0;
+    /* one pass over the files (they may be pipes): voxels of the whole grid,
+     * then the rule (the same in every part), so that context and smoothing
+     * see the neighbours across part boundaries */
+    float *mean, *std;
+    size_t ci;
+    csro_zsdm_meta *meta;
+    int rc = cs_probmap_read_voxels(paths, npaths, NULL, &mean, &std, &ci, &meta);
+    if (rc) return rc;
+    rc = apply_rule(out, threshold, meta, mean, std, ci, paths[0], note, notelen);
     free(mean);
     free(std);
     csro_zsdm_meta_free(meta);
+    return rc;
+}
+
+int csro_probmap_new_auto(csro_probmap **out, double *threshold, const csro_zsdm_meta *meta, size_t n,
+                          const uint64_t *index, const uint32_t *flags, const float *mean, const float *std,
+                          char *note, size_t notelen)
+{
+    const char *what = "probmap";
+    if (out) *out = NULL;
+    if (note && notelen) note[0] = 0;
+    if (!out || !threshold || !meta || (n && (!index || !mean)))
+        return cs_err(CSRO_EINVAL, "probmap: NULL argument to csro_probmap_new_auto");
+    const csro_grid *g = csro_zsdm_meta_grid(meta);
+    size_t nc = csro_zsdm_meta_nclasses(meta), ci, count;
+    if (!g) return cs_err(CSRO_EINVAL, "%s: the metadata has no voxel grid", what);
+    int rc = cs_probmap_find_class(&ci, meta, NULL, what);
+    if (rc) return rc;
+    count = csro_grid_count(g);
+    float *pm, *ps = NULL;
+    if ((rc = cs_probmap_voxels_alloc(&pm, std ? &ps : NULL, count, what))) return rc;
+    rc = cs_probmap_scatter(pm, ps, count, n, index, flags, mean, std, nc, ci, what);
+    if (!rc) rc = apply_rule(out, threshold, meta, pm, ps, ci, what, note, notelen);
+    free(pm);
+    free(ps);
     return rc;
 }

@@ -24,6 +24,18 @@ struct csro_probmap {
 int cs_probmap_read_voxels(const char *const *paths, size_t npaths, const char *cls, float **mean_out,
                            float **std_out, size_t *ci_out, csro_zsdm_meta **meta_out);
 
+/* Class index of cls (name, decimal index, or NULL: map.class, else the
+ * second of two classes) in a .prob's metadata; what names the source. */
+int cs_probmap_find_class(size_t *ci, const csro_zsdm_meta *meta, const char *cls, const char *what);
+/* count voxel values (and std values when ps is not NULL), all NaN. */
+int cs_probmap_voxels_alloc(float **pm, float **ps, size_t count, const char *what);
+/* Scatter n .prob rows (index, flags (may be NULL), mean and std of nc
+ * classes each; std may be NULL when ps is) of class ci into the voxel
+ * arrays pm, ps (count voxels): no-data rows become NaN. */
+int cs_probmap_scatter(float *pm, float *ps, size_t count, size_t n, const uint64_t *index,
+                       const uint32_t *flags, const float *mean, const float *std, size_t nc, size_t ci,
+                       const char *what);
+
 /* Label "A-B class[ std]" of a map of class ci of a .prob. */
 void cs_probmap_set_label(csro_probmap *m, const csro_zsdm_meta *meta, size_t ci, int std);
 

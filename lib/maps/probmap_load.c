@@ -11,7 +11,7 @@
 
 /* Class index from a name, a decimal index or NULL (the class the map
  * rule names, else the 2-class default). */
-static int find_class(size_t *ci, const csro_zsdm_meta *meta, const char *cls, const char *path)
+int cs_probmap_find_class(size_t *ci, const csro_zsdm_meta *meta, const char *cls, const char *path)
 {
     size_t nc = csro_zsdm_meta_nclasses(meta);
     if (!cls) cls = csro_zsdm_meta_text(meta, "map.class");
@@ -31,6 +31,38 @@ static int find_class(size_t *ci, const csro_zsdm_meta *meta, const char *cls, c
         snprintf(names + k, sizeof names - k, "%s%s", c ? ", " : "", csro_zsdm_meta_class(meta, c));
     }
     return cs_err(CSRO_ENOTFOUND, "%s: no class '%s' (classes: %s)", path, cls, names);
+}
+
+int cs_probmap_voxels_alloc(float **pm, float **ps, size_t count, const char *what)
+{
+    *pm = malloc((count ? count : 1) * sizeof **pm);
+    if (ps) *ps = malloc((count ? count : 1) * sizeof **ps);
+    if (!*pm || (ps && !*ps)) {
+        free(*pm);
+        *pm = NULL;
+        if (ps) { free(*ps); *ps = NULL; }
+        return cs_err(CSRO_ENOMEM, "%s: out of memory", what);
+    }
+    for (size_t i = 0; i < count; i++) {
+        (*pm)[i] = NAN;
+        if (ps) (*ps)[i] = NAN;
+    }
+    return 0;
+}
+
+int cs_probmap_scatter(float *pm, float *ps, size_t count, size_t n, const uint64_t *index,
+                       const uint32_t *flags, const float *mean, const float *std, size_t nc, size_t ci,
+                       const char *what)
+{
+    for (size_t t = 0; t < n; t++) {
+        if (index[t] >= count)
+            return cs_err(CSRO_EFORMAT, "%s: voxel index %llu is outside the grid of %zu voxels", what,
+                          (unsigned long long)index[t], count);
+        int nd = flags && (flags[t] & CSRO_ROW_NODATA) != 0;
+        pm[index[t]] = nd ? NAN : mean[t * nc + ci];
+        if (ps) ps[index[t]] = nd ? NAN : std[t * nc + ci];
+    }
+    return 0;
 }
 
 /* The grids of two part files are the same grid (bit-identical numbers). */
@@ -103,22 +135,17 @@ int cs_probmap_read_voxels(const char *const *paths, size_t npaths, const char *
     uint32_t *flags = NULL;
     uint16_t *seen = NULL; /* parts: 1 + the file that holds each voxel */
     if (!g) { rc = cs_err(CSRO_EFORMAT, "%s: no voxel grid in the header", path); goto done; }
-    if ((rc = find_class(&ci, meta, cls, path))) goto done;
+    if ((rc = cs_probmap_find_class(&ci, meta, cls, path))) goto done;
     count = csro_grid_count(g);
-    pm = malloc((count ? count : 1) * sizeof *pm);
-    if (std_out) ps = malloc((count ? count : 1) * sizeof *ps);
+    if ((rc = cs_probmap_voxels_alloc(&pm, std_out ? &ps : NULL, count, path))) goto done;
     mean = malloc(LOAD_BLOCK * nc * sizeof *mean);
     std = malloc(LOAD_BLOCK * nc * sizeof *std);
     index = malloc(LOAD_BLOCK * sizeof *index);
     flags = malloc(LOAD_BLOCK * sizeof *flags);
     if (npaths > 1) seen = calloc(count ? count : 1, sizeof *seen);
-    if (!pm || (std_out && !ps) || !mean || !std || !index || !flags || (npaths > 1 && !seen)) {
+    if (!mean || !std || !index || !flags || (npaths > 1 && !seen)) {
         rc = cs_err(CSRO_ENOMEM, "%s: out of memory", path);
         goto done;
-    }
-    for (size_t i = 0; i < count; i++) {
-        pm[i] = NAN;
-        if (ps) ps[i] = NAN;
     }
     for (size_t f = 0; f < npaths; f++) {
         if (f) {
@@ -136,24 +163,15 @@ int cs_probmap_read_voxels(const char *const *paths, size_t npaths, const char *
             size_t n;
             if ((rc = csro_prob_reader_read(cur, LOAD_BLOCK, index, flags, mean, std, &n))) goto done;
             if (!n) break;
-            for (size_t t = 0; t < n; t++) {
-                if (index[t] >= count) {
-                    rc = cs_err(CSRO_EFORMAT, "%s: voxel index %llu is outside the grid of %zu voxels",
-                                path, (unsigned long long)index[t], count);
+            if ((rc = cs_probmap_scatter(pm, ps, count, n, index, flags, mean, std, nc, ci, path))) goto done;
+            for (size_t t = 0; seen && t < n; t++) { /* in the grid: checked by the scatter */
+                uint16_t s = seen[index[t]];
+                if (s && s != tag) {
+                    rc = cs_err(CSRO_EMISMATCH, "%s: voxel %llu is also in %s (parts must not overlap)", path,
+                                (unsigned long long)index[t], paths[s - 1]);
                     goto done;
                 }
-                if (seen) {
-                    uint16_t s = seen[index[t]];
-                    if (s && s != tag) {
-                        rc = cs_err(CSRO_EMISMATCH, "%s: voxel %llu is also in %s (parts must not overlap)", path,
-                                    (unsigned long long)index[t], paths[s - 1]);
-                        goto done;
-                    }
-                    seen[index[t]] = tag;
-                }
-                int nd = (flags[t] & CSRO_ROW_NODATA) != 0;
-                pm[index[t]] = nd ? NAN : mean[t * nc + ci];
-                if (ps) ps[index[t]] = nd ? NAN : std[t * nc + ci];
+                seen[index[t]] = tag;
             }
         }
     }

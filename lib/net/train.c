@@ -20,6 +20,8 @@ struct csro_train_opts {
     int epochs, batch, folds, augment, shift_lo, shift_hi, threads;
     double lr, b1, b2, eps, holdout;
     uint64_t seed;
+    csro_train_epoch_fn epoch_fn;   /* called per finished epoch, or NULL */
+    void *epoch_user;
 };
 
 /* stream ids of the purposes */
@@ -91,6 +93,14 @@ int csro_train_opts_set_seed(csro_train_opts *o, uint64_t seed)
 {
     if (!o) return cs_err(CSRO_EINVAL, "train: NULL options");
     o->seed = seed;
+    return 0;
+}
+
+int csro_train_opts_set_epoch_fn(csro_train_opts *o, csro_train_epoch_fn fn, void *user)
+{
+    if (!o) return cs_err(CSRO_EINVAL, "train: NULL options");
+    o->epoch_fn = fn;
+    o->epoch_user = user;
     return 0;
 }
 
@@ -189,6 +199,8 @@ typedef struct {
     int next_fold, running, rc;
     atomic_int cancel;
     long epochs_done;
+    size_t *fold_done;          /* epochs finished per fold (under mu) */
+    size_t *fold_told;          /* epochs passed to the epoch callback (reporting thread only) */
 } train_job;
 
 static void fold_range(const train_job *j, size_t f, size_t *lo, size_t *hi)
@@ -276,6 +288,7 @@ static int train_fold(train_job *j, size_t f)
         j->rep->va_acc[at] = nv ? (double)vcorrect / (double)nv : NAN;
         pthread_mutex_lock(&j->mu);
         j->epochs_done++;
+        j->fold_done[f] = e + 1;
         pthread_cond_signal(&j->cv);
         pthread_mutex_unlock(&j->mu);
     }
@@ -335,8 +348,28 @@ typedef struct {
     void *user;
 } train_run;
 
-/* Part 0 (the calling thread) reports progress until the fold workers,
- * parts 1.., have finished. */
+/* Pass the epochs finished since the last call to the epoch callback, in
+ * epoch order within each fold (called with j->mu held; unlocks it around
+ * the calls). Returns non-zero when the callback asked to stop. */
+static int tell_epochs(train_job *j)
+{
+    const csro_train_opts *o = j->o;
+    if (!o->epoch_fn) return 0;
+    for (size_t f = 0; f < (size_t)o->folds; f++)
+        while (j->fold_told[f] < j->fold_done[f] && !j->cancel) {
+            size_t e = j->fold_told[f]++, at = f * (size_t)o->epochs + e;
+            const csro_train_report *rep = j->rep;
+            pthread_mutex_unlock(&j->mu);
+            int stop = o->epoch_fn(f, e, rep->tr_loss[at], rep->tr_acc[at], rep->va_loss[at], rep->va_acc[at],
+                                   o->epoch_user);
+            pthread_mutex_lock(&j->mu);
+            if (stop) return 1;
+        }
+    return 0;
+}
+
+/* Part 0 (the calling thread) reports progress and finished epochs until
+ * the fold workers, parts 1.., have finished. */
 static void train_part(void *ctx, int part)
 {
     train_run *r = ctx;
@@ -344,19 +377,24 @@ static void train_part(void *ctx, int part)
     if (part) { train_worker(j); return; }
     double total = (double)j->o->folds * j->o->epochs;
     pthread_mutex_lock(&j->mu);
-    while (j->running > 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 200000000L;
-        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-        pthread_cond_timedwait(&j->cv, &j->mu, &ts);
-        if (r->progress && !j->cancel) {
+    for (;;) {
+        int running = j->running > 0;
+        if (running) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 200000000L;
+            if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+            pthread_cond_timedwait(&j->cv, &j->mu, &ts);
+        }
+        if (!j->cancel && !j->rc && tell_epochs(j)) j->cancel = 1;
+        if (running && r->progress && !j->cancel) {
             double frac = (double)j->epochs_done / total;
             pthread_mutex_unlock(&j->mu);
             int stop = r->progress(frac, r->user);
             pthread_mutex_lock(&j->mu);
             if (stop) j->cancel = 1;
         }
+        if (!running) break;
     }
     pthread_mutex_unlock(&j->mu);
 }
@@ -432,9 +470,11 @@ int csro_train(csro_ensemble **out, csro_train_report **report, const csro_net *
     float *aug = o->augment ? malloc(n * isz * sizeof *aug) : NULL;
     j.models = calloc((size_t)o->folds, sizeof *j.models);
     j.rep = report_new(nclasses, (size_t)o->folds, (size_t)o->epochs);
+    j.fold_done = calloc((size_t)o->folds, sizeof *j.fold_done);
+    j.fold_told = calloc((size_t)o->folds, sizeof *j.fold_told);
     csro_ensemble *e = NULL;
     int rc = 0;
-    if (!perm || (o->augment && !aug) || !j.models || !j.rep) { rc = cs_err(CSRO_ENOMEM, "train: out of memory"); goto done; }
+    if (!perm || (o->augment && !aug) || !j.models || !j.rep || !j.fold_done || !j.fold_told) { rc = cs_err(CSRO_ENOMEM, "train: out of memory"); goto done; }
     cs_rng r;
     cs_rng_init(&r, o->seed, stream_id(ST_SPLIT, 0, 0, 0));
     for (size_t i = 0; i < n; i++) perm[i] = i;
@@ -464,7 +504,7 @@ int csro_train(csro_ensemble **out, csro_train_report **report, const csro_net *
     if (!rc && progress && progress(1.0, user)) rc = cs_err(CSRO_ECANCELED, "train: canceled");
 done:
     if (j.models) for (int f = 0; f < o->folds; f++) csro_net_free(j.models[f]);
-    free(j.models); free(perm); free(aug);
+    free(j.models); free(perm); free(aug); free(j.fold_done); free(j.fold_told);
     if (rc) { csro_ensemble_free(e); csro_train_report_free(j.rep); return rc; }
     *out = e;
     if (report) *report = j.rep;

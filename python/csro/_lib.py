@@ -145,7 +145,7 @@ class _Bar:
             return
         if self.tq is not None:
             self.tq.update(100 - self.last)
-            self.tq.refresh()  # shown even when the call took less than tqdm's mininterval
+            self.tq.refresh()  # show 100% even when the call took less than tqdm's refresh interval
             self.tq.close()
         else:
             sys.stderr.write("\r%s: 100%%\n" % self.desc)

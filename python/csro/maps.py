@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ._lib import (Handle, keeper, check, fn, carray, view, ptr, enc, dec, new_handle, c_int, c_size_t,
-                   c_double, c_char_p, c_void_p, c_void_pp, c_float_p, c_u8_p, c_i32_p, c_u64_p, c_double_p,
+                   c_double, c_char_p, c_void_p, c_void_pp, c_float_p, c_u8_p, c_u32_p, c_i32_p, c_u64_p, c_double_p,
                    c_size_p, size3, double3)
 
 SUM, MEAN = 0, 1
@@ -18,6 +18,8 @@ _new = fn("csro_probmap_new", c_int, c_void_pp, c_void_p, c_float_p, c_size_t, c
 _load = fn("csro_probmap_load", c_int, c_void_pp, c_char_p, c_char_p, c_int, c_int)
 _label = fn("csro_probmap_label", c_char_p, c_void_p)
 _load_auto = fn("csro_probmap_load_auto", c_int, c_void_pp, c_double_p, c_char_p, c_char_p, c_size_t)
+_new_auto = fn("csro_probmap_new_auto", c_int, c_void_pp, c_double_p, c_void_p, c_size_t, c_u64_p, c_u32_p,
+               c_float_p, c_float_p, c_char_p, c_size_t)
 _smooth = fn("csro_probmap_smooth", c_int, c_void_p, c_double)
 _free = fn("csro_probmap_free", None, c_void_p)
 _dims = fn("csro_probmap_dims", None, c_void_p, size3)
@@ -73,6 +75,28 @@ class ProbMap(Handle):
         Handle.__init__(m, out.value)
         return m, thr.value, dec(note.value)
 
+    @classmethod
+    def from_prob_auto(cls, prob):
+        """load_auto for a Prob in memory (csro.classify's result): the map
+        and threshold of the rule the model carries (csro_probmap_new_auto,
+        the function csro-map uses through load_auto); returns (map,
+        threshold, note). Without a rule: sum map, 3.75, said so."""
+        nc = len(prob.meta.classes)
+        n = len(prob.index)
+        idx = carray(prob.index, np.uint64, (n,), "index")
+        fl = carray(prob.flags, np.uint32, (n,), "flags")
+        mean = carray(prob.mean, np.float32, (n, nc), "mean")
+        std = carray(prob.std, np.float32, (n, nc), "std")
+        out = c_void_p()
+        thr = ctypes.c_double()
+        note = ctypes.create_string_buffer(512)
+        check(_new_auto(ctypes.byref(out), ctypes.byref(thr), prob.meta.ptr, n, ptr(idx, c_u64_p),
+                        ptr(fl, c_u32_p), ptr(mean, c_float_p), ptr(std, c_float_p), note,
+                        len(note)))
+        m = cls.__new__(cls)
+        Handle.__init__(m, out.value)
+        return m, thr.value, dec(note.value)
+
     def smooth(self, sigma):
         """Gaussian smoothing in place (sigma nm; NaN sub-cells stay NaN)."""
         check(_smooth(self.ptr, sigma))
@@ -81,7 +105,8 @@ class ProbMap(Handle):
     @classmethod
     def from_prob(cls, prob, cls_name=None, field=MEANS, mode=SUM):
         """Map of one class of a Prob in memory, as ProbMap.load does for a
-        file: voxels absent or flagged ROW_NODATA are no data (NaN)."""
+        file: voxels absent or flagged ROW_NODATA are no data (NaN). For the
+        map and threshold the model's rule says, use from_prob_auto."""
         classes = prob.meta.classes
         if cls_name is None:
             if len(classes) != 2:

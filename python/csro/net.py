@@ -130,6 +130,8 @@ _t_adam = fn("csro_train_opts_set_adam", c_int, c_void_p, c_double, c_double, c_
 _t_shift = fn("csro_train_opts_set_shift", c_int, c_void_p, c_int, c_int, c_int)
 _train = fn("csro_train", c_int, c_void_pp, c_void_pp, c_void_p, c_float_p, c_i32_p, c_size_t, c_size_t,
             c_void_p, PROGRESS, c_void_p)
+EPOCH_FN = ctypes.CFUNCTYPE(c_int, c_size_t, c_size_t, c_double, c_double, c_double, c_double, c_void_p)
+_t_epoch_fn = fn("csro_train_opts_set_epoch_fn", c_int, c_void_p, EPOCH_FN, c_void_p)
 _rep_free = fn("csro_train_report_free", None, c_void_p)
 _rep_log = fn("csro_train_report_write_log", c_int, c_void_p, c_char_p)
 _rep_ncl = fn("csro_train_report_nclasses", c_size_t, c_void_p)
@@ -281,19 +283,40 @@ class Ensemble(Handle):
         return mean, sd
 
 
-def train(x, y, nclasses=None, arch=None, opts=None, classes=None, contract=None, progress=None, **kw):
+def _epoch_fn(on_epoch):
+    def cb(fold, epoch, tl, ta, vl, va, _user):
+        try:
+            return 1 if on_epoch(fold, epoch, tl, ta, vl, va) else 0
+        except BaseException:
+            return 1
+    return EPOCH_FN(cb)
+
+
+def train(x, y, nclasses=None, arch=None, opts=None, classes=None, contract=None, progress=None, on_epoch=None,
+          **kw):
     """k-fold training on preprocessed patterns x (n, nbins) with labels y:
     returns (Ensemble, TrainReport). arch defaults to the reference net;
     opts a TrainOpts or keyword options (epochs=..., folds=...);
-    progress(fraction) as in zsdm_voxels."""
+    progress(fraction) as in zsdm_voxels; on_epoch(fold, epoch, train_loss,
+    train_accuracy, val_loss, val_accuracy) is called as each epoch ends
+    (fold, epoch from 0; libcsro >= 1.1); a true return stops the training
+    (CsroError ECANCELED)."""
     x = carray(x, np.float32, (-1, -1), "x")
     y = carray(y, np.int32, (len(x),), "y")
     nclasses = int(y.max()) + 1 if nclasses is None else nclasses
     arch = arch or Net(x.shape[1], nclasses)
     opts = opts or TrainOpts(**kw)
+    cb = None
+    if on_epoch is not None:
+        cb = _epoch_fn(on_epoch)  # kept alive until csro_train returns
+        check(_t_epoch_fn(opts.ptr, cb, None))
     e, r = c_void_p(), c_void_p()
-    check(_train(ctypes.byref(e), ctypes.byref(r), arch.ptr, ptr(x, c_float_p), ptr(y, c_i32_p), len(x), nclasses,
-                 opts.ptr, progress_fn(progress, "train"), None))
+    try:
+        check(_train(ctypes.byref(e), ctypes.byref(r), arch.ptr, ptr(x, c_float_p), ptr(y, c_i32_p), len(x),
+                     nclasses, opts.ptr, progress_fn(progress, "train"), None))
+    finally:
+        if cb is not None:
+            _t_epoch_fn(opts.ptr, EPOCH_FN(), None)
     ens = Ensemble.__new__(Ensemble)
     Handle.__init__(ens, e.value)
     rep = TrainReport.__new__(TrainReport)

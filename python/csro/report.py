@@ -52,12 +52,57 @@ Writes DIR/index.html with PNG figures of the CSRO map of X.prob.
       --train-report TXT csro-train report (stdout): confusion matrix
       --limits L.tsv     detection-limit table (csro-limits TSV)
       --title TEXT       page title
-  -q, --quiet            no summary line on standard error
-  -h, --help, -V, --version""" % DEFAULT_THRESHOLD
+  -q, --quiet            no progress, no summary line on standard error
+  -h, --help, -V, --version
+Progress: a bar on a terminal, otherwise a line with the elapsed time and
+an estimate of the time left every 10 s (CSRO_PROGRESS_INTERVAL seconds).""" % DEFAULT_THRESHOLD
 
 
 def fail(msg, code=EXIT_DATA):
     raise ReportError(msg, code)
+
+
+class Progress:
+    """Progress of a long pass as the C tools show it (tools/common.c): a
+    bar on a terminal, otherwise a line with the elapsed time and an
+    estimate of the time left every CSRO_PROGRESS_INTERVAL (10) seconds;
+    nothing when quiet."""
+
+    def __init__(self, label, quiet):
+        self.label, self.quiet, self.bar = label, quiet, False
+        self.t0 = self.last = time.monotonic()
+        self.tty = sys.stderr.isatty()
+        try:
+            self.every = float(os.environ.get("CSRO_PROGRESS_INTERVAL", "10"))
+        except ValueError:
+            self.every = 10.0
+
+    @staticmethod
+    def hms(s):
+        t = int(s + 0.5)
+        return ("%dh%02dm%02ds" % (t // 3600, t // 60 % 60, t % 60) if t >= 3600 else
+                "%dm%02ds" % (t // 60, t % 60) if t >= 60 else "%ds" % t)
+
+    def __call__(self, f):
+        if self.quiet:
+            return
+        t = time.monotonic()
+        if self.tty:
+            k = max(0, min(40, int(f * 40 + 0.5)))
+            sys.stderr.write("\r%s %s [%s%s] %3d%%" % (PROG, self.label, "#" * k, " " * (40 - k), int(f * 100 + 0.5)))
+            sys.stderr.flush()
+            self.bar = True
+        elif f > 0 and t - self.last >= self.every:
+            self.last = t
+            eta = (t - self.t0) * (1 - f) / f if f < 1 else 0
+            print("%s: %s: %.0f%% done, %s elapsed, about %s left" % (PROG, self.label, 100 * f,
+                                                                       self.hms(t - self.t0), self.hms(eta)),
+                  file=sys.stderr, flush=True)
+
+    def done(self):
+        if self.bar:
+            sys.stderr.write("\n")
+            self.bar = False
 
 
 # ---------------------------------------------------------------- options
@@ -134,13 +179,45 @@ def parse_args(argv):
             fail("%s: reading standard input is not supported; give a file" % ("--" + k.replace("_", "-")),
                  EXIT_USAGE)
         if os.path.isdir(p):
-            fail("%s: is a directory; give a file" % p)
+            fail("%s is a directory; name a file" % p)
         if not os.path.exists(p):
             fail("%s: no such file" % p)
+        check_kind(p, KIND_WANTED[k])
     out = o["output"]
     if os.path.exists(out) and not os.path.isdir(out):
         fail("%s: exists and is not a directory; give a directory for the report" % out)
     return o
+
+
+# What a file is, by its first bytes (as the C tools say it, tools/common.c).
+KINDS = ((b"CSROZSDM", "zsdm", "a z-SDM file (apt-voxelize or csro-simulate output)"),
+         (b"CSROPROB", "prob", "a probability file (csro-classify output)"),
+         (b"CSRONET\0", "model", "a .csronet model (csro-train or csro-net-import output)"),
+         (b"CSROTRTH", "truth", "a per-ion truth file (apt-simulate --truth output)"),
+         (b"\x89HDF\r\n\x1a\n", "keras", "a Keras HDF5 file"),
+         (b"II*\0", "tiff", "a TIFF image (csro-map or apt-sdm output)"),
+         (b"MM\0*", "tiff", "a TIFF image (csro-map or apt-sdm output)"))
+WANTS = {"prob": "a .prob from csro-classify", "zsdm": "a .zsdm from apt-voxelize",
+         "model": "a .csronet model from csro-train or csro-net-import",
+         "recon": "a reconstruction (POS, EPOS, APT or CSV)", "ranges": "a range file (RRNG or RNG)",
+         "truth": "a per-ion truth file from apt-simulate --truth", "text": "a text table"}
+KIND_WANTED = {"prob": "prob", "control": "prob", "zsdm": "zsdm", "control_zsdm": "zsdm", "model": "model",
+               "recon": "recon", "ranges": "ranges", "truth": "truth", "score": "text", "train_log": "text",
+               "train_report": "text", "limits": "text"}
+
+
+def check_kind(path, want):
+    """Refuse a file of another known kind, naming what it is and what is wanted."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError as e:
+        fail("%s: cannot open: %s" % (path, e.strerror))
+    for magic, kind, what in KINDS:
+        if head.startswith(magic) and kind != want:
+            if kind == "keras":
+                fail("%s is a Keras file: convert it with csro-net-import" % path)
+            fail("%s is %s; csro-report wants %s" % (path, what, WANTS[want]))
 
 
 # ---------------------------------------------------------------- figures
@@ -373,9 +450,10 @@ def profile_sums(prob_label, chunks, nbins):
     return s, q, n
 
 
-def recompute_chunks(meta, rec, rng, chunk=32768, shuffle_seed=None):
+def recompute_chunks(meta, rec, rng, chunk=32768, shuffle_seed=None, progress=None):
     """z-SDMs of every voxel of meta's grid from the reconstruction, as
-    the classifier saw them (the metadata's preprocessing), in chunks."""
+    the classifier saw them (the metadata's preprocessing), in chunks;
+    progress(fraction) after each chunk."""
     import numpy as np
     import csro
     from csro import preprocess
@@ -396,6 +474,10 @@ def recompute_chunks(meta, rec, rng, chunk=32768, shuffle_seed=None):
         if meta.preprocess != csro.RAW:
             prof, flags = preprocess.rows(prof, meta.preprocess, flags=flags, inplace=True)
         yield np.arange(first, first + cnt, dtype=np.uint64), prof, flags
+        if progress:
+            progress((first + cnt) / total)
+    if progress:
+        progress.done()
 
 
 def zsdm_sums(path, prob, lab, prob_path):
@@ -517,11 +599,13 @@ def domains_figure(page, real, ctrl, thr, sp):
                     "pipeline: what it selects is the false-positive level." if ctrl else ""))
 
 
-def read_tsv(path, comment="#"):
-    """Rows of a TSV file with a header line (lines starting with comment
-    skipped) as (header, rows of strings)."""
-    with open(path, encoding="utf-8", errors="replace") as f:
-        lines = [ln.rstrip("\r\n") for ln in f if ln.strip() and not ln.startswith(comment)]
+def read_tsv(path, comment="#", text=None):
+    """Rows of a TSV file (or of text, when given) with a header line
+    (lines starting with comment skipped) as (header, rows of strings)."""
+    if text is None:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    lines = [ln.rstrip("\r") for ln in text.split("\n") if ln.strip() and not ln.startswith(comment)]
     if not lines:
         fail("%s: empty; expected a TSV file with a header line" % path)
     header = lines[0].split("\t")
@@ -535,11 +619,22 @@ def fnum(s):
         return math.nan
 
 
-def training_figures(page, log_path, report_path):
+def training_figures(page, log_path, report_path, model=None):
+    """Training curves and confusion matrix from csro-train's --log and
+    report files, else from the texts train_log and heldout_confusion that
+    csro-train stores in the model."""
     import numpy as np
     plt = page.plt
+    log_text = report_text = None
+    if model is not None:
+        if not log_path and model[1].text("train_log"):
+            log_path, log_text = model[0], model[1].text("train_log")
+        if not report_path and model[1].text("heldout_confusion"):
+            report_path, report_text = model[0], model[1].text("heldout_confusion")
+    src = lambda path, text, what: ("the model %s (its %s text, stored by csro-train)" % (html.escape(path), what)
+                                    if text is not None else "%s (csro-train %s)" % (html.escape(path), what))
     if log_path:
-        header, rows = read_tsv(log_path)
+        header, rows = read_tsv(log_path, text=log_text)
         col = {h.strip().lower(): i for i, h in enumerate(header)}
         need = ["fold", "epoch", "train_loss", "val_loss"]
         if any(k not in col for k in need):
@@ -558,16 +653,23 @@ def training_figures(page, log_path, report_path):
                         ax.plot(ep, [fnum(r[col[k]]) for r in rr], ls=ls, color=c,
                                 label="fold %s %s" % (fo, "training" if split == "train" else "validation"))
         axes[0].set_yscale("log")
+        from matplotlib.ticker import MaxNLocator
         for ax, kind in zip(axes, ("loss (cross-entropy)", "accuracy")):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_xlabel("epoch")
             ax.set_ylabel(kind)
         axes[1].legend(fontsize=7, ncol=2)
         page.figure("training", fig, "Training curves",
                     "Per fold of the k-fold ensemble: training (solid) and validation (dashed) loss and accuracy per "
-                    "epoch, from %s (csro-train --log)." % html.escape(log_path))
+                    "epoch, from %s." % src(log_path, log_text, "train_log" if log_text is not None else "--log"))
     if report_path:
-        with open(report_path, encoding="utf-8", errors="replace") as f:
-            lines = [ln.rstrip("\n") for ln in f]
+        if report_text is None:
+            with open(report_path, encoding="utf-8", errors="replace") as f:
+                report_text = f.read()
+            report_src = "%s." % html.escape(report_path)
+        else:
+            report_src = "%s." % src(report_path, report_text, "heldout_confusion")
+        lines = report_text.split("\n")
         start = next((i for i, ln in enumerate(lines) if ln.lower().startswith("true\\pred")), None)
         if start is None:
             fail("%s: no confusion matrix (a line starting with true\\pred); give csro-train's report" % report_path)
@@ -595,7 +697,7 @@ def training_figures(page, log_path, report_path):
         fig.colorbar(im, ax=ax, label="fraction of the true class")
         page.figure("confusion", fig, "Confusion matrix",
                     "The ensemble mean on the held-out part of the bank (rows: true class; numbers: patterns; "
-                    "colour: fraction of the row), from %s." % html.escape(report_path))
+                    "colour: fraction of the row), from %s" % report_src)
 
 
 def subcell_truth(pm, rec, truth):
@@ -889,6 +991,10 @@ def build(o, tmp, argv):
                  "the same apt-voxelize options" % (o["control"], cpm.spacing, cpm.ratio, pm.spacing, pm.ratio))
         ctrl = domain_stats(cpm, thr)
         cprob = csro.read_prob(o["control"])
+    else:
+        page.skip("random-label control (volume fraction, domains, z-SDM profiles)",
+                  "give --control Y.prob: the same reconstruction through apt-voxelize --random-labels SEED "
+                  "and csro-classify")
     map_figures(page, pm, real["mask"], thr, mode_txt, o["prob"])
     rec = rng = None
     if o["recon"]:
@@ -908,7 +1014,9 @@ def build(o, tmp, argv):
         prof, state = zsdm_sums(o["zsdm"], prob, lab, o["prob"])
         how = "read from %s" % html.escape(o["zsdm"])
     elif lab is not None and rec is not None and rng is not None:
-        prof, state = profile_sums(lab, recompute_chunks(meta, rec, rng), meta.nbins), meta.preprocess
+        prof = profile_sums(lab, recompute_chunks(meta, rec, rng, progress=Progress(
+            "z-SDM profiles of %d voxels" % len(grid), o["quiet"])), meta.nbins)
+        state = meta.preprocess
         how = "recomputed from %s with the grid and bins of the .prob file" % html.escape(o["recon"])
     if prof is not None:
         cprof, note = None, ""
@@ -931,7 +1039,9 @@ def build(o, tmp, argv):
                 note = "Control profiles need --recon and --ranges and the same grid."
             else:
                 clab = voxel_labels(cprob, len(cgrid), cls)
-                cprof = profile_sums(clab, recompute_chunks(cprob.meta, rec, rng, shuffle_seed=int(seed)),
+                cprof = profile_sums(clab, recompute_chunks(cprob.meta, rec, rng, shuffle_seed=int(seed),
+                                                            progress=Progress("control z-SDM profiles of %d voxels"
+                                                                              % len(cgrid), o["quiet"])),
                                      meta.nbins)
                 note = ("Control: the same reconstruction with its mass-to-charge values shuffled (seed %s, as "
                         "apt-voxelize --random-labels), profiles recomputed." % seed)
@@ -942,10 +1052,20 @@ def build(o, tmp, argv):
     else:
         page.skip("z-SDM profiles", "give --zsdm, or --recon and --ranges")
     domains_figure(page, real, ctrl, thr, pm.spacing)
-    if o["train_log"] or o["train_report"]:
-        training_figures(page, o["train_log"], o["train_report"])
+    model = None
+    if o["model"]:
+        model = (o["model"], csro.Ensemble.load(o["model"]))
+    if o["train_log"] or o["train_report"] or (model and (model[1].text("train_log") or
+                                                          model[1].text("heldout_confusion"))):
+        training_figures(page, o["train_log"], o["train_report"], model)
+    elif model:
+        page.skip("training curves and confusion matrix",
+                  "the model %s holds no training log (%s); give --train-log and --train-report if you have them"
+                  % (html.escape(model[0]), "imported with csro-net-import" if model[1].text("source") else
+                     "not trained by this version of csro-train"))
     else:
-        page.skip("training curves and confusion matrix", "give --train-log and --train-report (csro-train)")
+        page.skip("training curves and confusion matrix",
+                  "give the model (-m, trained by csro-train), or --train-log and --train-report")
     roc = None
     if o["truth"]:
         roc = roc_figure(page, pm, rec, o["truth"], thr)

@@ -128,6 +128,11 @@ def test_load_auto_rule(tmp_path, rng):
     kw = dict(sigma=1.0, mode="constant", cval=0.0, truncate=3.0)
     want = scipy.ndimage.gaussian_filter(raw, **kw) / scipy.ndimage.gaussian_filter(one, **kw)
     assert np.allclose(m.data, want, atol=1e-5)
+    if csro.has("csro_probmap_new_auto"):  # the same rule on the rows in memory
+        for name in ("a.prob", "b.prob"):
+            m, thr, note = csro.ProbMap.load_auto(tmp_path / name)
+            mi, thri, notei = csro.ProbMap.from_prob_auto(csro.read_prob(tmp_path / name))
+            assert (thri, notei) == (thr, note) and np.array_equal(mi.data, m.data, equal_nan=True)
 
 
 @requires("csro_stats_linfit")

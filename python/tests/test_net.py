@@ -96,9 +96,15 @@ def test_train_and_classify(tmp_path, rng):
     meta = csro.Meta(csro.BANK, sdm=csro.SdmOpts(), pair=("Ni", "Ni"), classes=["a", "b"])
     bank = csro.Zsdm(meta, x, np.arange(len(y), dtype=np.uint64), y, np.zeros(len(y), np.uint32),
                      np.zeros((len(y), 0), np.float32))
-    seen = []
-    ens, rep = csro.train_bank(bank, epochs=4, folds=2, holdout=0.2, seed=3, progress=seen.append)
+    seen, epochs = [], []
+    on_epoch = (lambda *a: epochs.append(a)) if csro.has("csro_train_opts_set_epoch_fn") else None
+    ens, rep = csro.train_bank(bank, epochs=4, folds=2, holdout=0.2, seed=3, progress=seen.append,
+                               on_epoch=on_epoch)
     assert seen and seen[-1] == pytest.approx(1.0) and seen == sorted(seen)
+    if on_epoch:  # every fold's epochs once, in order, with finite numbers
+        assert sorted(e[:2] for e in epochs) == [(f, k) for f in range(2) for k in range(4)]
+        assert [e[1] for e in epochs if e[0] == 1] == [0, 1, 2, 3]
+        assert all(np.isfinite(e[2:]).all() for e in epochs)
     assert len(ens) == 2 and ens.classes == ["a", "b"] and ens.contract.preprocess == csro.MINMAX
     conf = rep.confusion
     assert conf.sum() == 40 and rep.accuracy == np.trace(conf) / conf.sum() and rep.accuracy > 0.9

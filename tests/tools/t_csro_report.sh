@@ -36,6 +36,14 @@ assert abs(j["volume_fraction"] - 113 / cells) < 1e-12, j
 assert j["figures"] == ["map_slices.png", "map_projections.png", "domains.png"], j["figures"]
 PY
 grep -q "mass spectrum: give --recon and --ranges" "$T/ra/index.html"
+grep -q "random-label control (volume fraction, domains, z-SDM profiles): give --control" "$T/ra/index.html"
+grep -q "training curves and confusion matrix: give the model (-m" "$T/ra/index.html"
+PUB="$CSRO_SRCDIR/data/mlapt/published_NiNi.csronet"
+if [ -e "$PUB" ]; then  # an imported model has no training log: said so
+    "$B/csro-report" -q "$T/a.prob" -m "$PUB" -o "$T/rp"
+    grep -q "published_NiNi.csronet holds no training log (imported with csro-net-import)" "$T/rp/index.html" ||
+        die "imported model without training log not explained"
+fi
 
 # -- 2. a small simulated pipeline with every input
 $B/csro-simulate --quiet --class FCC:random --class CSRO:L12:Co --pair Co-Co --random 60 --seed 2 -o "$T/bank.zsdm"
@@ -55,9 +63,15 @@ printf '# made by hand\ndomain_nm\tsigma_xy\tefficiency\tprecision\trecall\tf1\t
     --limits "$T/limits.tsv" --threshold $THR -o "$T/rb" 2>"$T/err.txt"
 [ ! -s "$T/err.txt" ] || { cat "$T/err.txt"; die "-q printed something"; }
 # the same numbers as the C tools; the profile figure from the .zsdm file as well
+# (and the training figures from the model alone: csro-train stores its log and matrix in it)
 "$B/csro-report" -q "$T/s.prob" --zsdm "$T/s.zsdm" --control "$T/s.prob" --control-zsdm "$T/s.zsdm" \
-    --threshold $THR -o "$T/rz"
+    -m "$T/m.csronet" --threshold $THR -o "$T/rz"
 grep -q "Control profiles read from $T/s.zsdm" "$T/rz/index.html"
+grep -q "from the model $T/m.csronet (its train_log text" "$T/rz/index.html" || die "training curves not from the model"
+grep -q "from the model $T/m.csronet (its heldout_confusion text" "$T/rz/index.html" || die "matrix not from the model"
+for f in training confusion; do
+    cmp "$T/rb/$f.png" "$T/rz/$f.png" || die "$f.png from the model differs from the one from the --log/report files"
+done
 env -u LD_PRELOAD $PYTHON - "$T" <<'PY'
 import sys, json
 t = sys.argv[1]

@@ -56,3 +56,71 @@ grep -q '^csro-train: ' "$T/err.txt" || die "error message does not start with t
 "$CSRO_BIN/csro-train" --epochs 3 --folds 3 --seed 7 -o - "$T/bank.zsdm" > "$T/m4.csronet" 2> "$T/rep4.txt"
 cmp "$T/m.csronet" "$T/m4.csronet" || die "model written to stdout differs"
 grep -q '^accuracy' "$T/rep4.txt" || die "report missing on stderr"
+
+# live per-epoch lines (stderr not a terminal): one per fold and epoch, the
+# epochs of each fold in order, the numbers of the --log, and all of them
+# before the progress line of the finished training (so printed while it ran)
+CSRO_PROGRESS_INTERVAL=0 "$CSRO_BIN/csro-train" --epochs 4 --folds 2 --seed 5 --threads 2 --log "$T/live.tsv" \
+    -o "$T/live.csronet" "$T/bank.zsdm" > /dev/null 2> "$T/live.err"
+"$PYTHON" - "$T/live.err" "$T/live.tsv" <<'PY'
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+pat = re.compile(r"^csro-train: fold (\d+)/2 epoch (\d+)/4: loss ([0-9.]+) accuracy ([0-9.]+), "
+                 r"validation loss ([0-9.]+) accuracy ([0-9.]+)$")
+ep = [(i, pat.match(l)) for i, l in enumerate(lines) if pat.match(l)]
+assert len(ep) == 8, lines
+done = [i for i, l in enumerate(lines) if re.match(r"^csro-train: training: 100% done", l)]
+assert done and all(i < done[0] for i, _ in ep), lines
+seen = {1: [], 2: []}
+for _, m in ep:
+    seen[int(m.group(1))].append(int(m.group(2)))
+assert seen == {1: [1, 2, 3, 4], 2: [1, 2, 3, 4]}, seen
+log = {}
+for row in open(sys.argv[2]).read().splitlines()[1:]:
+    f, e, *v = row.split("\t")
+    log[int(f) + 1, int(e)] = [float(x) for x in v]  # the log counts folds from 0
+for _, m in ep:
+    want = log[int(m.group(1)), int(m.group(2))]
+    got = [float(m.group(k)) for k in range(3, 7)]
+    assert all(abs(a - b) <= 6e-5 for a, b in zip(got, want)), (got, want)
+PY
+CSRO_PROGRESS_INTERVAL=0 "$CSRO_BIN/csro-train" -q --epochs 2 --folds 2 -o "$T/q.csronet" "$T/bank.zsdm" 2> "$T/q.err"
+[ ! -s "$T/q.err" ] || die "-q: stderr not empty: $(cat "$T/q.err")"
+
+# on a terminal: the epoch lines erase the progress bar instead of leaving a
+# stale bar line behind each of them (a terminal emulated from the bytes)
+"$PYTHON" - "$CSRO_BIN/csro-train" "$T/bank.zsdm" "$T/tty.csronet" <<'PY'
+import os, select, subprocess, sys, time
+m, s = os.openpty()
+p = subprocess.Popen([sys.argv[1], "--epochs", "3", "--folds", "2", "-j", "1", sys.argv[2], "-o", sys.argv[3]],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=s)
+os.close(s)
+raw, end = b"", time.time() + 120
+while time.time() < end:
+    if select.select([m], [], [], 0.05)[0]:
+        try:
+            b = os.read(m, 65536)
+        except OSError:
+            break
+        if not b:
+            break
+        raw += b
+    elif p.poll() is not None:
+        break
+p.wait()
+screen, line, col = [], [], 0
+for ch in raw.decode().replace("\r\n", "\n"):
+    if ch == "\n":
+        screen.append("".join(line).rstrip()); line, col = [], 0
+    elif ch == "\r":
+        col = 0
+    else:
+        line[col:col + 1] = [ch]; col += 1
+if line:
+    screen.append("".join(line).rstrip())
+epochs = [l for l in screen if " epoch " in l]
+bars = [l for l in screen if "[" in l and "%" in l]
+assert p.returncode == 0 and len(epochs) == 6, screen
+assert all(l.startswith("csro-train: fold ") for l in epochs), epochs
+assert len(bars) <= 1, screen   # at most the finished bar, none between the epoch lines
+PY

@@ -31,18 +31,24 @@ $B/apt-voxelize -r s.rrng -p Ni-Ni s.pos -o v.zsdm 2> prog.txt
 [ ! -s prog.txt ] || die "progress lines before 10 s: $(cat prog.txt)"
 CSRO_PROGRESS_INTERVAL=0 $B/apt-voxelize -q -r s.rrng -p Ni-Ni s.pos -o v.zsdm 2> prog.txt
 [ ! -s prog.txt ] || die "-q: $(cat prog.txt)"
+# csro-report (Python) recomputing the profiles: the same kind of lines
+CSRO_PROGRESS_INTERVAL=0 $B/csro-report s.prob --recon s.pos -r s.rrng -o rp 2> prog.txt
+grep -q "^csro-report: z-SDM profiles of [0-9]* voxels: 100% done, .* elapsed, about .* left$" prog.txt ||
+    die "csro-report: no progress line: $(cat prog.txt)"
 
-# 3. csro-train: loss and accuracy per fold and epoch, as in its --log.
+# 3. csro-train: loss and accuracy per fold and epoch, as in its --log
+#    (printed as each epoch ends: folds trained in parallel interleave;
+#    t_csro_train.sh checks the order).
 $B/csro-train --epochs 3 --folds 2 --log log.tsv b.zsdm -o m.csronet 2> train.txt > report.txt
 $PYTHON - <<'PY' || die "per-epoch lines differ from the log"
 import re
 lines = [l for l in open("train.txt") if " epoch " in l]
-log = [l.split("\t") for l in open("log.tsv").read().split("\n")[1:] if l]
+log = {(int(r[0]) + 1, int(r[1])): r for r in (l.split("\t") for l in open("log.tsv").read().split("\n")[1:] if l)}
 assert len(lines) == 6 == len(log), (len(lines), len(log))
-for l, r in zip(lines, log):
+for l in lines:
     m = re.search(r"fold (\d+)/2 epoch (\d+)/3: loss ([\d.]+) accuracy ([\d.]+), validation loss ([\d.]+) accuracy ([\d.]+)", l)
     assert m, l
-    assert int(m.group(1)) == int(r[0]) + 1 and int(m.group(2)) == int(r[1]), (l, r)
+    r = log.pop((int(m.group(1)), int(m.group(2))))
     for k in range(4):
         assert abs(float(m.group(3 + k)) - float(r[2 + k])) < 1e-4, (l, r)
 PY
@@ -61,9 +67,33 @@ expect_fail 1 $B/apt-voxelize -r s.rrng -p Ni-Ni s.prob -o y.zsdm
 grep -q "s.prob is a probability file" err.txt || die "prob for recon: $(cat err.txt)"
 expect_fail 1 $B/csro-train s.prob -o y.csronet
 grep -q "wants a labelled .zsdm bank from csro-simulate" err.txt || die "prob for bank: $(cat err.txt)"
+expect_fail 1 $B/csro-train s.zsdm -o y.csronet
+grep -q "s.zsdm is a voxel z-SDM file (apt-voxelize output); csro-train wants a labelled .zsdm bank from csro-simulate" \
+    err.txt || die "voxels for bank: $(cat err.txt)"
+expect_fail 1 $B/csro-score -M s.prob --truth s.prob s.pos
+grep -q "s.prob is a probability file (csro-classify output); csro-score wants a per-ion truth file from apt-simulate --truth" \
+    err.txt || die "prob for truth: $(cat err.txt)"
+expect_fail 1 $B/csro-map s.truth -o y.tif
+grep -q "s.truth is a per-ion truth file (apt-simulate --truth output); csro-map wants a .prob" err.txt ||
+    die "truth for prob: $(cat err.txt)"
+expect_fail 1 $B/csro-calibrate s.prob -o y.csronet
+grep -q "s.prob is a probability file (csro-classify output); csro-calibrate wants a .csronet model" err.txt ||
+    die "prob for model: $(cat err.txt)"
+# csro-report (Python) names them the same way
+expect_fail 1 $B/csro-report s.zsdm -o yr
+grep -q "^csro-report: s.zsdm is a z-SDM file (apt-voxelize or csro-simulate output); csro-report wants a .prob from csro-classify$" \
+    err.txt || die "report: zsdm for prob: $(cat err.txt)"
+expect_fail 1 $B/csro-report s.prob --recon s.prob -r s.rrng -o yr
+grep -q "s.prob is a probability file (csro-classify output); csro-report wants a reconstruction" err.txt ||
+    die "report: prob for recon: $(cat err.txt)"
+expect_fail 1 $B/csro-report s.prob -m model_0.h5 -o yr
+grep -q "model_0.h5 is a Keras file: convert it with csro-net-import" err.txt || die "report: Keras: $(cat err.txt)"
+[ ! -e yr ] || die "csro-report left a report behind"
 mkdir dir
 expect_fail 1 $B/apt-info dir
 grep -q "dir is a directory" err.txt || die "directory input: $(cat err.txt)"
+expect_fail 1 $B/csro-report dir -o yr
+grep -q "^csro-report: dir is a directory; name a file$" err.txt || die "report: directory input: $(cat err.txt)"
 expect_fail 1 $B/apt-info s.pos -o dir
 grep -q "dir is a directory" err.txt || die "directory output: $(cat err.txt)"
 ls x.* y.* 2>/dev/null && die "a refused run wrote a file"
