@@ -20,7 +20,7 @@ PKG_CONFIG ?= pkg-config
 OPTFLAGS   ?= -O2 -g
 BUILD      ?= build
 SAN        ?=
-VERSION    := 1.0.0
+VERSION    := 1.1.0
 SOMAJOR    := 1
 
 # Interpreter with NumPy for cross-checks (Debian's python3-numpy lives

@@ -28,6 +28,8 @@ done
 # pkg-config sees the staged prefix through PKG_CONFIG_SYSROOT_DIR
 export PKG_CONFIG_PATH="$root/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage"
 flags=$(pkg-config --cflags --libs csro)
+v=$(sed -n 's/^#define CSRO_VERSION_STRING "\(.*\)"$/\1/p' include/csro/common.h)
+[ "$(pkg-config --modversion csro)" = "$v" ] || { echo "install: csro.pc says $(pkg-config --modversion csro), the header $v"; exit 1; }
 n=0
 for src in examples/c/*.c; do
     exe="$stage/$(basename "$src" .c)"

@@ -236,7 +236,8 @@ def edit(src, dst, old, new):
 
 
 def print_header(h, out):
-    """Print the metadata of a .prob header (csro-zsdm(5) encoding)."""
+    """Print the metadata of a .prob header (csro-zsdm(5) encoding); with
+    out=None return its texts as a dict instead."""
     import struct
     off = 0
 
@@ -272,6 +273,8 @@ def print_header(h, out):
     lines.append("classes " + ",".join(st() for _ in range(u32())))
     params = [st() for _ in range(u32())]
     texts = dict((st(), st()) for _ in range(u32()))
+    if out is None:
+        return texts
     lines.append("texts " + ",".join(f"{k}={v}" for k, v in texts.items()))
     f = sys.stdout if out == "-" else open(out, "w")
     f.write("\n".join(lines) + "\n")
@@ -281,6 +284,8 @@ def readprob(path, out, nc, header_only=False):
     import struct
     import zlib
     data = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()
+    if header_only == "texts" and data[:8] in (b"CSROPROB", b"CSROZSDM"):  # .prob and .zsdm: the same header
+        return print_header(data[16:16 + struct.unpack_from("<I", data, 12)[0]], None)
     if data[:8] != b"CSROPROB":
         raise SystemExit(f"readprob: {path}: bad magic")
     ver, hl = struct.unpack_from("<II", data, 8)
@@ -325,7 +330,8 @@ def readprob(path, out, nc, header_only=False):
 
 
 def compare(ours, ref, tol, k):
-    a = np.loadtxt(ours, skiprows=1, ndmin=2)
+    rows = [ln for ln in open(ours) if not ln.startswith("#")][1:]  # '#' provenance, column line
+    a = np.loadtxt(rows, ndmin=2)
     b = np.loadtxt(ref, ndmin=2)
     if a.shape[0] != b.shape[0]:
         raise SystemExit(f"compare: {a.shape[0]} rows vs {b.shape[0]} in the reference")

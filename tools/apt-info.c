@@ -2,6 +2,7 @@
  * and, with a range file, its composition per ion type and per element;
  * or print its mass spectrum as a TSV histogram. */
 #include "common.h"
+#include "provenance.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +45,14 @@ typedef struct {
     const csro_ranges *rg;
     size_t *ion_count; /* nions + 1 (last = unranged) */
     double *el_atoms;  /* nelements */
+    const tool_prov *prov; /* JSON: the run's record */
 } info;
+
+static const char *ranges_format_name(const csro_ranges *g)
+{
+    int f = csro_ranges_format(g);
+    return f == CSRO_RANGES_RNG ? "rng" : f == CSRO_RANGES_ENV ? "env" : "rrng";
+}
 
 static double frac(double a, double b)
 {
@@ -73,7 +81,7 @@ static void print_text(FILE *f, const info *in)
     size_t ni = csro_ranges_nions(g), ne = csro_ranges_nelements(g);
     size_t ranged = n - in->ion_count[ni];
     fprintf(f, "ranges:    %s (%s, %zu ion types, %zu ranges)\n", in->rpath,
-            csro_ranges_format(g) == CSRO_RANGES_RNG ? "rng" : "rrng", ni, csro_ranges_nranges(g));
+            ranges_format_name(g), ni, csro_ranges_nranges(g));
     fprintf(f, "ranged:    %zu (%.4f %%)\n", ranged, 100 * frac((double)ranged, (double)n));
     fprintf(f, "unranged:  %zu (%.4f %%)\n", in->ion_count[ni],
             100 * frac((double)in->ion_count[ni], (double)n));
@@ -169,7 +177,7 @@ static void print_json(FILE *f, const info *in)
         size_t ranged = n - in->ion_count[ni];
         tool_json_object(&j, "ranges");
         tool_json_str(&j, "file", in->rpath);
-        tool_json_str(&j, "format", csro_ranges_format(g) == CSRO_RANGES_RNG ? "rng" : "rrng");
+        tool_json_str(&j, "format", ranges_format_name(g));
         tool_json_int(&j, "ranged", (long long)ranged);
         tool_json_int(&j, "unranged", (long long)in->ion_count[ni]);
         tool_json_num(&j, "unranged_fraction", frac((double)in->ion_count[ni], (double)n));
@@ -203,6 +211,7 @@ static void print_json(FILE *f, const info *in)
         tool_json_close(&j);
         tool_json_close(&j);
     }
+    prov_json(in->prov, &j);
     tool_json_end(&j);
 }
 
@@ -321,6 +330,7 @@ static void count_ions(info *in)
 int main(int argc, char **argv)
 {
     tool_init("apt-info", usage);
+    tool_prov *pv = prov_new(argc, argv); /* before getopt permutes argv */
     args A;
     parse_args(argc, argv, &A);
     FILE *f = tool_out_open(A.out ? A.out : "-");
@@ -349,7 +359,13 @@ int main(int argc, char **argv)
     if (e)
         tool_fail(e);
 
-    info in = {A.path, rc, A.rpath, rg, NULL, NULL};
+    if (A.fmt == OUT_JSON && A.bin <= 0) {
+        prov_input(pv, "recon", A.path);
+        if (A.rpath) prov_input(pv, "ranges", A.rpath);
+        prov_param(pv, "input_format", "%s", csro_format_name(csro_recon_format(rc)));
+        prov_param(pv, "first_match", "%d", A.first_match);
+    }
+    info in = {A.path, rc, A.rpath, rg, NULL, NULL, pv};
     if (rg)
         count_ions(&in);
     if (A.bin > 0)
@@ -365,5 +381,6 @@ int main(int argc, char **argv)
     free(in.el_atoms);
     csro_ranges_free(rg);
     csro_recon_free(rc);
+    prov_free(pv);
     return 0;
 }

@@ -1,6 +1,7 @@
 /* apt-sdm: whole-ROI z-SDM (TSV) and 2D / 3D SDM images (TIFF) of a
  * species pair, to see the lattice planes before voxelizing. */
 #include "common.h"
+#include "provenance.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,7 +144,8 @@ static void write_tiff(const char *path, const uint64_t *h, size_t nx, size_t ny
     free(f);
 }
 
-static void write_tsv(const args *A, const csro_sdm_opts *o, const uint64_t *prof, size_t na, size_t nb)
+static void write_tsv(const args *A, const csro_sdm_opts *o, const uint64_t *prof, size_t na, size_t nb,
+                      const tool_prov *pv)
 {
     FILE *fp = tool_out_open(A->out);
     double R = csro_sdm_opts_radius(o), w = csro_sdm_opts_bin_width(o);
@@ -152,6 +154,7 @@ static void write_tsv(const args *A, const csro_sdm_opts *o, const uint64_t *pro
     fprintf(fp, "# apt-sdm %s: A %s (%zu atoms), B %s (%zu atoms), R %g nm, bin %g nm, direction %g,%g,%g\n",
             csro_version(), A->sa, na, A->sb, nb, R, w, A->have_dir ? A->dir[0] : 0.0,
             A->have_dir ? A->dir[1] : 0.0, A->have_dir ? A->dir[2] : 1.0);
+    prov_comments(pv, fp);
     fprintf(fp, "bin_left_nm\tcount\n");
     for (size_t k = k0; k < k1; k++)
         fprintf(fp, "%.6f\t%llu\n", -R + (double)k * w, (unsigned long long)prof[k]);
@@ -160,9 +163,21 @@ static void write_tsv(const args *A, const csro_sdm_opts *o, const uint64_t *pro
 int main(int argc, char **argv)
 {
     tool_init("apt-sdm", usage);
+    tool_prov *pv = prov_new(argc, argv); /* before getopt permutes argv */
     args A;
     parse_args(argc, argv, &A);
     csro_sdm_opts *o = plan(&A);
+    prov_input(pv, "recon", A.recon);
+    prov_input(pv, "ranges", A.ranges);
+    prov_param(pv, "pair", "%s-%s", A.sa, A.sb);
+    prov_param(pv, "radius_nm", "%.10g", csro_sdm_opts_radius(o));
+    prov_param(pv, "bin_width_nm", "%.10g", csro_sdm_opts_bin_width(o));
+    double u[3];
+    csro_sdm_opts_direction(o, u);
+    prov_param(pv, "direction", "%.10g,%.10g,%.10g", u[0], u[1], u[2]);
+    if (A.have_roi)
+        prov_param(pv, "roi_nm", "%.9g,%.9g,%.9g,%.9g,%.9g,%.9g", A.roi[0], A.roi[1], A.roi[2], A.roi[3], A.roi[4], A.roi[5]);
+    prov_param(pv, "full", "%d", A.full);
 
     csro_recon *rc;
     int e;
@@ -196,12 +211,13 @@ int main(int argc, char **argv)
         write_tiff(A.img3, h3, n, n, n);
         free(h3);
     }
-    write_tsv(&A, o, prof, a.n, b.n);
+    write_tsv(&A, o, prof, a.n, b.n, pv);
     tool_commit();
 
     free(h2); free(prof);
     free(a.x); free(a.y); free(a.z);
     if (!same) { free(b.x); free(b.y); free(b.z); }
     csro_sdm_opts_free(o);
+    prov_free(pv);
     return 0;
 }

@@ -3,6 +3,7 @@
  * streamed and the voxels computed slab by slab along z (memory set by the
  * slab, not by the ion count); --part K/N computes one run of layers. */
 #include "common.h"
+#include "provenance.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,10 +319,12 @@ static size_t lower(const float *z, size_t n, double v)
 
 /* --composition: per-voxel atom counts of every element of the range file
  * (molecular ions contribute their atoms), TSV, voxels with atoms only. */
-static void write_composition(const char *path, const csro_grid *g, const csro_ranges *rg, const uint32_t *cnt)
+static void write_composition(const char *path, const csro_grid *g, const csro_ranges *rg, const uint32_t *cnt,
+                              const tool_prov *pv)
 {
     size_t ne = csro_ranges_nelements(rg), nv = csro_grid_count(g);
     FILE *f = tool_out_open(path);
+    prov_comments(pv, f);
     fprintf(f, "index\tx_nm\ty_nm\tz_nm\tatoms");
     for (size_t e = 0; e < ne; e++) fprintf(f, "\t%s", csro_ranges_element(rg, e));
     fputc('\n', f);
@@ -589,7 +592,8 @@ static void plan_part(const args *A, const csro_grid *g, size_t *k0, size_t *k1,
 /* Species sets, then the atoms this run can reach into z buckets (and the
  * composition counts); every pair's species checked. */
 static zstore *select_pairs(const args *A, const csro_ranges *rg, csro_recon_stream *st, const csro_grid *g,
-                            const double z[2], size_t nlayers)
+                            const double z[2], size_t nlayers,
+                            const tool_prov *pv)
 {
     zstore *zs = calloc(1, sizeof *zs);
     if (!zs) tool_die(TOOL_EDATA, "out of memory");
@@ -610,13 +614,14 @@ static zstore *select_pairs(const args *A, const csro_ranges *rg, csro_recon_str
     tool_progress_label("selecting the atoms in reach");
     uint64_t nions = stream_buckets(st, rg, zs, z[0], z[1], g, comp);
     if (!nions) tool_die(TOOL_EDATA, "%s: the reconstruction has no ions", A->recon_path);
-    if (comp) { write_composition(A->comp_path, g, rg, comp); free(comp); }
+    if (comp) { write_composition(A->comp_path, g, rg, comp, pv); free(comp); }
     for (size_t p = 0; p < npairs; p++)
         check_species_atoms(&pairs[p], zs->total[pairs[p].sa], zs->total[pairs[p].sb], A->ranges_path, A->recon_path);
     return zs;
 }
 
-static void open_writers(const args *A, const csro_sdm_opts *so, const csro_grid *g, const zstore *zs)
+static void open_writers(const args *A, const csro_sdm_opts *so, const csro_grid *g, const zstore *zs,
+                         const tool_prov *pv)
 {
     int rc;
     for (size_t p = 0; p < npairs; p++) {
@@ -644,11 +649,43 @@ static void open_writers(const args *A, const csro_sdm_opts *so, const csro_grid
             snprintf(num, sizeof num, "%llu", (unsigned long long)A->seed);
             if ((rc = csro_zsdm_meta_set_text(m, "random_labels_seed", num))) fail(rc);
         }
+        prov_texts(pv, m);
         rc = csro_zsdm_writer_open(&pairs[p].w, tool_out_lib(pairs[p].out), m);
         csro_zsdm_meta_free(m);
         if (!rc) rc = csro_zsdm_writer_set_compression(pairs[p].w, A->level, A->threads);
         if (rc) fail(rc);
     }
+}
+
+/* Inputs and every parameter as used (after defaults) for the provenance. */
+static void record(tool_prov *pv, const args *A, const csro_sdm_opts *so, const csro_grid *g)
+{
+    prov_input(pv, "recon", A->recon_path);
+    prov_input(pv, "ranges", A->ranges_path);
+    char list[1024];
+    size_t k = 0;
+    for (size_t p = 0; p < npairs && k < sizeof list; p++)
+        k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", p ? " " : "", pairs[p].name);
+    prov_param(pv, "pairs", "%s", list);
+    double lo[3], hi[3], dir[3];
+    csro_grid_lo(g, lo);
+    csro_grid_hi(g, hi);
+    prov_param(pv, "roi_nm", "%.9g,%.9g,%.9g,%.9g,%.9g,%.9g", lo[0], lo[1], lo[2], hi[0], hi[1], hi[2]);
+    prov_param(pv, "voxel_nm", "%.10g", csro_grid_voxel(g));
+    prov_param(pv, "stride_nm", "%.10g", csro_grid_stride(g));
+    prov_param(pv, "shape", "%s", csro_grid_shape(g) == CSRO_VOXEL_CUBE ? "cube" : "sphere");
+    prov_param(pv, "radius_nm", "%.10g", csro_sdm_opts_radius(so));
+    prov_param(pv, "bin_width_nm", "%.10g", csro_sdm_opts_bin_width(so));
+    size_t nb = csro_sdm_opts_nbins(so);
+    prov_param(pv, "bins", "%zu", nb);
+    if (nb) prov_param(pv, "first_bin_left_nm", "%.10g", csro_sdm_opts_bin_left(so, 0));
+    csro_sdm_opts_direction(so, dir);
+    prov_param(pv, "direction", "%.10g,%.10g,%.10g", dir[0], dir[1], dir[2]);
+    prov_param(pv, "preprocess", "%s", tool_preprocess_name(A->pre));
+    prov_param(pv, "decompose", "%d", (A->flags & CSRO_SPECIES_DECOMPOSE) ? 1 : 0);
+    if (A->random) prov_param(pv, "random_labels_seed", "%llu", (unsigned long long)A->seed);
+    prov_param(pv, "skip_empty", "%d", A->skip_empty);
+    prov_param(pv, "threads", "%d", A->threads);
 }
 
 /* Rows with data to the front; returns their count. */
@@ -730,6 +767,7 @@ static void run_slabs(const args *A, const csro_sdm_opts *so, const csro_grid *g
 int main(int argc, char **argv)
 {
     tool_init("apt-voxelize", usage);
+    tool_prov *pv = prov_new(argc, argv); /* before getopt permutes argv */
     args A;
     parse_args(argc, argv, &A);
     csro_sdm_opts *so = plan_sdm(&A);
@@ -740,9 +778,10 @@ int main(int argc, char **argv)
     size_t kbeg, kend;
     double zr[2];
     plan_part(&A, g, &kbeg, &kend, zr);
-    zstore *zs = select_pairs(&A, rg, st, g, zr, kend - kbeg);
+    record(pv, &A, so, g);
+    zstore *zs = select_pairs(&A, rg, st, g, zr, kend - kbeg, pv);
     csro_recon_stream_close(st);
-    open_writers(&A, so, g, zs);   /* only now: every input has been checked */
+    open_writers(&A, so, g, zs, pv);   /* only now: every input has been checked */
     run_slabs(&A, so, g, zs, kbeg, kend);
     int rc;
     for (size_t p = 0; p < npairs; p++) {
@@ -759,5 +798,6 @@ int main(int argc, char **argv)
     csro_grid_free(g);
     csro_ranges_free(rg);
     csro_sdm_opts_free(so);
+    prov_free(pv);
     return 0;
 }

@@ -161,9 +161,10 @@ static void output_close_h5(output *o, const csro_zsdm_meta *m, const tool_prov 
     free(o->pm); free(o->ps); free(o->nod);
 }
 
-static void output_open_tsv(output *o, const csro_zsdm_meta *m)
+static void output_open_tsv(output *o, const csro_zsdm_meta *m, const tool_prov *pv)
 {
     o->fp = tool_out_open(o->path);
+    prov_comments(pv, o->fp);
     fprintf(o->fp, "index\tnodata");
     for (size_t c = 0; c < o->nc; c++) fprintf(o->fp, "\tmean_%s", csro_zsdm_meta_class(m, c));
     for (size_t c = 0; c < o->nc; c++) fprintf(o->fp, "\tstd_%s", csro_zsdm_meta_class(m, c));
@@ -362,9 +363,15 @@ int main(int argc, char **argv)
     prov_model(pv, "preprocessing", "%s", csro_classify_note(cl));
     prov_param(pv, "batch", "%zu", a.batch);
     prov_param(pv, "threads", "%d", a.threads);
-    if (a.fmt == FMT_PROB) { if ((rc = csro_prob_writer_open(&out.pw, tool_out_lib(a.out), om))) tool_fail(rc); }
+    if (a.fmt == FMT_PROB) { /* the input's texts (chain of runs) + this run's record */
+        csro_zsdm_meta *pm = csro_zsdm_meta_clone(om);
+        if (!pm) tool_die(TOOL_EDATA, "out of memory");
+        prov_texts(pv, pm);
+        if ((rc = csro_prob_writer_open(&out.pw, tool_out_lib(a.out), pm))) tool_fail(rc);
+        csro_zsdm_meta_free(pm);
+    }
     else if (a.fmt == FMT_H5) output_open_h5(&out, om);
-    else output_open_tsv(&out, om);
+    else output_open_tsv(&out, om, pv);
 
     size_t B = a.batch;
     float *x = malloc(B * nbins * sizeof *x), *mean = malloc(B * nc * sizeof *mean), *sd = malloc(B * nc * sizeof *sd);

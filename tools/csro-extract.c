@@ -2,6 +2,7 @@
  * a .prob map (the reference rule: within s/2 * 1.414 of the centre of a
  * sub-cell above the threshold), optionally restricted to one species. */
 #include "common.h"
+#include "provenance.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -194,6 +195,7 @@ static uint8_t *species_filter(const args *A, const csro_recon *r)
 int main(int argc, char **argv)
 {
     tool_init("csro-extract", usage);
+    tool_prov *pv = prov_new(argc, argv); /* before getopt permutes argv */
     args A;
     parse_args(argc, argv, &A);
     csro_probmap *m = load_map(&A);
@@ -205,6 +207,16 @@ int main(int argc, char **argv)
     csro_load_opts_free(lopt);
     if (rc) tool_fail(rc);
     check_cover(&A, m, r);
+    if (A.fmt == CSRO_FMT_CSV) { /* POS, EPOS and APT have no room for it */
+        prov_input(pv, "prob", A.mapp);
+        prov_prob_model(pv, A.mapp);
+        prov_input(pv, "recon", A.in);
+        if (A.rangesp) prov_input(pv, "ranges", A.rangesp);
+        prov_param(pv, "class", "%s", csro_probmap_label(m));
+        prov_param(pv, "mode", "%s", csro_probmap_mode(m) == CSRO_PROBMAP_SUM ? "sum" : "mean");
+        prov_param(pv, "rule", "%s", A.rule == CSRO_EXTRACT_CELL ? "cell" : "sphere");
+        if (A.species) prov_param(pv, "species", "%s", A.species);
+    }
     size_t n = csro_recon_count(r), cnt = csro_probmap_count(m);
     uint8_t *spk = A.species ? species_filter(&A, r) : NULL;
     uint8_t *keep = malloc(n ? n : 1), *sel = malloc(cnt ? cnt : 1);
@@ -224,7 +236,17 @@ int main(int argc, char **argv)
         const char *dst = path ? path : A.out;
         csro_recon *sub;
         if ((rc = csro_recon_subset(&sub, r, keep))) tool_fail(rc);
-        if ((rc = csro_recon_save(sub, tool_out_lib(dst), A.fmt))) tool_fail(rc);
+        const char *wp = tool_out_lib(dst);
+        if (A.fmt == CSRO_FMT_CSV) { /* the band's own record as '#' lines first */
+            char band[80];
+            snprintf(band, sizeof band, "%.10g,%.10g", l, h);
+            tool_prov *bp = prov_copy(pv);
+            prov_param(bp, "threshold_band", "%s", band);
+            if (!strcmp(wp, "-")) { prov_comments(bp, stdout); fflush(stdout); }
+            if ((rc = csro_recon_save(sub, wp, A.fmt))) tool_fail(rc);
+            prov_prepend(bp, wp);
+            prov_free(bp);
+        } else if ((rc = csro_recon_save(sub, wp, A.fmt))) tool_fail(rc);
         csro_recon_free(sub);
         tool_note("%g\t%g\t%zu\t%zu\t%s\n", l, h, nsel, nk, dst);
         if (!nk)
@@ -236,5 +258,6 @@ int main(int argc, char **argv)
     free(keep); free(spk); free(sel);
     csro_recon_free(r);
     csro_probmap_free(m);
+    prov_free(pv);
     return 0;
 }

@@ -158,6 +158,7 @@ int main(int argc, char **argv)
     csro_probmap *m = tool_load_map(A.ins, A.nin, A.cls, A.mode, &A.thr, 3.75 / 8);
     A.mode = csro_probmap_mode(m);
     for (size_t i = 0; i < A.nin; i++) prov_input(pv, "prob", A.ins[i]);
+    prov_prob_model(pv, A.in);
     prov_param(pv, "class", "%s", csro_probmap_label(m));
     prov_param(pv, "mode", "%s", A.mode == CSRO_PROBMAP_SUM ? "sum" : "mean");
     prov_param(pv, "threshold", "%.10g", A.thr);

@@ -2,6 +2,7 @@
  * simulated specimen (apt-simulate --truth): ion-level and sub-cell-level
  * precision, recall, F1, IoU, false-positive rate and ROC-AUC. */
 #include "common.h"
+#include "provenance.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -252,11 +253,22 @@ static double score_cells(const csro_probmap *pm, const csro_recon *r, const uin
 int main(int argc, char **argv)
 {
     tool_init("csro-score", usage);
+    tool_prov *pv = prov_new(argc, argv); /* before getopt permutes argv */
     args A;
     parse_args(argc, argv, &A);
     FILE *f = tool_out_open(A.out);
     int rc;
     csro_probmap *pm = tool_load_map(&A.map, 1, A.cls, A.mode, &A.thr, 0.5);
+    prov_input(pv, "prob", A.map);
+    prov_prob_model(pv, A.map);
+    prov_input(pv, "truth", A.truth);
+    prov_input(pv, "recon", A.recon);
+    if (A.domains) prov_input(pv, "domains", A.domains);
+    prov_param(pv, "class", "%s", csro_probmap_label(pm));
+    prov_param(pv, "mode", "%s", csro_probmap_mode(pm) == CSRO_PROBMAP_SUM ? "sum" : "mean");
+    prov_param(pv, "threshold", "%.10g", A.thr);
+    prov_param(pv, "rule", "%s", A.rule == CSRO_EXTRACT_CELL ? "cell" : "sphere");
+    prov_param(pv, "condition", "%s", A.cond);
     csro_load_opts *lopts = csro_load_opts_new();
     if (!lopts) tool_die(TOOL_EDATA, "out of memory");
     csro_load_opts_set_format(lopts, A.infmt);
@@ -291,8 +303,10 @@ int main(int argc, char **argv)
         emit(f, &j, "ion", &ion, NAN, A.cond);
         emit(f, &j, "subcell", &cell, auc, A.cond);
         if (A.domains) print_domains(f, &j, &D, A.cond);
+        prov_json(pv, &j);
         tool_json_end(&j);
     } else {
+        if (A.header) prov_comments(pv, f); /* not on rows appended with --no-header */
         if (A.header) fprintf(f, "condition\tlevel\ttp\tfp\tfn\ttn\tprecision\trecall\tf1\tiou\tfalse_positive_rate\troc_auc\n");
         emit(f, NULL, "ion", &ion, NAN, A.cond);
         emit(f, NULL, "subcell", &cell, auc, A.cond);
@@ -303,5 +317,6 @@ int main(int argc, char **argv)
     csro_free(t);
     csro_recon_free(r);
     csro_probmap_free(pm);
+    prov_free(pv);
     return 0;
 }

@@ -505,6 +505,7 @@ static void print_result(const args *A, const csro_probmap *m, const result *R)
         double bw = R->hmax / (double)A->bins;
         for (long i = 0; i < A->bins; i++)
             fprintf(o, "diameter_hist_%.4g_%.4g_nm\t%llu\n", bw * (double)i, bw * (double)(i + 1), (unsigned long long)R->hist[i]);
+        prov_rows(A->prov, o);
         return;
     }
     tool_json j;
@@ -557,6 +558,7 @@ int main(int argc, char **argv)
     A.mode = csro_probmap_mode(m);
     if (nx_wanted(A.out)) nx_check_output("-o", A.out);
     for (size_t i = 0; i < A.nin; i++) prov_input(A.prov, "prob", A.ins[i]);
+    prov_prob_model(A.prov, A.in);
     if (A.reconp) prov_input(A.prov, "recon", A.reconp);
     if (A.rangesp) prov_input(A.prov, "ranges", A.rangesp);
     prov_param(A.prov, "class", "%s", csro_probmap_label(m));

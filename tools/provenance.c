@@ -1,10 +1,12 @@
 /* tools/provenance.c: see provenance.h. */
 #include "provenance.h"
 #include "common.h"
+#include "base/fileio.h" /* the library's atomic writer */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <zlib.h>
 
@@ -33,7 +35,7 @@ static void add(tool_prov *p, const char *section, const char *key, const char *
     }
     char *v = xstrdup(value);
     for (char *c = v; *c; c++)
-        if (*c == '\n' || *c == '\r') *c = ' ';
+        if (*c == '\n' || *c == '\r' || *c == '\t') *c = ' ';
     p->e[p->n++] = (entry){xstrdup(section), xstrdup(key), v};
 }
 
@@ -100,6 +102,15 @@ void prov_free(tool_prov *p)
     free(p);
 }
 
+tool_prov *prov_copy(const tool_prov *p)
+{
+    tool_prov *c = calloc(1, sizeof *c);
+    if (!c) tool_die(TOOL_EDATA, "out of memory");
+    for (size_t i = 0; i < p->n; i++) add(c, p->e[i].section, p->e[i].key, p->e[i].value);
+    c->ninputs = p->ninputs;
+    return c;
+}
+
 static void vadd(tool_prov *p, const char *section, const char *key, const char *fmt, va_list ap)
 {
     char *v = vfmt(fmt, ap);
@@ -131,7 +142,9 @@ const char *prov_input(tool_prov *p, const char *role, const char *path)
     add(p, "inputs", key, role);
     snprintf(key, sizeof key, "%zu.file", n);
     add(p, "inputs", key, strcmp(path, "-") ? path : "(standard input)");
-    if (!strcmp(path, "-")) return NULL;
+    struct stat st;
+    /* stdin, FIFOs and devices are read once, by the tool: no checksum */
+    if (!strcmp(path, "-") || (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) return NULL;
     FILE *f = fopen(path, "rb");
     if (!f) tool_die(TOOL_EDATA, "%s: %s; check the path", path, strerror(errno));
     static const size_t bufsize = 1 << 20;
@@ -222,4 +235,66 @@ void prov_json(const tool_prov *p, tool_json *j)
         if (opened) tool_json_close(j);
     }
     tool_json_close(j);
+}
+
+void prov_comments(const tool_prov *p, FILE *fp)
+{
+    for (size_t i = 0; i < p->n; i++)
+        fprintf(fp, "# %s%s=%s\n", text_prefix(p->e[i].section), p->e[i].key, p->e[i].value);
+}
+
+void prov_rows(const tool_prov *p, FILE *fp)
+{
+    for (size_t i = 0; i < p->n; i++)
+        fprintf(fp, "provenance.%s%s\t%s\n", text_prefix(p->e[i].section), p->e[i].key, p->e[i].value);
+}
+
+void prov_prepend(const tool_prov *p, const char *path)
+{
+    struct stat st;
+    if (!strcmp(path, "-") || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return;
+    FILE *in = fopen(path, "rb");
+    cs_out *o;
+    if (!in) tool_die(TOOL_EDATA, "%s: %s", path, strerror(errno));
+    if (cs_out_open(&o, path)) tool_fail(CSRO_EIO);
+    FILE *fp = cs_out_fp(o);
+    prov_comments(p, fp);
+    char buf[1 << 16];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, got, fp) != got) break;
+    int bad = ferror(in);
+    fclose(in);
+    if (bad) { cs_out_abort(o); tool_die(TOOL_EDATA, "%s: read error", path); }
+    if (cs_out_commit(o)) tool_fail(CSRO_EIO);
+}
+
+void prov_texts(const tool_prov *p, csro_zsdm_meta *m)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        char key[256];
+        snprintf(key, sizeof key, "%s.%s%s", tool_name(), text_prefix(p->e[i].section), p->e[i].key);
+        int rc = csro_zsdm_meta_set_text(m, key, p->e[i].value);
+        if (rc) tool_fail(rc);
+    }
+}
+
+void prov_prob_model(tool_prov *p, const char *prob)
+{
+    if (!strcmp(prob, "-")) return;
+    csro_prob_reader *r;
+    int rc = csro_prob_reader_open(&r, prob);
+    if (rc) tool_fail(rc);
+    const csro_zsdm_meta *m = csro_prob_reader_meta(r);
+    static const char pre[] = "csro-classify.model.";
+    size_t found = 0;
+    for (size_t i = 0; i < csro_zsdm_meta_ntexts(m); i++) {
+        const char *k = csro_zsdm_meta_text_key(m, i);
+        if (strncmp(k, pre, sizeof pre - 1)) continue;
+        add(p, "model", k + sizeof pre - 1, csro_zsdm_meta_text(m, k));
+        found++;
+    }
+    const char *old = csro_zsdm_meta_text(m, "classify_model");
+    if (!found && old) add(p, "model", "file", old);
+    csro_prob_reader_close(r);
 }

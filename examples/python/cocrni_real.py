@@ -14,21 +14,29 @@
 #
 # It writes OUTDIR/spectrum.png, OUTDIR/csro_map.png, OUTDIR/csro_map.tif
 # and prints a summary. `--z` keeps a slab of the specimen (faster).
+#
+# As a notebook: `python3 examples/python/to_notebook.py
+# examples/python/cocrni_real.py -o cocrni_real.ipynb` (needs nbformat,
+# Debian python3-nbformat) and open it in Jupyter from examples/python/,
+# or run it there with `jupyter nbconvert --execute`; options then come
+# from the environment variable CSRO_EXAMPLE_ARGS (e.g. "-o /tmp/out --z=-45,-37").
 
 # %%
 import argparse
 import os
+import shlex
 import sys
 
 import numpy as np
 
+# the script's folder; a notebook has no __file__ and runs in its own folder
+HERE = os.path.dirname(os.path.abspath(globals().get("__file__", "cocrni_real.py")))
 try:
     import csro
 except ImportError:  # run from a source checkout without installing
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+    sys.path.insert(0, os.path.join(HERE, "..", "..", "python"))
     import csro
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 ap = argparse.ArgumentParser(description="ML-APT on the shipped real CoCrNi ions")
 ap.add_argument("--data", default=os.path.join(HERE, "..", "..", "data", "mlapt"),
                 help="folder with the shipped ions, ranges and ensemble (default data/mlapt)")
@@ -36,7 +44,8 @@ ap.add_argument("-o", "--output", default="cocrni-out", help="output folder (def
 ap.add_argument("--z", help="keep only ions with LO <= z <= HI (nm), e.g. -60,-40")
 ap.add_argument("--threshold", type=float, help="override the model's map threshold")
 ap.add_argument("--progress", action="store_true", help="progress bars (tqdm when installed)")
-args, _ = ap.parse_known_args()  # parse_known_args: also runs inside Jupyter
+# parse_known_args: also runs inside Jupyter, whose kernel has arguments of its own
+args, _ = ap.parse_known_args(shlex.split(os.environ.get("CSRO_EXAMPLE_ARGS", "")) + sys.argv[1:])
 os.makedirs(args.output, exist_ok=True)
 print("csro %s, library %s" % (csro.__version__, csro.library_path))
 

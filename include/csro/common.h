@@ -13,9 +13,9 @@
 #include <stdint.h>
 
 #define CSRO_VERSION_MAJOR 1
-#define CSRO_VERSION_MINOR 0
+#define CSRO_VERSION_MINOR 1
 #define CSRO_VERSION_PATCH 0
-#define CSRO_VERSION_STRING "1.0.0"
+#define CSRO_VERSION_STRING "1.1.0"
 
 #if defined(_WIN32)
 #  define CSRO_API __declspec(dllexport)
@@ -43,7 +43,7 @@ enum {
     CSRO_ECANCELED = -9     /* a progress callback asked to stop */
 };
 
-/* Run-time version string, e.g. "1.0.0". Thread-safe. */
+/* Run-time version string, e.g. "1.1.0". Thread-safe. */
 CSRO_API const char *csro_version(void);
 
 /* Static description of an error code. Thread-safe. */

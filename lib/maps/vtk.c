@@ -1,6 +1,7 @@
 /* vtk.c: legacy VTK structured points (binary, big-endian float32) and VTK
  * XML ImageData (.vti, raw appended little-endian float32) for ParaView;
- * point data sit at the sub-cell centres. */
+ * point data sit at the sub-cell centres. The map's info lines go into
+ * both: a FIELD char array "provenance" (legacy) and an XML comment (.vti). */
 #include "base/internal.h"
 #include "probmap_impl.h"
 #include <ctype.h>
@@ -29,6 +30,12 @@ int csro_probmap_write_vtk(const csro_probmap *m, const char *path, const char *
     fprintf(fp, "libcsro %s CSRO map (%s of %d^3 voxel probabilities per %.6g nm sub-cell)\n",
             CSRO_VERSION_STRING, m->mode == CSRO_PROBMAP_MEAN ? "mean" : "sum", m->ratio, s);
     fprintf(fp, "BINARY\nDATASET STRUCTURED_POINTS\n");
+    if (m->info) { /* provenance: field data, one char array of the info lines */
+        size_t len = strlen(m->info);
+        fprintf(fp, "FIELD FieldData 1\nprovenance 1 %zu char\n", len);
+        fwrite(m->info, 1, len, fp);
+        fputc('\n', fp);
+    }
     fprintf(fp, "DIMENSIONS %zu %zu %zu\n", m->dims[0], m->dims[1], m->dims[2]);
     fprintf(fp, "ORIGIN %.17g %.17g %.17g\n", m->origin[0] + s / 2, m->origin[1] + s / 2, m->origin[2] + s / 2);
     fprintf(fp, "SPACING %.17g %.17g %.17g\n", s, s, s);

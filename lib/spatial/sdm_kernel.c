@@ -173,12 +173,10 @@ ALWAYS_INLINE void sym_body(const cs_sdm_kparm *p, int axis, const float *x, con
     }
     /* fold: kept bin k is window slot k + first - ulo; the reversed pairs
      * counted in its mirror slot; the corrections */
-    uint32_t *o = h + 5 * s;
+    uint32_t *t = h + 5 * s, *o = h + 6 * s;
+    for (int k = 0; k < w; k++) t[k] = h0[k] + h1[k] + h2[k] + h3[k];
     const int off = p->first - p->ulo;
-    for (int k = 0; k < p->nbins; k++) {
-        int a = k + off, b = w - 1 - a;
-        o[k] = h0[a] + h1[a] + h2[a] + h3[a] + h0[b] + h1[b] + h2[b] + h3[b] + c[a];
-    }
+    for (int k = 0; k < p->nbins; k++) o[k] = t[k + off] + t[w - 1 - off - k] + c[k + off];
     memcpy(h, o, (size_t)p->nbins * sizeof *h);
 }
 

@@ -185,7 +185,7 @@ def pair(p):
 
 
 def version():
-    """Run-time version string of the loaded library, e.g. "1.0.0"."""
+    """Run-time version string of the loaded library, e.g. "1.1.0"."""
     return lib.csro_version().decode()
 
 

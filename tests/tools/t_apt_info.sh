@@ -152,6 +152,44 @@ for line in open(sys.argv[2]):
 assert got == dict(want), sorted(set(got.items()) ^ set(want.items()))[:10]
 PY
 
+# --- ENV range file laid out as the public GPM Rouen examples ---------------------
+# (tests/data/ranges_rouen.env: same-ion chains of overlapping and touching
+# ranges, molecular names, labels with digits, the instrument section after
+# the table): per-ion counts on a fine mass grid against a NumPy parser
+# written from the format's description (csro-env(5), ifes_apt_tc_data_modeling).
+env="$CSRO_TESTDATA/ranges_rouen.env"
+$PYTHON -c "import numpy as np; m = np.arange(0.0005, 100, 0.001); a = np.zeros((len(m), 4)); a[:, 3] = m
+np.savetxt('$T/grid.csv', a, delimiter=',', fmt='%.4f')"
+"$B" -r "$env" -f json "$T/grid.csv" > "$T/env.json"
+$PYTHON - "$env" "$T/env.json" <<'EOF'
+import json, sys, numpy as np
+data = [l.split() for l in open(sys.argv[1]) if l.strip() and not l.lstrip().startswith("#")]
+assert data[0] == ["Rev_2.0"]
+nel, nr = map(int, data[1])
+names = [d[0] for d in data[2:2 + nel]]
+table = [(d[0], float(d[1]), float(d[2])) for d in data[2 + nel:2 + nel + nr]]
+m = np.arange(0.0005, 100, 0.001)
+want = {}
+merged = 0
+for nm in names:
+    iv = sorted((lo, hi) for n, lo, hi in table if n == nm)
+    runs = []
+    for lo, hi in iv:  # same-ion ranges that overlap or touch become one
+        if runs and lo <= runs[-1][1]: runs[-1][1] = max(runs[-1][1], hi)
+        else: runs.append([lo, hi])
+    merged += len(runs)
+    want[nm] = int(sum(((m >= lo) & (m <= hi)).sum() for lo, hi in runs))
+r = json.load(open(sys.argv[2]))["ranges"]
+got = {t["name"]: t["count"] for t in r["ion_types"]}
+assert r["format"] == "env" and list(got) == names, (r["format"], list(got))
+assert got == want, (got, want)
+assert r["ranged"] == sum(want.values()) and merged == 15 and nr == 18
+comp = {t["name"]: t["composition"] for t in r["ion_types"]}
+assert comp["Cr2O3"] == {"Cr": 2, "O": 3} and comp["X19"] == {} and comp["Hyd"] == {}
+print("env: %d ions ranged over %d ion types, %d ranges (%d merged) as NumPy" % (r["ranged"], nel, nr, merged))
+EOF
+"$B" -r "$env" "$T/grid.csv" | grep -q "(env, 10 ion types, 15 ranges)" || die "ENV summary line"
+
 # --- bad input: exit 1 with one line, usage: exit 2 ----------------------------
 one_line() { [ "$(wc -l < "$T/err.txt")" -eq 1 ] && grep -q '^apt-info: ' "$T/err.txt" \
              || { cat "$T/err.txt"; die "not one 'apt-info:' line"; }; }

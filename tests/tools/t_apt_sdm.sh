@@ -46,7 +46,7 @@ def zsdm(a, b, full=False):
     left = np.arange(-1.5, 1.5, 3.0 / 200)
     return (left, h) if full else (left[54:147], h[54:147])
 def load(f):
-    return np.loadtxt(f, comments="#", skiprows=2)
+    return np.loadtxt(f, comments=("#", "bin_left_nm"))  # '#' header and provenance, column line
 t = load(T + "/ni.tsv")
 left, h = zsdm(ni, ni)
 assert t.shape == (93, 2), t.shape

@@ -79,7 +79,7 @@ j = json.load(open(t + "/rb/summary.json"))
 kv = dict(l.rstrip("\n").split("\t")[:2] for l in open(t + "/stats.tsv"))
 assert j["subcells_csro"] == int(kv["subcells_csro"]) and j["domains"] == int(kv["domains"]), (j, kv)
 assert abs(j["volume_fraction"] - float(kv["volume_fraction"])) < 1e-9
-rows = [l.rstrip("\n").split("\t") for l in open(t + "/score.tsv")]
+rows = [l.rstrip("\n").split("\t") for l in open(t + "/score.tsv") if not l.startswith("#")]
 h = rows[0]
 sub = dict(zip(h, next(r for r in rows if len(r) > 1 and r[1] == "subcell")))
 assert abs(j["roc_auc"] - float(sub["roc_auc"])) < 1e-6, (j["roc_auc"], sub["roc_auc"])

@@ -15,6 +15,7 @@ SHIPPED=$CSRO_SRCDIR/data/mlapt/published_NiNi.csronet
 #    ensemble was converted (tests/data/README-classify.md).
 $B/csro-classify -m "$SHIPPED" --tsv "$D/mlapt_published_raw.tsv" --tsv-state raw --format tsv \
     -o "$T/ship.tsv" --quiet
+uncomment "$T/ship.tsv"
 $REF compare "$T/ship.tsv" "$D/mlapt_published_ref.tsv" --tol 1e-5 --csro-class 1 | tee "$T/ship_cmp.txt"
 grep -q "class1_calls 130$" "$T/ship_cmp.txt" || die "shipped ensemble: expected 130 CSRO calls"
 head -1 "$T/ship.tsv" | grep -q 'mean_FCC	mean_CSRO' || die "shipped ensemble: classes not FCC,CSRO"
@@ -39,6 +40,7 @@ $B/csro-net-import "$T/s1.h5" "$T/s2.h5" -o "$T/small.csronet" --classes A,B,C \
     --crop -0.3075,0.2925 --quiet --pair Ni-Ni
 $PYTHON -c "import numpy as np; np.savetxt('$T/x.tsv', np.random.default_rng(3).random((300, 40)), delimiter='\t')"
 $B/csro-classify -m "$T/small.csronet" --tsv "$T/x.tsv" --format tsv -o "$T/c.tsv" --quiet
+uncomment "$T/c.tsv"
 $REF predict "$T/s1.h5" "$T/s2.h5" --tsv "$T/x.tsv" -o "$T/r.tsv"
 $REF compare "$T/c.tsv" "$T/r.tsv" --tol 1e-5
 head -1 "$T/c.tsv" | grep -q 'mean_A	mean_B	mean_C	std_A' || die "class names not in the TSV header"
@@ -49,6 +51,7 @@ awk 'NR > 1 && $6 > 1e-3 { n++ } END { exit !(n > 10) }' "$T/c.tsv" || die "std 
 $REF mkmodel --seed 3 --nested -o "$T/s3.h5"
 $B/csro-net-import "$T/s3.h5" -o "$T/nested.csronet" --classes A,B,C --crop=-0.3075,0.2925 --quiet --pair Ni-Ni
 $B/csro-classify -m "$T/nested.csronet" --tsv "$T/x.tsv" --format tsv -o "$T/c3.tsv" --quiet
+uncomment "$T/c3.tsv"
 $REF predict "$T/s3.h5" --tsv "$T/x.tsv" -o "$T/r3.tsv"
 $REF compare "$T/c3.tsv" "$T/r3.tsv" --tol 1e-5
 
@@ -73,6 +76,7 @@ np.savetxt('$T/pnorm.tsv', (r - lo) / (hi - lo), fmt='%.9g', delimiter='\t')"
 $REF predict "$T/p5.h5" "$T/p6.h5" --tsv "$T/pnorm.tsv" -o "$T/parch_ref.tsv"
 $B/csro-classify -m "$T/arch.csronet" --tsv "$D/mlapt_published_raw.tsv" --tsv-state raw --format tsv \
     -o "$T/parch.tsv" --quiet
+uncomment "$T/parch.tsv"
 $REF compare "$T/parch.tsv" "$T/parch_ref.tsv" --tol 1e-5
 head -1 "$T/parch.tsv" | grep -q 'mean_FCC	mean_CSRO' || die "default classes not FCC,CSRO"
 expect_fail 1 $B/csro-classify -m "$T/arch.csronet" "$T/coco.zsdm" -o "$T/coco.prob"
@@ -87,6 +91,7 @@ if [ -n "$PUB" ] && [ -d "$PUB/models" ]; then
     # raw counts: csro-classify applies min-max itself
     $REF patterns --npy "$PUB/zSDM_simu_CoCrNi_L12_CoCo.npy" --raw -o "$T/raw.tsv"
     $B/csro-classify -m "$T/pub.csronet" --tsv "$T/raw.tsv" --tsv-state raw --format tsv -o "$T/pc.tsv" --quiet
+    uncomment "$T/pc.tsv"
     $REF predict "$M/model_0.h5" "$M/model_1.h5" "$M/model_2.h5" "$M/model_3.h5" "$M/model_4.h5" \
         --npy "$PUB/zSDM_simu_CoCrNi_L12_CoCo.npy" -o "$T/pr.tsv"
     $REF compare "$T/pc.tsv" "$T/pr.tsv" --tol 1e-5 --csro-class 1 | tee "$T/cmp.txt"
@@ -94,6 +99,7 @@ if [ -n "$PUB" ] && [ -d "$PUB/models" ]; then
     # already normalised rows (the model's own state): same answer, via stdin
     $REF patterns --npy "$PUB/zSDM_simu_CoCrNi_L12_CoCo.npy" -o "$T/norm.tsv"
     $B/csro-classify -m "$T/pub.csronet" --tsv --format tsv --quiet < "$T/norm.tsv" > "$T/pc2.tsv"
+    uncomment "$T/pc2.tsv"
     $REF compare "$T/pc2.tsv" "$T/pr.tsv" --tol 1e-5
     # as a labelled Co-Co .zsdm bank (csro-zsdm(5) writer) -> .prob (decoded independently)
     $PYTHON "$CSRO_SRCDIR/tests/tools/mk_zsdm.py" "$T/raw.tsv" "$T/pub.zsdm" --state raw --pair Co-Co \
