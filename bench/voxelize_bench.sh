@@ -32,7 +32,10 @@ u = resource.getrusage(resource.RUSAGE_CHILDREN)
 print("%.4f %.4f" % (w, u.ru_utime + u.ru_stime))' $VOX --threads $t -o "$T/o$t.zsdm" >> "$T/t$t"
     done
 done
-cmp -s "$T/o1.zsdm" "$T/o2.zsdm" && same=yes || same=NO
+# rows (the provenance texts record each run's command line)
+"$B/zsdm-dump" "$T/o1.zsdm" | grep -v '^#' > "$T/r1.txt"
+"$B/zsdm-dump" "$T/o2.zsdm" | grep -v '^#' > "$T/r2.txt"
+cmp -s "$T/r1.txt" "$T/r2.txt" && same=yes || same=NO
 # least wall time and least CPU time of the 5 runs each
 mn() { sort -n -k"$2" "$1" | head -1 | cut -d' ' -f"$2"; }
 w1=$(mn "$T/t1" 1) c1=$(mn "$T/t1" 2) w2=$(mn "$T/t2" 1) c2=$(mn "$T/t2" 2)
