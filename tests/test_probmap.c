@@ -457,6 +457,9 @@ START_TEST(test_load_auto)
                                   "x.csronet", NULL};
     static const char *bad1[] = {"map.threshold", "abc", NULL}, *bad2[] = {"map.threshold", "1", "map.mode", "max", NULL};
     static const char *bad3[] = {"map.threshold", "1", "map.smooth", "-1", NULL};
+    static const char *ruf[] = {"map.threshold", "0.001", "map.mode", "mean", "map.class", "L12",
+                                "map.threshold_rule", "expected-f1", NULL};
+    static const char *bad4[] = {"map.threshold", "1", "map.threshold_rule", "best", NULL};
     char *p = write_prob_texts("rule.prob", three, 3, 0, rule), *ps = write_prob_texts("rules.prob", two, 2, 0, rules);
     char *p2 = write_prob("norule.prob", two, 2, 0);
     csro_probmap *a, *b;
@@ -496,7 +499,17 @@ START_TEST(test_load_auto)
     ck_assert_int_eq(csro_probmap_load_auto(&a, &thr, q2, note, sizeof note), CSRO_EFORMAT);
     ck_assert(strstr(csro_last_error(), "'max'") != NULL);
     ck_assert_int_eq(csro_probmap_load_auto(&a, &thr, q3, note, sizeof note), CSRO_EFORMAT);
-    free(p); free(ps); free(p2); free(q1); free(q2); free(q3);
+    /* expected-F1 rule: the map's own threshold (floor 0.001 below it), said so */
+    char *pf = write_prob_texts("f1.prob", three, 3, 0, ruf), *q4 = write_prob_texts("b4.prob", two, 2, 0, bad4);
+    ck_assert_int_eq(csro_probmap_load_auto(&a, &thr, pf, note, sizeof note), 0);
+    double want;
+    ck_assert_int_eq(csro_probmap_threshold_f1(a, 0.001, &want), 0);
+    ck_assert(thr == want && thr > 0.001);
+    ck_assert(strstr(note, "expected-F1") != NULL);
+    csro_probmap_free(a);
+    ck_assert_int_eq(csro_probmap_load_auto(&a, &thr, q4, note, sizeof note), CSRO_EFORMAT);
+    ck_assert(strstr(csro_last_error(), "'best'") != NULL);
+    free(p); free(ps); free(p2); free(q1); free(q2); free(q3); free(pf); free(q4);
 }
 END_TEST
 
@@ -614,6 +627,70 @@ START_TEST(test_subcell_truth)
 }
 END_TEST
 
+/* Expected-F1 threshold: a hand case, then random maps with ties and NaN
+ * against brute force (every distinct value as the threshold, expected F1
+ * 2 sum_{v > t} v / (#{v > t} + sum v) recomputed from scratch). */
+START_TEST(test_threshold_f1)
+{
+    const size_t n[3] = {4, 1, 1};
+    csro_grid *g = make_grid(n, 1);
+    /* 0.9, 0.8, 0.1, 0.1: sum 1.9; top 1: 1.8 / 2.9 = 0.621, top 2: 3.4 / 3.9 = 0.872,
+     * all 4: 3.8 / 5.9 = 0.644 -> keep 0.9 and 0.8, threshold (0.8 + 0.1) / 2 */
+    float h[4] = {0.1f, 0.9f, 0.1f, 0.8f};
+    csro_probmap *m;
+    double t;
+    ck_assert_int_eq(csro_probmap_new(&m, g, h, 4, CSRO_PROBMAP_MEAN), 0);
+    ck_assert_int_eq(csro_probmap_threshold_f1(m, 0, &t), 0);
+    ck_assert(fabs(t - 0.45) < 1e-7);
+    ck_assert_int_eq(csro_probmap_threshold_f1(m, 0.6, &t), 0); /* the floor wins */
+    ck_assert(t == 0.6);
+    csro_probmap_free(m);
+    h[0] = 1.5f; /* not a probability */
+    ck_assert_int_eq(csro_probmap_new(&m, g, h, 4, CSRO_PROBMAP_MEAN), 0);
+    ck_assert_int_eq(csro_probmap_threshold_f1(m, 0, &t), CSRO_EINVAL);
+    csro_probmap_free(m);
+    csro_grid_free(g);
+
+    const size_t n2[3] = {9, 8, 7};
+    g = make_grid(n2, 1);
+    size_t cnt = csro_grid_count(g);
+    float *p = malloc(cnt * sizeof *p);
+    uint64_t st = 12345;
+    for (int rep = 0; rep < 5; rep++) {
+        for (size_t i = 0; i < cnt; i++) {
+            st = st * 6364136223846793005ull + 1442695040888963407ull;
+            double u = (double)(st >> 11) / 9007199254740992.0;
+            p[i] = rep == 4 ? 0.0f : (float)(u * u * u);            /* skewed like a CSRO map */
+            if (i % 17 == 0) p[i] = NAN;
+            if (rep != 4 && i % 5 == 0) p[i] = 0.25f;                /* ties */
+        }
+        ck_assert_int_eq(csro_probmap_new(&m, g, p, cnt, CSRO_PROBMAP_MEAN), 0);
+        ck_assert_int_eq(csro_probmap_threshold_f1(m, 0, &t), 0);
+        const float *v = csro_probmap_data(m);
+        /* brute force: every distinct value c as "select v > c", the
+         * threshold midway between c and the smallest selected value */
+        double sum = 0, best = 0, bt = NAN;
+        for (size_t i = 0; i < cnt; i++) if (!isnan(v[i])) sum += v[i];
+        for (size_t c = 0; c < cnt; c++) {
+            if (isnan(v[c])) continue;
+            double top = 0, lo = INFINITY;
+            size_t k = 0;
+            for (size_t i = 0; i < cnt; i++)
+                if (!isnan(v[i]) && v[i] > v[c]) { top += v[i]; k++; if (v[i] < lo) lo = v[i]; }
+            double e = k ? 2 * top / ((double)k + sum) : 0;
+            if (e > best) { best = e; bt = 0.5 * (lo + v[c]); }
+        }
+        size_t sel = 0, want = 0;
+        for (size_t i = 0; i < cnt; i++) { sel += v[i] > t; want += v[i] > bt; }
+        if (rep == 4) ck_assert(t == 0);           /* all zero: nothing worth selecting */
+        else { ck_assert(fabs(t - bt) < 1e-7); ck_assert_uint_eq(sel, want); ck_assert_uint_gt(sel, 0); }
+        csro_probmap_free(m);
+    }
+    free(p);
+    csro_grid_free(g);
+}
+END_TEST
+
 CSRO_TEST_MAIN("probmap", 60, test_planted_sum, test_planted_mean_nan, test_random_vs_scatter,
                test_extract, test_extract_hand, test_tiff_vtk, test_load,
-               test_load_auto, test_new_auto, test_smooth, test_subcell_truth)
+               test_load_auto, test_new_auto, test_smooth, test_subcell_truth, test_threshold_f1)

@@ -21,7 +21,7 @@ static void usage(void)
            "sub-cell threshold and 3D smoothing that maximise the mean sub-cell F1\n"
            "while the random specimens keep a selected fraction <= --max-fp. OUT is\n"
            "MODEL with the rule as texts map.threshold, map.mode, map.smooth,\n"
-           "map.class and map.source (MODEL itself is not changed).\n\n"
+           "map.threshold_rule, map.class and map.source (MODEL itself is not changed).\n\n"
            "  -o, --output FILE       calibrated model (required)\n"
            "      --box NM            specimen cube edge (16)\n"
            "      --sigma-xy LIST     lateral noise values (0.2,0.4,0.6)\n"
@@ -36,6 +36,10 @@ static void usage(void)
            "      --seed N            first specimen seed (1000); specimen i uses N+i\n"
            "      --members N         keep only the first N ensemble members in OUT (and\n"
            "                          calibrate with them): smaller shipped models\n"
+           "      --rule fixed|expected-f1  threshold rule (fixed): expected-f1 = each map's\n"
+           "                          own expected-F1 threshold (csro_probmap_threshold_f1),\n"
+           "                          never below the calibrated floor map.threshold\n"
+           "                          (mean or context maps only)\n"
            "      --report FILE       TSV: F1, precision, recall per specimen at the rule\n"
            "  -t, --threads N         threads (0 = all cores)\n"
            "  -q, --quiet             no summary\n"
@@ -47,7 +51,19 @@ typedef struct {
     int random;             /* 0 domains, 1 random matrix, 2 random labels */
     /* counts per smoothing and threshold: tp, fp, fn, tn */
     uint64_t (*cnt)[NTHR][4];
+    /* --rule expected-f1: per smoothing the specimen's own expected-F1
+     * threshold (csro_probmap_threshold_f1, no floor) and the counts there */
+    double *ta;
+    uint64_t (*cnta)[4];
 } specimen;
+
+/* Counts of specimen S at smoothing m and floor index h: the floor itself,
+ * or the specimen's expected-F1 threshold when that lies above it. */
+static const uint64_t *counts_at(const specimen *S, size_t m, size_t h, double vmax)
+{
+    if (S->ta && vmax * (double)h / (NTHR - 1) < S->ta[m]) return S->cnta[m];
+    return S->cnt[m][h];
+}
 
 static double f1_of(const uint64_t c[4])
 {
@@ -58,11 +74,16 @@ static double f1_of(const uint64_t c[4])
 /* Sub-cell counts (tp, fp, fn, tn) of one specimen at every smoothing and
  * threshold index; *vmax receives the map's largest possible value. */
 static void count_specimen(specimen *S, const pipe_out *po, int mode, const double *sm, size_t nsm,
-                           const csro_context *cx, double *vmax_out)
+                           const csro_context *cx, int ef1, double *vmax_out)
 {
     double vmax = 0;
     S->cnt = calloc(nsm, sizeof *S->cnt);
     if (!S->cnt) tool_die(TOOL_EDATA, "out of memory");
+    if (ef1) {
+        S->ta = calloc(nsm, sizeof *S->ta);
+        S->cnta = calloc(nsm, sizeof *S->cnta);
+        if (!S->ta || !S->cnta) tool_die(TOOL_EDATA, "out of memory");
+    }
     for (size_t m = 0; m < nsm; m++) {
         csro_probmap *map = pipe_map(po, mode, sm[m], cx);
         int8_t *t = pipe_truth(po, map);
@@ -80,6 +101,15 @@ static void count_specimen(specimen *S, const pipe_out *po, int mode, const doub
             hist[tr][nsel]++;
             tot[tr]++;
         }
+        if (ef1) {
+            int rc = csro_probmap_threshold_f1(map, 0, &S->ta[m]);
+            if (rc) tool_die(TOOL_EDATA, "--rule expected-f1: %s", csro_last_error());
+            for (size_t q = 0; q < nc; q++) {
+                if (t[q] < 0 || isnan(v[q])) continue;
+                int tr = S->random ? 0 : t[q], pr = v[q] > S->ta[m];
+                S->cnta[m][pr ? (tr ? 0 : 1) : (tr ? 2 : 3)]++;
+            }
+        }
         uint64_t above[2] = {0, 0}; /* cells with nsel > h */
         for (size_t h = NTHR; h-- > 0;) {
             above[0] += hist[0][h + 1];
@@ -96,8 +126,8 @@ static void count_specimen(specimen *S, const pipe_out *po, int mode, const doub
 /* The (smoothing, threshold) indices with the best mean F1 over the domain
  * specimens (the first ns - 2) while the two random ones stay <= maxfp
  * selected; returns that F1, or -1 when no rule qualifies. */
-static double choose_rule(const specimen *sp, size_t ns, size_t nsm, double maxfp, size_t *bm_out, size_t *bh_out,
-                          double *fp_out)
+static double choose_rule(const specimen *sp, size_t ns, size_t nsm, double maxfp, double vmax, size_t *bm_out,
+                          size_t *bh_out, double *fp_out)
 {
     size_t nd = ns - 2, bm = 0, bh = 0;
     double best = -1, bestfp = 0;
@@ -105,13 +135,13 @@ static double choose_rule(const specimen *sp, size_t ns, size_t nsm, double maxf
         for (size_t h = 0; h < NTHR; h++) {
             double fp = 0;
             for (size_t i = nd; i < ns; i++) {
-                const uint64_t *q = sp[i].cnt[m][h];
+                const uint64_t *q = counts_at(&sp[i], m, h, vmax);
                 double f = (double)(q[0] + q[1]) / (double)(q[0] + q[1] + q[2] + q[3] ? q[0] + q[1] + q[2] + q[3] : 1);
                 if (f > fp) fp = f;
             }
             if (fp > maxfp) continue;
             double f1 = 0;
-            for (size_t i = 0; i < nd; i++) f1 += f1_of(sp[i].cnt[m][h]);
+            for (size_t i = 0; i < nd; i++) f1 += f1_of(counts_at(&sp[i], m, h, vmax));
             f1 /= (double)nd;
             if (f1 > best + 1e-12) { best = f1; bm = m; bh = h; bestfp = fp; }
         }
@@ -122,12 +152,12 @@ static double choose_rule(const specimen *sp, size_t ns, size_t nsm, double maxf
 }
 
 /* Per-specimen scores of the chosen rule as TSV. */
-static void write_report(const char *report, const specimen *sp, size_t ns, size_t bm, size_t bh)
+static void write_report(const char *report, const specimen *sp, size_t ns, size_t bm, size_t bh, double vmax)
 {
     FILE *f = tool_out_open(report);
     fprintf(f, "seed\tkind\tsigma_xy\tefficiency\tdiameter_nm\ttp\tfp\tfn\ttn\tprecision\trecall\tf1\tselected_fraction\n");
     for (size_t i = 0; i < ns; i++) {
-        const uint64_t *q = sp[i].cnt[bm][bh];
+        const uint64_t *q = counts_at(&sp[i], bm, bh, vmax);
         double p = q[0] + q[1] ? (double)q[0] / (double)(q[0] + q[1]) : NAN;
         double r = q[0] + q[2] ? (double)q[0] / (double)(q[0] + q[2]) : NAN;
         double all = (double)(q[0] + q[1] + q[2] + q[3]);
@@ -166,14 +196,14 @@ int main(int argc, char **argv)
     size_t nsxy = 3, neff = 3, ndia = 3, nsm = 5;
     double box = 16, frac = 0.06, sz = 0.03, maxfp = 0.005;
     uint64_t seed = 1000;
-    int mode = CSRO_PROBMAP_SUM, threads = 0, c;
+    int mode = CSRO_PROBMAP_SUM, threads = 0, c, ef1 = 0;
     long members = 0;
-    enum { O_BOX = 256, O_SXY, O_EFF, O_DIA, O_FRAC, O_SZ, O_SMOOTH, O_MODE, O_MAXFP, O_SEED, O_REPORT, O_MEMBERS };
+    enum { O_BOX = 256, O_SXY, O_EFF, O_DIA, O_FRAC, O_SZ, O_SMOOTH, O_MODE, O_MAXFP, O_SEED, O_REPORT, O_MEMBERS, O_RULE };
     static const struct option lo[] = {
         {"output", 1, 0, 'o'}, {"box", 1, 0, O_BOX}, {"sigma-xy", 1, 0, O_SXY}, {"efficiency", 1, 0, O_EFF},
         {"diameters", 1, 0, O_DIA}, {"fraction", 1, 0, O_FRAC}, {"sigma-z", 1, 0, O_SZ}, {"smooth", 1, 0, O_SMOOTH},
         {"mode", 1, 0, O_MODE}, {"max-fp", 1, 0, O_MAXFP}, {"seed", 1, 0, O_SEED}, {"report", 1, 0, O_REPORT}, {"members", 1, 0, O_MEMBERS},
-        {"threads", 1, 0, 't'}, {0, 0, 0, 0}};
+        {"rule", 1, 0, O_RULE}, {"threads", 1, 0, 't'}, {0, 0, 0, 0}};
     while ((c = tool_getopt(argc, argv, "o:t:", lo)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
@@ -189,6 +219,7 @@ int main(int argc, char **argv)
         case O_SEED: seed = tool_u64("--seed", optarg); break;
         case O_REPORT: report = optarg; break;
         case O_MEMBERS: members = tool_long("--members", optarg, 1, 1000); break;
+        case O_RULE: ef1 = tool_choice("--rule", optarg, "fixed|expected-f1"); break;
         case 't': threads = (int)tool_long("--threads", optarg, 0, 4096); break;
         }
     }
@@ -217,6 +248,8 @@ int main(int argc, char **argv)
     /* a model with a context stage (map.context) is calibrated on its output */
     csro_context *cx = pipe_model_context(e);
     if (cx) mode = PIPE_CONTEXT;
+    if (ef1 && mode == CSRO_PROBMAP_SUM)
+        tool_usage_error("--rule expected-f1 needs a map of probabilities: --mode mean or a model with a context stage");
 
     /* specimens: every (diameter, sigma_xy, efficiency) + a random matrix + the random-label control */
     size_t ns = ndia * nsxy * neff + 2;
@@ -236,7 +269,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < ns; i++) {
         pipe_out po;
         pipe_run(e, &sp[i].s, threads, &po);
-        count_specimen(&sp[i], &po, mode, sm, nsm, cx, &vmax);
+        count_specimen(&sp[i], &po, mode, sm, nsm, cx, ef1, &vmax);
         if (!tool_quiet()) tool_progress((double)(i + 1) / (double)ns, NULL);
         pipe_free(&po);
     }
@@ -244,7 +277,7 @@ int main(int argc, char **argv)
 
     /* best rule: mean F1 over the domain specimens, random ones <= maxfp */
     size_t bm = 0, bh = 0;
-    double bestfp = 0, best = choose_rule(sp, ns, nsm, maxfp, &bm, &bh, &bestfp);
+    double bestfp = 0, best = choose_rule(sp, ns, nsm, maxfp, vmax, &bm, &bh, &bestfp);
     if (best < 0) tool_die(TOOL_EDATA, "%s: no threshold keeps the random specimens at <= %g selected", in, maxfp);
     double thr = vmax * (double)bh / (NTHR - 1);
 
@@ -255,17 +288,19 @@ int main(int argc, char **argv)
     if ((rc = csro_ensemble_set_text(e, "map.mode", mname))) tool_fail(rc);
     snprintf(num, sizeof num, "%.6g", sm[bm]);
     if ((rc = csro_ensemble_set_text(e, "map.smooth", num))) tool_fail(rc);
+    if ((rc = csro_ensemble_set_text(e, "map.threshold_rule", ef1 ? "expected-f1" : "fixed"))) tool_fail(rc);
     if ((rc = csro_ensemble_set_text(e, "map.class", csro_ensemble_class(e, pipe_csro_class(e))))) tool_fail(rc);
     source_text(src, sizeof src, ns, box, seed, sxy, nsxy, eff, neff, dia, ndia, frac, sz, best, maxfp, bestfp);
     if ((rc = csro_ensemble_set_text(e, "map.source", src))) tool_fail(rc);
     if ((rc = csro_ensemble_save(e, tool_out_lib(out)))) tool_fail(rc);
 
-    if (report) write_report(report, sp, ns, bm, bh);
+    if (report) write_report(report, sp, ns, bm, bh, vmax);
     tool_commit();
     if (!tool_quiet())
-        fprintf(stderr, "csro-calibrate: %s: threshold %g on the %s map smoothed %g nm: mean sub-cell F1 %.4f, "
-                "random selected fraction %.4f\n", out, thr, mname, sm[bm], best, bestfp);
-    for (size_t i = 0; i < ns; i++) free(sp[i].cnt);
+        fprintf(stderr, "csro-calibrate: %s: threshold %g%s on the %s map smoothed %g nm: mean sub-cell F1 %.4f, "
+                "random selected fraction %.4f\n", out, thr, ef1 ? " (floor of the expected-F1 rule)" : "", mname, sm[bm],
+                best, bestfp);
+    for (size_t i = 0; i < ns; i++) { free(sp[i].cnt); free(sp[i].ta); free(sp[i].cnta); }
     free(sp);
     csro_context_free(cx);
     csro_ensemble_free(e);

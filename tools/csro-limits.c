@@ -101,8 +101,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "csro-limits: %s carries no calibrated map rule: reference sum map, threshold 3.75\n", in);
 
     FILE *f = tool_out_open(out); /* committed at the end: no partial output */
-    fprintf(f, "# csro-limits %s: %s map%s, threshold %g; %g nm specimens, %g domain volume fraction, sigma_z %g nm\n",
-            in, mode == PIPE_CONTEXT ? "context-stage" : mode == CSRO_PROBMAP_SUM ? "sum" : "mean", smooth > 0 ? " smoothed" : "", thr, box, frac, sz);
+    const char *rule = csro_ensemble_text(e, "map.threshold_rule");
+    int ef1 = rule && !strcmp(rule, "expected-f1");
+    fprintf(f, "# csro-limits %s: %s map%s, threshold %g%s; %g nm specimens, %g domain volume fraction, sigma_z %g nm\n",
+            in, mode == PIPE_CONTEXT ? "context-stage" : mode == CSRO_PROBMAP_SUM ? "sum" : "mean", smooth > 0 ? " smoothed" : "", thr,
+            ef1 ? " (floor of each specimen's expected-F1 threshold)" : "", box, frac, sz);
     fprintf(f, "diameter_nm\tsigma_xy\tefficiency\torder_S\tseed\ttp\tfp\tfn\ttn\tprecision\trecall\tf1\n");
     size_t total = ndia * nsxy * neff * nord, k = 0;
     for (size_t d = 0; d < ndia; d++)
@@ -115,10 +118,11 @@ int main(int argc, char **argv)
                     csro_probmap *m = pipe_map(&po, mode, smooth, cx);
                     int8_t *t = pipe_truth(&po, m);
                     const float *v = csro_probmap_data(m);
+                    double tm = pipe_threshold(e, m, thr);
                     uint64_t q[4] = {0, 0, 0, 0};
                     for (size_t x = 0; x < csro_probmap_count(m); x++) {
                         if (t[x] < 0 || isnan(v[x])) continue;
-                        int pr = v[x] > thr;
+                        int pr = v[x] > tm;
                         q[pr ? (t[x] ? 0 : 1) : (t[x] ? 2 : 3)]++;
                     }
                     double p = q[0] + q[1] ? (double)q[0] / (double)(q[0] + q[1]) : NAN;

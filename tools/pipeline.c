@@ -207,6 +207,15 @@ csro_context *pipe_model_context(const csro_ensemble *e)
     return c;
 }
 
+double pipe_threshold(const csro_ensemble *e, const csro_probmap *m, double thr)
+{
+    const char *r = csro_ensemble_text(e, "map.threshold_rule");
+    if (!r || strcmp(r, "expected-f1") || !csro_ensemble_text(e, "map.threshold")) return thr;
+    double t;
+    check(csro_probmap_threshold_f1(m, thr, &t));
+    return t;
+}
+
 int pipe_model_rule(const csro_ensemble *e, int *mode, double *thr, double *smooth, csro_context **cx)
 {
     *cx = NULL;

@@ -45,6 +45,10 @@ size_t pipe_parse_list(const char *opt, const char *s, double *v, size_t max, in
  * stage (*cx, NULL unless mode is PIPE_CONTEXT; csro_context_free); 0 if
  * it has none (then sum, 3.75, 0). */
 int pipe_model_rule(const csro_ensemble *e, int *mode, double *thr, double *smooth, csro_context **cx);
+/* The threshold the model's rule gives on map m: thr (the map.threshold
+ * text), or with map.threshold_rule expected-f1 the map's own expected-F1
+ * threshold with thr as the floor (csro_probmap_threshold_f1). */
+double pipe_threshold(const csro_ensemble *e, const csro_probmap *m, double thr);
 /* The context stage a model carries (map.context), NULL if none. */
 csro_context *pipe_model_context(const csro_ensemble *e);
 

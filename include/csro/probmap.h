@@ -119,8 +119,9 @@ CSRO_API int csro_probmap_extract(const csro_probmap *m, double lower, double up
 
 /* ---- the map rule a model carries (CSRO_1.1) ----------------------------
  * A calibrated model (csro-calibrate) stores ensemble texts map.threshold,
- * map.mode (sum | mean | context), map.smooth (sigma nm), map.class and
- * map.source; csro-classify copies every map.* text into the .prob. */
+ * map.mode (sum | mean | context), map.smooth (sigma nm), map.class,
+ * map.threshold_rule (fixed | expected-f1, optional) and map.source;
+ * csro-classify copies every map.* text into the .prob. */
 
 /* Gaussian smoothing of the map in place, sigma in nm (0: no-op); NaN
  * sub-cells stay NaN and are left out of their neighbours' weights. */
@@ -131,9 +132,20 @@ CSRO_API int csro_probmap_smooth(csro_probmap *m, double sigma);
 CSRO_API int csro_probmap_subcell_truth(const csro_probmap *m, const float *x, const float *y,
                                         const float *z, const uint8_t *truth, size_t n,
                                         int8_t *cells, size_t ncells);
+/* The expected-F1 threshold of a map of probabilities (values in [0, 1],
+ * else CSRO_EINVAL; NaN skipped): reading the values p as calibrated
+ * probabilities, the k largest (ties kept together) maximising the
+ * expected sub-cell F1 2 sum_top p / (k + sum_all p) are selected, and
+ * *threshold lies midway between the smallest of them and the largest
+ * value left out (0 if none; v > *threshold selects them), but never
+ * below floor_thr. No truth is used: it adapts the threshold to the
+ * specimen. */
+CSRO_API int csro_probmap_threshold_f1(const csro_probmap *m, double floor_thr, double *threshold);
 /* The map and threshold the rule in a .prob file says (map.* texts);
- * files without a rule: sum map of the CSRO class, threshold 3.75. note
- * (may be NULL) receives one line saying which rule was applied. */
+ * files without a rule: sum map of the CSRO class, threshold 3.75.
+ * map.threshold_rule expected-f1: the threshold is
+ * csro_probmap_threshold_f1 of the map with map.threshold as the floor.
+ * note (may be NULL) receives one line saying which rule was applied. */
 CSRO_API int csro_probmap_load_auto(csro_probmap **out, double *threshold, const char *path,
                                     char *note, size_t notelen);
 /* As csro_probmap_load_auto over the part files of one grid (see

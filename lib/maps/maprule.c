@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* One 1D pass of a normalised (NaN-aware) Gaussian along axis a:
  * out = sum w v / sum w over valid neighbours; NaN stays NaN. */
@@ -81,6 +82,49 @@ int csro_probmap_subcell_truth(const csro_probmap *m, const float *x, const floa
     return 0;
 }
 
+static int cmp_desc(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x < y) - (x > y);
+}
+
+int csro_probmap_threshold_f1(const csro_probmap *m, double floor_thr, double *threshold)
+{
+    if (!m || !threshold) return cs_err(CSRO_EINVAL, "probmap: NULL argument to csro_probmap_threshold_f1");
+    if (!isfinite(floor_thr)) return cs_err(CSRO_EINVAL, "probmap: floor threshold %g is not finite", floor_thr);
+    size_t nc = m->dims[0] * m->dims[1] * m->dims[2], n = 0;
+    float *v = malloc((nc ? nc : 1) * sizeof *v);
+    if (!v) return cs_err(CSRO_ENOMEM, "probmap: out of memory");
+    double total = 0;
+    for (size_t i = 0; i < nc; i++) {
+        float x = m->data[i];
+        if (isnan(x)) continue;
+        if (!(x >= 0 && x <= 1)) {
+            free(v);
+            return cs_err(CSRO_EINVAL, "probmap: value %g outside [0, 1]: the expected-F1 rule needs probabilities", x);
+        }
+        v[n++] = x;
+        total += x;
+    }
+    qsort(v, n, sizeof *v, cmp_desc);
+    /* select the k largest values (whole groups of equal values) that
+     * maximise 2 sum_top / (k + total); the threshold lies midway to the
+     * next value, so a printed, rounded threshold selects the same cells */
+    double best = 0, top = 0, t = n ? v[0] : 0;
+    for (size_t k = 1; k <= n; k++) {
+        top += v[k - 1];
+        if (k < n && v[k] == v[k - 1]) continue;
+        double e = 2 * top / ((double)k + total);
+        if (e > best) {
+            best = e;
+            t = 0.5 * ((double)v[k - 1] + (k < n ? (double)v[k] : 0.0));
+        }
+    }
+    free(v);
+    *threshold = t > floor_thr ? t : floor_thr;
+    return 0;
+}
+
 /* The context stage's sub-cell map from the first-stage voxel field. */
 static int context_map(csro_probmap **out, const csro_grid *g, const float *mean, const float *std,
                        const char *text, const char *what)
@@ -111,7 +155,8 @@ static int apply_rule(csro_probmap **out, double *threshold, const csro_zsdm_met
     const char *tm = csro_zsdm_meta_text(meta, "map.mode"), *tt = csro_zsdm_meta_text(meta, "map.threshold");
     const char *ts = csro_zsdm_meta_text(meta, "map.smooth"), *tmodel = csro_zsdm_meta_text(meta, "classify_model");
     const char *tc = csro_zsdm_meta_text(meta, "map.context");
-    int mode = CSRO_PROBMAP_SUM, have_rule = tt != NULL, context = 0, rc = 0;
+    const char *tr = csro_zsdm_meta_text(meta, "map.threshold_rule");
+    int mode = CSRO_PROBMAP_SUM, have_rule = tt != NULL, context = 0, ef1 = 0, rc = 0;
     double thr = 3.75, smooth = 0;
     char *end;
     if (have_rule) {
@@ -129,6 +174,11 @@ static int apply_rule(csro_probmap **out, double *threshold, const csro_zsdm_met
             }
             else rc = cs_err(CSRO_EFORMAT, "%s: map.mode '%s' is not sum, mean or context", what, tm);
         }
+        if (!rc && tr) {
+            if (!strcmp(tr, "expected-f1")) ef1 = 1;
+            else if (strcmp(tr, "fixed"))
+                rc = cs_err(CSRO_EFORMAT, "%s: map.threshold_rule '%s' is not fixed or expected-f1", what, tr);
+        }
         if (!rc && ts) {
             errno = 0;
             smooth = strtod(ts, &end);
@@ -144,17 +194,24 @@ static int apply_rule(csro_probmap **out, double *threshold, const csro_zsdm_met
         csro_probmap_free(*out);
         *out = NULL;
     }
+    double floor_thr = thr;
+    if (!rc && ef1 && (rc = csro_probmap_threshold_f1(*out, floor_thr, &thr))) {
+        csro_probmap_free(*out);
+        *out = NULL;
+    }
     if (!rc) {
         *threshold = thr;
         if (note && notelen) {
-            char sm[48] = "";
+            char sm[48] = "", ru[96] = "";
             const char *model = tmodel ? tmodel : "the model";
             if (smooth > 0) snprintf(sm, sizeof sm, " smoothed (sigma %g nm)", smooth);
+            if (ef1) snprintf(ru, sizeof ru, " (expected-F1 rule on this map, floor %g)", floor_thr);
+            /* %.9g: the threshold as printed selects the same sub-cells */
             if (!have_rule)
                 snprintf(note, notelen, "%s carries no calibrated map rule: reference sum map, threshold %g", model, thr);
             else
-                snprintf(note, notelen, "map rule of %s: %s map%s, threshold %g", model,
-                         context ? "context-stage" : mode == CSRO_PROBMAP_SUM ? "sum" : "mean", sm, thr);
+                snprintf(note, notelen, "map rule of %s: %s map%s, threshold %.9g%s", model,
+                         context ? "context-stage" : mode == CSRO_PROBMAP_SUM ? "sum" : "mean", sm, thr, ru);
         }
     }
     return rc;

@@ -79,4 +79,23 @@ if [ -x "$B/csro-train-context" ]; then
     got=$(awk -F'\t' 'NR>2 {print $6, $7, $8, $9}' "$T/clim.tsv")
     want=$(awk -F'\t' '$2=="subcell" {print $3, $4, $5, $6}' "$T/cauto.tsv")
     [ "$got" = "$want" ] || die "context: csro-limits counts $got, csro-score $want"
+    # the expected-F1 threshold rule: each map's own threshold above the
+    # calibrated floor; the report's counts for the domain specimen equal
+    # csro-score's and csro-limits' through the files
+    $B/csro-calibrate -q --box 8 --sigma-xy 0.3 --efficiency 0.5 --diameters 2:3 --fraction 0.1 --smooth 0 \
+        --max-fp 1 --seed 40 --rule expected-f1 --report "$T/frep.tsv" "$T/ctx.csronet" -o "$T/ctxf1.csronet"
+    $B/apt-voxelize --quiet -r "$T/s.rrng" -p Co-Co "$T/s.pos" -o - | $B/csro-classify -q -m "$T/ctxf1.csronet" -o "$T/fs.prob"
+    $B/csro-score -M "$T/fs.prob" --truth "$T/s.truth" "$T/s.pos" > "$T/fauto.tsv" 2>"$T/fauto.err"
+    grep -q "expected-F1 rule on this map, floor" "$T/fauto.err" || die "expected-F1 note: $(cat "$T/fauto.err")"
+    got=$(awk -F'\t' '$2=="domains" {print $6, $7, $8, $9}' "$T/frep.tsv")
+    want=$(awk -F'\t' '$2=="subcell" {print $3, $4, $5, $6}' "$T/fauto.tsv")
+    [ "$got" = "$want" ] || die "expected-F1: calibration report $got, csro-score $want"
+    $B/csro-limits -q --box 8 --diameters 2:3 --sigma-xy 0.3 --efficiency 0.5 --order 1 --fraction 0.1 --seed 40 \
+        "$T/ctxf1.csronet" -o "$T/flim.tsv"
+    got=$(awk -F'\t' 'NR>2 {print $6, $7, $8, $9}' "$T/flim.tsv")
+    [ "$got" = "$want" ] || die "expected-F1: csro-limits counts $got, csro-score $want"
+    expect_fail 2 $B/csro-calibrate --rule best "$T/ctx.csronet" -o "$T/x.csronet"
 fi
+# the expected-F1 rule needs probabilities: refused on a sum map
+expect_fail 2 $B/csro-calibrate --rule expected-f1 --box 8 "$T/m.csronet" -o "$T/x.csronet"
+[ ! -e "$T/x.csronet" ] || die "partial output"
