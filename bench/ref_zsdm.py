@@ -99,6 +99,8 @@ def main():
     print("  speed-up libcsro vs scipy (per voxel, wall time, both 1 core): %.0fx (1 thread), %.0fx (2 threads)"
           % (per / t1c, per / t2c))
     perc = (p2 - pb) / n + (pb - p0) / nvox
+    with open(d + "/scipy.txt", "w") as f:  # for bench/voxelize_bench.sh
+        f.write("wall %.6f\ncpu %.6f\n" % (per * nvox, perc * nvox))
     print("  CPU time: scipy %.1f us/voxel, libcsro 1 thread %.3f us/voxel: speed-up %.0fx"
           % (1e6 * perc, 1e6 * float(par["c1"]) / nvox, perc / (float(par["c1"]) / nvox)))
     print("  mismatching voxels: %d of %d; |count difference| summed: %d of %d counted pairs (%.5f%%)"

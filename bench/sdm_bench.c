@@ -80,10 +80,14 @@ static double run(const csro_sdm_opts *o, const csro_grid *g, const cloud *a, co
 
 int main(int argc, char **argv)
 {
-    if (argc < 3) { fprintf(stderr, "usage: sdm_bench synth OUTDIR [N] | real FILE OUTDIR [N]\n"); return 2; }
-    int synth = !strcmp(argv[1], "synth");
-    const char *dir = synth ? argv[2] : argv[3];
-    size_t nsample = (size_t)atol(argc > (synth ? 3 : 4) ? argv[synth ? 3 : 4] : "2000");
+    if (argc < 3) {
+        fprintf(stderr, "usage: sdm_bench synth OUTDIR [N] | real FILE OUTDIR [N] | recon FILE RANGES OUTDIR [N]\n");
+        return 2;
+    }
+    int synth = !strcmp(argv[1], "synth"), recon = !strcmp(argv[1], "recon");
+    int a0 = synth ? 2 : recon ? 4 : 3; /* OUTDIR's position */
+    const char *dir = argv[a0];
+    size_t nsample = (size_t)atol(argc > a0 + 1 ? argv[a0 + 1] : "2000");
     cloud ni = {0}, co = {0};
     double lo[3], hi[3];
     if (synth) {
@@ -112,6 +116,28 @@ int main(int argc, char **argv)
         for (int d = 0; d < 3; d++) { lo[d] = 0; hi[d] = L[d]; }
         printf("synthetic FCC specimen 20x20x40 nm: %zu sites, %zu detected Ni, %zu detected Co (Cr not kept)\n",
                sites, ni.n, co.n);
+    } else if (recon) {
+        /* Ni ions of a reconstruction + range file, over its bounding box:
+         * the grid and atoms apt-voxelize -p Ni-Ni uses by default */
+        csro_recon *rec;
+        csro_ranges *rg;
+        int rc = csro_recon_load(&rec, argv[2], NULL);
+        if (rc || (rc = csro_ranges_load(&rg, argv[3], NULL))) die(rc);
+        size_t n = csro_recon_count(rec), nion = csro_ranges_nions(rg);
+        int32_t *ion = malloc((n ? n : 1) * sizeof *ion);
+        int *wt = calloc(nion ? nion : 1, sizeof *wt);
+        if (!ion || !wt) die(0);
+        if ((rc = csro_ranges_assign(rg, csro_recon_mass(rec), n, ion)) ||
+            (rc = csro_ranges_species_weights(rg, "Ni", 0, wt, nion)) || (rc = csro_recon_bounds(rec, lo, hi)))
+            die(rc);
+        const float *x = csro_recon_x(rec), *y = csro_recon_y(rec), *z = csro_recon_z(rec);
+        for (size_t i = 0; i < n; i++)
+            if (ion[i] >= 0 && wt[ion[i]] > 0) add(&ni, x[i], y[i], z[i]);
+        printf("%s: %zu ions, %zu Ni, bounding box %.2f x %.2f x %.2f nm\n", argv[2], n, ni.n,
+               hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]);
+        free(ion); free(wt);
+        csro_recon_free(rec);
+        csro_ranges_free(rg);
     } else {
         csro_recon *rec;
         int lrc = csro_recon_load(&rec, argv[2], NULL);

@@ -16,15 +16,8 @@
 # (default 2000; the SciPy time per voxel is extrapolated to the grid), and
 # compares its counts with ours voxel by voxel.
 set -eu
-SRC=${CSRO_SRCDIR:-$(pwd)}
-BUILD=${CSRO_BUILD:-$SRC/build}
-PY=${PYTHON:-/usr/bin/python3}
 N=${1:-2000}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-CC=${CC:-cc}
-$CC -std=c11 -D_GNU_SOURCE -O2 -I"$SRC/include" -I"$SRC/lib" -o "$T/sdm_bench" "$SRC/bench/sdm_bench.c" \
-    "$BUILD/libcsro.a" $(pkg-config --libs libtiff-4 zlib openblas) -lm -pthread
+. "${CSRO_SRCDIR:-$(pwd)}/bench/sdm_bench.inc"
 echo "== synthetic specimen"
 mkdir "$T/s"
 "$T/sdm_bench" synth "$T/s" "$N"

@@ -307,7 +307,11 @@ def readprob(path, out, nc, header_only=False):
             if zlib.crc32(body) != crc or total != len(body) or off + 8 != len(data):
                 raise SystemExit(f"readprob: {path}: bad end record")
             break
-        chunk = zlib.decompress(data[off:off + comp])
+        if comp == (0x80000000 | raw):  # stored chunk (csro-formats(5))
+            comp = raw
+            chunk = data[off:off + raw]
+        else:
+            chunk = zlib.decompress(data[off:off + comp])
         if len(chunk) != raw or zlib.crc32(chunk) != crc:
             raise SystemExit(f"readprob: {path}: bad chunk")
         payload.append(chunk)

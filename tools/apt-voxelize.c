@@ -1,6 +1,7 @@
 /* apt-voxelize: z-SDM profiles of every voxel of a reconstruction for one
- * or more species pairs, written as .zsdm files. Works slab by slab along
- * z (bounded memory for the profiles). */
+ * or more species pairs, written as .zsdm files. The reconstruction is
+ * streamed and the voxels computed slab by slab along z (memory set by the
+ * slab, not by the ion count); --part K/N computes one run of layers. */
 #include "common.h"
 #include "provenance.h"
 #include <math.h>
@@ -42,7 +43,12 @@ static void usage(void)
            "      --preprocess P     raw (default: csro-classify preprocesses for its\n"
            "                         model), minmax or experimental\n"
            "      --skip-empty       write no row for voxels without data (no-data flag)\n"
-           "      --slab N           voxel layers per slab (default: automatic)\n"
+           "      --slab N           voxel layers per slab (default: about 16 MiB of\n"
+           "                         profiles; memory is set by the slab)\n"
+           "      --part K/N         only the K-th of N equal runs of voxel layers along z\n"
+           "                         (same grid; csro-map, csro-extract and csro-stats merge\n"
+           "                         the classified parts)\n"
+           "      --compress L       zlib level 0-9 of the output (default 0: stored)\n"
            "  -j, --threads N        worker threads (0 = all cores, default)\n"
            "  -q, --quiet            no progress\n"
            "  -h, --help, -V, --version\n\n"
@@ -51,47 +57,50 @@ static void usage(void)
 
 typedef struct {
     char a[TOOL_SPECIES_MAX], b[TOOL_SPECIES_MAX], name[2 * TOOL_SPECIES_MAX + 1], *out;
-    float *ax, *ay, *az, *bx, *by, *bz; /* sorted by z */
-    size_t na, nb;
+    size_t sa, sb;   /* species sets of A and B (zstore) */
     csro_zsdm_writer *w;
 } pair;
 
-/* Atoms of ions with weight > 0, as z-sorted float arrays. */
-typedef struct { float z; uint32_t i; } zkey;
-static int cmp_z(const void *p, const void *q)
-{
-    const zkey *a = p, *b = q;
-    return a->z < b->z ? -1 : a->z > b->z ? 1 : (a->i > b->i) - (a->i < b->i);
-}
+/* ---- streamed input ----
+ * The reconstruction is read in chunks (csro_recon_stream): a first pass
+ * finds the bounding box, a second routes the atoms of every species set
+ * that the voxels of this run (or part) can reach into temporary bucket
+ * files by z; each slab of voxel layers then loads only its buckets. Memory
+ * is set by the slab, not by the ion count. */
+#define MAX_SETS (2 * MAX_PAIRS)
+#define NBUCKETS 1000        /* at most; about one per BUCKET_IONS ions */
+#define BUCKET_IONS 500000
+#define CHUNK 65536
+#define LOAD_ATOMS 1000000   /* atoms loaded (and sorted by z) at a time, about */
+typedef struct { float x, y, z; uint32_t set; } atomrec;
+typedef struct { float *x, *y, *z; size_t n, cap; } atoms;
 
-static void select_species(const csro_ranges *rg, const char *spec, int flags, const int32_t *ion,
-                           const float *x, const float *y, const float *z, size_t n,
-                           float **ox, float **oy, float **oz, size_t *on)
+typedef struct {
+    char *spec[MAX_SETS];
+    int *wt[MAX_SETS];      /* per range-file ion: > 0 selects */
+    size_t nsets;
+    FILE *bucket[NBUCKETS];
+    uint64_t count[NBUCKETS], total[MAX_SETS];
+    uint64_t nset[NBUCKETS][MAX_SETS]; /* count by set */
+    size_t nb;
+    double z0, bw;          /* bucket k holds z in [z0 + k bw, z0 + (k+1) bw) */
+    atoms set[MAX_SETS];    /* buckets [lb0, lb1] loaded, each set sorted by z */
+    size_t lb0, lb1;
+    int loaded;
+    atomrec *rec;           /* load buffer */
+    size_t reccap;
+} zstore;
+
+static size_t set_of(zstore *zs, const csro_ranges *rg, const char *spec, int flags)
 {
-    size_t ni = csro_ranges_nions(rg);
-    int *wt = calloc(ni ? ni : 1, sizeof *wt);
-    if (!wt) tool_die(TOOL_EDATA, "out of memory");
-    int rc = csro_ranges_species_weights(rg, spec, flags, wt, ni);
+    for (size_t k = 0; k < zs->nsets; k++)
+        if (!strcmp(zs->spec[k], spec)) return k;
+    size_t k = zs->nsets++, ni = csro_ranges_nions(rg);
+    zs->spec[k] = (char *)spec;
+    if (!(zs->wt[k] = calloc(ni ? ni : 1, sizeof *zs->wt[k]))) tool_die(TOOL_EDATA, "out of memory");
+    int rc = csro_ranges_species_weights(rg, spec, flags, zs->wt[k], ni);
     if (rc) tool_fail(rc);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) k += ion[i] >= 0 && wt[ion[i]] > 0;
-    zkey *key = malloc((k ? k : 1) * sizeof *key);
-    *ox = malloc((k ? k : 1) * sizeof **ox);
-    *oy = malloc((k ? k : 1) * sizeof **oy);
-    *oz = malloc((k ? k : 1) * sizeof **oz);
-    if (!key || !*ox || !*oy || !*oz) tool_die(TOOL_EDATA, "out of memory");
-    k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (ion[i] >= 0 && wt[ion[i]] > 0) { key[k].z = z[i]; key[k].i = (uint32_t)i; k++; }
-    qsort(key, k, sizeof *key, cmp_z);
-    for (size_t j = 0; j < k; j++) {
-        (*ox)[j] = x[key[j].i];
-        (*oy)[j] = y[key[j].i];
-        (*oz)[j] = z[key[j].i];
-    }
-    *on = k;
-    free(key);
-    free(wt);
+    return k;
 }
 
 /* Species the range file does not know: said before the reconstruction
@@ -110,16 +119,189 @@ static void check_species_known(const csro_ranges *rg, const pair *prs, size_t n
 }
 
 /* A species with no ranged ion (or one ion of a same-species pair) gives
- * no pairs at all: said before the voxels are computed. */
-static void check_species_atoms(const pair *pp, const char *ranges_path, const char *recon_path)
+ * no pairs at all: said before the voxels are computed. na, nb: the
+ * species' atoms in the whole reconstruction. */
+static void check_species_atoms(const pair *pp, uint64_t na, uint64_t nb, const char *ranges_path,
+                                const char *recon_path)
 {
-    const char *sp = pp->na == 0 ? pp->a : pp->nb == 0 ? pp->b : NULL;
+    const char *sp = na == 0 ? pp->a : nb == 0 ? pp->b : NULL;
     if (sp)
         tool_die(TOOL_EDATA, "%s: no ion of %s is ranged as %s, so the pair %s has no data; "
                  "check -p and the range windows of %s", ranges_path, recon_path, sp, pp->name, sp);
-    if (!strcmp(pp->a, pp->b) && pp->na < 2)
+    if (!strcmp(pp->a, pp->b) && na < 2)
         tool_die(TOOL_EDATA, "%s: only one ion of %s is ranged as %s: no %s pairs can form; "
                  "check -p and the range windows of %s", ranges_path, recon_path, pp->a, pp->name, pp->a);
+}
+
+/* Atoms and window edges go through the same double arithmetic (monotone
+ * in z), so an atom with zlo <= z < zhi is in buckets [bucket_of(zlo),
+ * bucket_of(zhi)]. */
+static size_t bucket_of(const zstore *zs, double z)
+{
+    double b = floor((z - zs->z0) / zs->bw);
+    return b < 0 ? 0 : b >= (double)zs->nb ? zs->nb - 1 : (size_t)b;
+}
+
+/* An unlinked temporary file in $TMPDIR (default /tmp). */
+static FILE *spill_file(void)
+{
+    const char *d = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/apt-voxelize.XXXXXX", d && *d ? d : "/tmp");
+    int fd = mkstemp(path);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "w+b");
+    if (!f) tool_die(TOOL_EDATA, "%s: cannot create a temporary file (set TMPDIR)", path);
+    unlink(path);
+    return f;
+}
+
+/* Progress of a pass over the stream: done of its ions read. */
+static void pass_progress(const csro_recon_stream *st, uint64_t done)
+{
+    uint64_t all = csro_recon_stream_count(st);
+    if (all) tool_progress((double)done / (double)all, NULL);
+}
+
+/* Pass 1: bounding box of every ion (as csro_recon_bounds). */
+static void stream_bounds(csro_recon_stream *st, const char *path, double lo[3], double hi[3])
+{
+    float *buf = malloc(4 * CHUNK * sizeof *buf);
+    if (!buf) tool_die(TOOL_EDATA, "out of memory");
+    float *x = buf, *y = buf + CHUNK, *z = buf + 2 * CHUNK, *m = buf + 3 * CHUNK;
+    float mn[3] = {INFINITY, INFINITY, INFINITY}, mx[3] = {-INFINITY, -INFINITY, -INFINITY};
+    size_t n, tot = 0;
+    int rc;
+    while (!(rc = csro_recon_stream_read(st, CHUNK, x, y, z, m, &n)) && n) {
+        const float *c[3] = {x, y, z};
+        for (int a = 0; a < 3; a++)
+            for (size_t i = 0; i < n; i++) {
+                mn[a] = c[a][i] < mn[a] ? c[a][i] : mn[a];
+                mx[a] = c[a][i] > mx[a] ? c[a][i] : mx[a];
+            }
+        tot += n;
+        pass_progress(st, tot);
+    }
+    free(buf);
+    if (rc) tool_fail(rc);
+    tool_progress_done();
+    if (!tot) tool_die(TOOL_EDATA, "%s: the reconstruction has no ions", path);
+    for (int a = 0; a < 3; a++) { lo[a] = mn[a]; hi[a] = mx[a]; }
+    if ((rc = csro_recon_stream_rewind(st))) tool_fail(rc);
+}
+
+/* Pass 2: atoms with z in [zlo, zhi) of every set into the buckets; the
+ * composition counts (comp != NULL: nv x nelements) on the way. */
+static uint64_t stream_buckets(csro_recon_stream *st, const csro_ranges *rg, zstore *zs, double zlo, double zhi,
+                               const csro_grid *g, uint32_t *comp)
+{
+    float *buf = malloc(4 * CHUNK * sizeof *buf);
+    int32_t *ion = malloc(CHUNK * sizeof *ion);
+    atomrec *rec = malloc(CHUNK * sizeof *rec);
+    size_t ne = csro_ranges_nelements(rg), nv = csro_grid_count(g), n;
+    float *ex = comp ? malloc(4 * CHUNK * sizeof *ex) : NULL;
+    if (!buf || !ion || !rec || (comp && !ex)) tool_die(TOOL_EDATA, "out of memory");
+    float *x = buf, *y = buf + CHUNK, *z = buf + 2 * CHUNK, *m = buf + 3 * CHUNK;
+    uint64_t tot = 0;
+    int rc;
+    while (!(rc = csro_recon_stream_read(st, CHUNK, x, y, z, m, &n)) && n) {
+        tot += n;
+        pass_progress(st, tot);
+        if ((rc = csro_ranges_assign(rg, m, n, ion))) tool_fail(rc);
+        for (size_t s = 0; s < zs->nsets; s++) {
+            const int *wt = zs->wt[s];
+            size_t k = 0, all = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (!(ion[i] >= 0 && wt[ion[i]] > 0)) continue;
+                all++;
+                if (z[i] >= zlo && z[i] < zhi) rec[k++] = (atomrec){x[i], y[i], z[i], (uint32_t)s};
+            }
+            for (size_t i = 0; i < k; i++) {
+                size_t b = bucket_of(zs, (double)rec[i].z);
+                if (fwrite_unlocked(&rec[i], sizeof rec[i], 1, zs->bucket[b]) != 1)
+                    tool_die(TOOL_EDATA, "cannot write a temporary file (disk full? set TMPDIR)");
+                zs->count[b]++;
+                zs->nset[b][s]++;
+            }
+            zs->total[s] += all; /* every atom of the set, as the header's atoms_a/b */
+        }
+        /* molecular ions contribute their atoms: at most 4 per ion here,
+         * in blocks (the counts add up) */
+        for (size_t e = 0; comp && e < ne; e++) {
+            float *ey = ex + CHUNK, *ez = ex + 2 * CHUNK;
+            size_t k = 0;
+            for (size_t i = 0; i < n; i++) {
+                int c = ion[i] < 0 ? 0 : csro_ranges_ion_element_count(rg, (size_t)ion[i], e);
+                for (int r = 0; r < c; r++) {
+                    if (k == CHUNK) {
+                        if ((rc = csro_grid_count_points(g, ex, ey, ez, k, 0, nv, comp + e * nv))) tool_fail(rc);
+                        k = 0;
+                    }
+                    ex[k] = x[i]; ey[k] = y[i]; ez[k] = z[i]; k++;
+                }
+            }
+            if ((rc = csro_grid_count_points(g, ex, ey, ez, k, 0, nv, comp + e * nv))) tool_fail(rc);
+        }
+    }
+    if (rc) tool_fail(rc);
+    tool_progress_done();
+    for (size_t b = 0; b < zs->nb; b++)
+        if (fflush(zs->bucket[b])) tool_die(TOOL_EDATA, "cannot write a temporary file (disk full? set TMPDIR)");
+    free(buf); free(ion); free(rec); free(ex);
+    return tot;
+}
+
+static int cmp_rec(const void *p, const void *q)
+{
+    const atomrec *a = p, *b = q;
+    if (a->set != b->set) return a->set < b->set ? -1 : 1;
+    return a->z < b->z ? -1 : a->z > b->z;
+}
+
+/* Buckets covering [zlo, zhi) in memory, each set sorted by z: loaded from
+ * the first of them on, as many as about LOAD_ATOMS allow, so that
+ * consecutive slabs find their atoms already there. */
+static void ensure_loaded(zstore *zs, double zlo, double zhi)
+{
+    size_t b0 = bucket_of(zs, zlo), b1 = bucket_of(zs, zhi);
+    if (zs->loaded && zs->lb0 <= b0 && b1 <= zs->lb1) return;
+    uint64_t n = 0;
+    for (size_t b = b0; b <= b1; b++) n += zs->count[b];
+    while (b1 + 1 < zs->nb && n + zs->count[b1 + 1] <= LOAD_ATOMS) n += zs->count[++b1];
+    if (n > zs->reccap) {
+        free(zs->rec);
+        zs->reccap = (size_t)n;
+        if (!(zs->rec = malloc(zs->reccap * sizeof *zs->rec))) tool_die(TOOL_EDATA, "out of memory");
+    }
+    size_t k = 0;
+    for (size_t b = b0; b <= b1; b++) {
+        FILE *f = zs->bucket[b];
+        if (!zs->count[b]) continue;
+        if (fseeko(f, 0, SEEK_SET) || fread(zs->rec + k, sizeof *zs->rec, zs->count[b], f) != zs->count[b])
+            tool_die(TOOL_EDATA, "cannot read a temporary file");
+        k += zs->count[b];
+    }
+    qsort(zs->rec, k, sizeof *zs->rec, cmp_rec);
+    for (size_t s = 0; s < zs->nsets; s++) {
+        atoms *a = &zs->set[s];
+        uint64_t m = 0;
+        for (size_t b = b0; b <= b1; b++) m += zs->nset[b][s];
+        if (m > a->cap) {
+            free(a->x); free(a->y); free(a->z);
+            a->cap = (size_t)m;
+            a->x = malloc(a->cap * sizeof *a->x);
+            a->y = malloc(a->cap * sizeof *a->y);
+            a->z = malloc(a->cap * sizeof *a->z);
+            if (!a->x || !a->y || !a->z) tool_die(TOOL_EDATA, "out of memory");
+        }
+        a->n = 0;
+    }
+    for (size_t i = 0; i < k; i++) {
+        atoms *a = &zs->set[zs->rec[i].set];
+        a->x[a->n] = zs->rec[i].x; a->y[a->n] = zs->rec[i].y; a->z[a->n] = zs->rec[i].z; a->n++;
+    }
+    zs->lb0 = b0;
+    zs->lb1 = b1;
+    zs->loaded = 1;
 }
 
 /* First index with z[i] >= v in a sorted array. */
@@ -134,32 +316,13 @@ static size_t lower(const float *z, size_t n, double v)
     return lo;
 }
 
-/* Output name: pattern with %p replaced by the pair name. */
+
 /* --composition: per-voxel atom counts of every element of the range file
  * (molecular ions contribute their atoms), TSV, voxels with atoms only. */
-static void write_composition(const char *path, const csro_grid *g, const csro_ranges *rg, const int32_t *ion,
-                              const float *x, const float *y, const float *z, size_t n, const tool_prov *pv)
+static void write_composition(const char *path, const csro_grid *g, const csro_ranges *rg, const uint32_t *cnt,
+                              const tool_prov *pv)
 {
     size_t ne = csro_ranges_nelements(rg), nv = csro_grid_count(g);
-    uint32_t *cnt = calloc(nv * (ne ? ne : 1), sizeof *cnt);
-    float *ex = malloc(n * sizeof *ex), *ey = malloc(n * sizeof *ey), *ez = malloc(n * sizeof *ez);
-    if (!cnt || !ex || !ey || !ez) tool_die(TOOL_EDATA, "out of memory");
-    for (size_t e = 0; e < ne; e++) {
-        size_t m = 0;
-        for (size_t i = 0; i < n; i++) {
-            int k = ion[i] < 0 ? 0 : csro_ranges_ion_element_count(rg, (size_t)ion[i], e);
-            for (int r = 0; r < k; r++) {
-                if (m == n) { /* more atoms than ions (molecular ions): flush */
-                    int rc = csro_grid_count_points(g, ex, ey, ez, m, 0, nv, cnt + e * nv);
-                    if (rc) tool_fail(rc);
-                    m = 0;
-                }
-                ex[m] = x[i]; ey[m] = y[i]; ez[m] = z[i]; m++;
-            }
-        }
-        int rc = csro_grid_count_points(g, ex, ey, ez, m, 0, nv, cnt + e * nv);
-        if (rc) tool_fail(rc);
-    }
     FILE *f = tool_out_open(path);
     prov_comments(pv, f);
     fprintf(f, "index\tx_nm\ty_nm\tz_nm\tatoms");
@@ -175,9 +338,9 @@ static void write_composition(const char *path, const csro_grid *g, const csro_r
         for (size_t e = 0; e < ne; e++) fprintf(f, "\t%u", cnt[e * nv + v]);
         fputc('\n', f);
     }
-    free(cnt); free(ex); free(ey); free(ez);
 }
 
+/* Output name: pattern with %p replaced by the pair name. */
 static char *out_name(const char *pat, const char *pairname)
 {
     size_t n = strlen(pat) + 1, k = strlen(pairname);
@@ -224,6 +387,7 @@ typedef struct {
     const char *ranges_path, *out, *recon_path, *comp_path;
     double voxel, stride, roi[6], crop[2], dir[3], radius, binw;
     int have_roi, have_crop, have_dir, shape, flags, random, infmt, pre, threads, skip_empty;
+    int part_k, part_n, level; /* --part K/N, --compress L */
     long slab;
     uint64_t seed;
 } args;
@@ -242,7 +406,7 @@ static void add_pair(const char *s)
 static void parse_args(int argc, char **argv, args *A)
 {
     enum { O_VOXEL = 256, O_STRIDE, O_ROI, O_SHAPE, O_RADIUS, O_BINW, O_CROP, O_DIR, O_DECOMP,
-           O_RANDOM, O_COUNTS, O_PRE, O_SLAB, O_SKIP, O_COMP };
+           O_RANDOM, O_COUNTS, O_PRE, O_SLAB, O_SKIP, O_COMP, O_PART, O_LEVEL };
     static const struct option lo[] = {
         {"ranges", required_argument, 0, 'r'}, {"pair", required_argument, 0, 'p'},
         {"output", required_argument, 0, 'o'}, {"voxel", required_argument, 0, O_VOXEL},
@@ -253,9 +417,10 @@ static void parse_args(int argc, char **argv, args *A)
         {"direction", required_argument, 0, O_DIR}, {"decompose", no_argument, 0, O_DECOMP},
         {"random-labels", required_argument, 0, O_RANDOM}, {"counts", no_argument, 0, O_COUNTS},
         {"preprocess", required_argument, 0, O_PRE}, {"slab", required_argument, 0, O_SLAB},
-        {"threads", required_argument, 0, 'j'}, {"skip-empty", no_argument, 0, O_SKIP}, {0, 0, 0, 0}};
+        {"threads", required_argument, 0, 'j'}, {"skip-empty", no_argument, 0, O_SKIP},
+        {"part", required_argument, 0, O_PART}, {"compress", required_argument, 0, O_LEVEL}, {0, 0, 0, 0}};
     *A = (args){ .voxel = 1.0, .stride = 0.5, .radius = NAN, .binw = NAN, .shape = CSRO_VOXEL_SPHERE,
-                 .pre = CSRO_PRE_RAW, .out = "-" };
+                 .pre = CSRO_PRE_RAW, .out = "-", .part_k = 1, .part_n = 1 };
     int c;
     while ((c = tool_getopt(argc, argv, "r:p:o:i:j:", lo)) != -1) {
         switch (c) {
@@ -281,6 +446,16 @@ static void parse_args(int argc, char **argv, args *A)
         case O_SLAB: A->slab = tool_long("--slab", optarg, 1, 1000000); break;
         case 'j': A->threads = (int)tool_long("--threads", optarg, 0, 4096); break;
         case O_SKIP: A->skip_empty = 1; break;
+        case O_PART: {
+            char *end;
+            long k = strtol(optarg, &end, 10), n = *end == '/' ? strtol(end + 1, &end, 10) : 0;
+            if (*end || k < 1 || n < 1 || k > n || n > 100000)
+                tool_usage_error("--part: '%s' is not K/N with 1 <= K <= N", optarg);
+            A->part_k = (int)k;
+            A->part_n = (int)n;
+            break;
+        }
+        case O_LEVEL: A->level = (int)tool_long("--compress", optarg, 0, 9); break;
         }
     }
     if (optind + 1 != argc) tool_usage_error("expected one reconstruction file (- for stdin)");
@@ -320,38 +495,52 @@ static csro_sdm_opts *plan_sdm(const args *A)
     return so;
 }
 
-/* Range file, reconstruction and the ion type of every ion. */
-static csro_recon *load_inputs(const args *A, csro_ranges **rg, int32_t **ion)
+/* Range file, and the reconstruction as a stream (--random-labels: loaded
+ * once, shuffled and streamed from a temporary POS file). */
+static csro_recon_stream *open_inputs(const args *A, csro_ranges **rg)
 {
     int rc;
     if ((rc = csro_ranges_load(rg, A->ranges_path, NULL))) tool_fail(rc);
     check_species_known(*rg, pairs, npairs, A->flags);
-    csro_recon *rec;
     csro_load_opts *lopts = csro_load_opts_new();
     if (!lopts) tool_die(TOOL_EDATA, "out of memory");
     if (A->infmt > 0) csro_load_opts_set_format(lopts, A->infmt);
-    csro_load_opts_set_progress(lopts, tool_progress, NULL);
-    tool_progress_label("reading the reconstruction");
-    rc = csro_recon_load(&rec, A->recon_path, lopts);
+    const char *path = A->recon_path;
+    char shuffled[4096] = "";
+    if (A->random) {
+        csro_recon *rec;
+        csro_load_opts_set_progress(lopts, tool_progress, NULL);
+        tool_progress_label("reading the reconstruction");
+        rc = csro_recon_load(&rec, A->recon_path, lopts);
+        tool_progress_done();
+        if (rc || (rc = csro_recon_shuffle_mass(rec, A->seed))) tool_fail(rc);
+        const char *d = getenv("TMPDIR");
+        snprintf(shuffled, sizeof shuffled, "%s/apt-voxelize.XXXXXX", d && *d ? d : "/tmp");
+        int fd = mkstemp(shuffled);
+        if (fd < 0) tool_die(TOOL_EDATA, "%s: cannot create a temporary file (set TMPDIR)", shuffled);
+        close(fd);
+        if ((rc = csro_recon_save(rec, shuffled, CSRO_FMT_POS))) { unlink(shuffled); tool_fail(rc); }
+        csro_recon_free(rec);
+        csro_load_opts_set_format(lopts, CSRO_FMT_POS);
+        path = shuffled;
+    }
+    csro_recon_stream *st;
+    rc = csro_recon_stream_open(&st, path, lopts);
+    if (*shuffled) unlink(shuffled);
     csro_load_opts_free(lopts);
-    tool_progress_done();
     if (rc) tool_fail(rc);
-    if (A->random && (rc = csro_recon_shuffle_mass(rec, A->seed))) tool_fail(rc);
-    size_t n = csro_recon_count(rec);
-    if (!n) tool_die(TOOL_EDATA, "%s: the reconstruction has no ions", A->recon_path);
-    if (!(*ion = malloc(n * sizeof **ion))) tool_die(TOOL_EDATA, "out of memory");
-    if ((rc = csro_ranges_assign(*rg, csro_recon_mass(rec), n, *ion))) tool_fail(rc);
-    return rec;
+    return st;
 }
 
-static csro_grid *plan_grid(const args *A, const csro_recon *rec)
+static csro_grid *plan_grid(const args *A, csro_recon_stream *st)
 {
     double glo[3], ghi[3];
     int rc;
     if (A->have_roi) {
         for (int a = 0; a < 3; a++) { glo[a] = A->roi[a]; ghi[a] = A->roi[3 + a]; }
-    } else if ((rc = csro_recon_bounds(rec, glo, ghi))) {
-        tool_fail(rc);
+    } else {
+        tool_progress_label("reading the reconstruction");
+        stream_bounds(st, A->recon_path, glo, ghi);
     }
     csro_grid *g;
     if ((rc = csro_grid_new(&g, glo, ghi, A->voxel, A->stride, A->shape))) {
@@ -382,23 +571,57 @@ static void check_size(const args *A, const csro_sdm_opts *so, const csro_grid *
                  dims[0], dims[1], dims[2], nv, csro_grid_stride(g), need / 1e9, have / 1e9);
 }
 
-static void select_pairs(const args *A, const csro_ranges *rg, const int32_t *ion, const csro_recon *rec)
+/* This run's voxel layers [*k0, *k1) (part K of N) and the z range their
+ * atoms can come from. */
+static void plan_part(const args *A, const csro_grid *g, size_t *k0, size_t *k1, double z[2])
 {
-    const float *x = csro_recon_x(rec), *y = csro_recon_y(rec), *z = csro_recon_z(rec);
-    size_t n = csro_recon_count(rec);
-    for (size_t p = 0; p < npairs; p++) {
-        pair *pp = &pairs[p];
-        select_species(rg, pp->a, A->flags, ion, x, y, z, n, &pp->ax, &pp->ay, &pp->az, &pp->na);
-        if (!strcmp(pp->a, pp->b)) {
-            pp->bx = pp->ax; pp->by = pp->ay; pp->bz = pp->az; pp->nb = pp->na;
-        } else {
-            select_species(rg, pp->b, A->flags, ion, x, y, z, n, &pp->bx, &pp->by, &pp->bz, &pp->nb);
-        }
-        check_species_atoms(pp, A->ranges_path, A->recon_path);
-    }
+    size_t dims[3];
+    csro_grid_dims(g, dims);
+    *k0 = dims[2] * (size_t)(A->part_k - 1) / (size_t)A->part_n;
+    *k1 = dims[2] * (size_t)A->part_k / (size_t)A->part_n;
+    if (*k0 == *k1)
+        tool_die(TOOL_EDATA, "%s: part %d/%d holds no voxel layer (the grid has %zu); use fewer parts",
+                 A->recon_path, A->part_k, A->part_n, dims[2]);
+    /* atoms in [z[0], z[1]) can belong to the part's voxels */
+    size_t layer = dims[0] * dims[1];
+    int rc = csro_sdm_voxels_zrange(g, *k0 * layer, (*k1 - *k0) * layer, z);
+    if (rc) tool_fail(rc);
+    z[1] = nextafter(z[1], INFINITY);
 }
 
-static void open_writers(const args *A, const csro_sdm_opts *so, const csro_grid *g, const tool_prov *pv)
+/* Species sets, then the atoms this run can reach into z buckets (and the
+ * composition counts); every pair's species checked. */
+static zstore *select_pairs(const args *A, const csro_ranges *rg, csro_recon_stream *st, const csro_grid *g,
+                            const double z[2], size_t nlayers,
+                            const tool_prov *pv)
+{
+    zstore *zs = calloc(1, sizeof *zs);
+    if (!zs) tool_die(TOOL_EDATA, "out of memory");
+    for (size_t p = 0; p < npairs; p++) {
+        pairs[p].sa = set_of(zs, rg, pairs[p].a, A->flags);
+        pairs[p].sb = set_of(zs, rg, pairs[p].b, A->flags);
+    }
+    uint64_t nb = csro_recon_stream_count(st) / BUCKET_IONS + 1; /* about BUCKET_IONS ions each */
+    if (nb > NBUCKETS) nb = NBUCKETS;
+    zs->nb = nlayers < nb ? nlayers : (size_t)nb;
+    zs->z0 = z[0];
+    zs->bw = (z[1] - z[0]) / (double)zs->nb;
+    for (size_t b = 0; b < zs->nb; b++) zs->bucket[b] = spill_file();
+    size_t ne = csro_ranges_nelements(rg);
+    uint32_t *comp = NULL;
+    if (A->comp_path && !(comp = calloc(csro_grid_count(g) * (ne ? ne : 1), sizeof *comp)))
+        tool_die(TOOL_EDATA, "out of memory");
+    tool_progress_label("selecting the atoms in reach");
+    uint64_t nions = stream_buckets(st, rg, zs, z[0], z[1], g, comp);
+    if (!nions) tool_die(TOOL_EDATA, "%s: the reconstruction has no ions", A->recon_path);
+    if (comp) { write_composition(A->comp_path, g, rg, comp, pv); free(comp); }
+    for (size_t p = 0; p < npairs; p++)
+        check_species_atoms(&pairs[p], zs->total[pairs[p].sa], zs->total[pairs[p].sb], A->ranges_path, A->recon_path);
+    return zs;
+}
+
+static void open_writers(const args *A, const csro_sdm_opts *so, const csro_grid *g, const zstore *zs,
+                         const tool_prov *pv)
 {
     int rc;
     for (size_t p = 0; p < npairs; p++) {
@@ -413,11 +636,15 @@ static void open_writers(const args *A, const csro_sdm_opts *so, const csro_grid
             (rc = csro_zsdm_meta_set_text(m, "ranges", A->ranges_path)) ||
             (rc = csro_zsdm_meta_set_text(m, "species_decompose", (A->flags & CSRO_SPECIES_DECOMPOSE) ? "1" : "0")))
             fail(rc);
-        snprintf(num, sizeof num, "%zu", pairs[p].na);
+        snprintf(num, sizeof num, "%llu", (unsigned long long)zs->total[pairs[p].sa]);
         if ((rc = csro_zsdm_meta_set_text(m, "atoms_a", num))) fail(rc);
-        snprintf(num, sizeof num, "%zu", pairs[p].nb);
+        snprintf(num, sizeof num, "%llu", (unsigned long long)zs->total[pairs[p].sb]);
         if ((rc = csro_zsdm_meta_set_text(m, "atoms_b", num))) fail(rc);
         if (A->skip_empty && (rc = csro_zsdm_meta_set_text(m, "rows", "voxels with data only"))) fail(rc);
+        if (A->part_n > 1) { /* rows of its run of voxel layers only */
+            snprintf(num, sizeof num, "%d/%d", A->part_k, A->part_n);
+            if ((rc = csro_zsdm_meta_set_text(m, "part", num))) fail(rc);
+        }
         if (A->random) {
             snprintf(num, sizeof num, "%llu", (unsigned long long)A->seed);
             if ((rc = csro_zsdm_meta_set_text(m, "random_labels_seed", num))) fail(rc);
@@ -425,6 +652,7 @@ static void open_writers(const args *A, const csro_sdm_opts *so, const csro_grid
         prov_texts(pv, m);
         rc = csro_zsdm_writer_open(&pairs[p].w, tool_out_lib(pairs[p].out), m);
         csro_zsdm_meta_free(m);
+        if (!rc) rc = csro_zsdm_writer_set_compression(pairs[p].w, A->level, A->threads);
         if (rc) fail(rc);
     }
 }
@@ -476,8 +704,10 @@ static size_t compact(float *prof, uint64_t *idx, uint32_t *fl, size_t nvox, siz
     return nw;
 }
 
-/* The z-SDM of every voxel, slab of voxel layers by slab, every pair. */
-static void run_slabs(const args *A, const csro_sdm_opts *so, const csro_grid *g)
+/* The z-SDM of every voxel of layers [kbeg, kend), slab of voxel layers by
+ * slab, every pair; each slab's atoms from the loaded buckets. */
+static void run_slabs(const args *A, const csro_sdm_opts *so, const csro_grid *g, zstore *zs, size_t kbeg,
+                      size_t kend)
 {
     const size_t nbins = csro_sdm_opts_nbins(so);
     size_t dims[3];
@@ -489,32 +719,34 @@ static void run_slabs(const args *A, const csro_sdm_opts *so, const csro_grid *g
         slab = (long)((16u << 20) / (per ? per : 1));
         if (slab < 1) slab = 1;
     }
-    if ((size_t)slab > dims[2]) slab = (long)dims[2];
-    announce_size(dims, nbins, npairs, (size_t)slab);
+    if ((size_t)slab > kend - kbeg) slab = (long)(kend - kbeg);
+    size_t pdims[3] = {dims[0], dims[1], kend - kbeg}; /* this run's (part's) layers */
+    announce_size(pdims, nbins, npairs, (size_t)slab);
     const size_t maxvox = (size_t)slab * layer;
     float *prof = malloc(maxvox * nbins * sizeof *prof);
     uint8_t *nodata = malloc(maxvox);
     uint32_t *fl = malloc(maxvox * sizeof *fl);
     uint64_t *idx = malloc(maxvox * sizeof *idx);
     if (!prof || !nodata || !fl || !idx) { abort_all(); tool_die(TOOL_EDATA, "out of memory"); }
-    const size_t nslabs = (dims[2] + (size_t)slab - 1) / (size_t)slab;
     char label[96];
-    snprintf(label, sizeof label, "z-SDM of %zu voxels, %zu pair%s", csro_grid_count(g), npairs, npairs > 1 ? "s" : "");
+    snprintf(label, sizeof label, "z-SDM of %zu voxels, %zu pair%s", (kend - kbeg) * layer, npairs, npairs > 1 ? "s" : "");
     tool_progress_label(label);
     int rc;
-    for (size_t s = 0; s < nslabs; s++) {
-        size_t k0 = s * (size_t)slab, k1 = k0 + (size_t)slab < dims[2] ? k0 + (size_t)slab : dims[2];
+    for (size_t k0 = kbeg, k1; k0 < kend; k0 = k1) {
+        k1 = k0 + (size_t)slab < kend ? k0 + (size_t)slab : kend;
         size_t first = k0 * layer, nvox = (k1 - k0) * layer;
         double zr[2]; /* atoms in this z range can belong to the slab's voxels */
         if ((rc = csro_sdm_voxels_zrange(g, first, nvox, zr))) fail(rc);
         double zlo = zr[0], zhi = nextafter(zr[1], INFINITY);
+        ensure_loaded(zs, zlo, zhi);
         for (size_t p = 0; p < npairs; p++) {
             pair *pp = &pairs[p];
+            const atoms *a = &zs->set[pp->sa], *b = &zs->set[pp->sb];
+            size_t a0 = lower(a->z, a->n, zlo), a1 = lower(a->z, a->n, zhi);
+            size_t b0 = lower(b->z, b->n, zlo), b1 = lower(b->z, b->n, zhi);
             for (size_t v = 0; v < nvox; v++) idx[v] = first + v;
-            size_t a0 = lower(pp->az, pp->na, zlo), a1 = lower(pp->az, pp->na, zhi);
-            size_t b0 = lower(pp->bz, pp->nb, zlo), b1 = lower(pp->bz, pp->nb, zhi);
-            rc = csro_sdm_voxels(so, g, pp->ax + a0, pp->ay + a0, pp->az + a0, a1 - a0,
-                                 pp->bx + b0, pp->by + b0, pp->bz + b0, b1 - b0,
+            rc = csro_sdm_voxels(so, g, a->x + a0, a->y + a0, a->z + a0, a1 - a0,
+                                 b->x + b0, b->y + b0, b->z + b0, b1 - b0,
                                  first, nvox, prof, NULL, nodata, A->threads, NULL, NULL);
             if (rc) fail(rc);
             for (size_t v = 0; v < nvox; v++) fl[v] = nodata[v] ? CSRO_ROW_NODATA : 0;
@@ -525,8 +757,8 @@ static void run_slabs(const args *A, const csro_sdm_opts *so, const csro_grid *g
             }
             size_t nw = A->skip_empty ? compact(prof, idx, fl, nvox, nbins) : nvox;
             if ((rc = csro_zsdm_writer_write(pp->w, nw, prof, idx, NULL, fl, NULL))) fail(rc);
-            tool_progress((double)(s * npairs + p + 1) / (double)(nslabs * npairs), NULL);
         }
+        tool_progress((double)(k1 - kbeg) / (double)(kend - kbeg), NULL);
     }
     tool_progress_done();
     free(prof); free(nodata); free(fl); free(idx);
@@ -540,18 +772,17 @@ int main(int argc, char **argv)
     parse_args(argc, argv, &A);
     csro_sdm_opts *so = plan_sdm(&A);
     csro_ranges *rg;
-    int32_t *ion;
-    csro_recon *rec = load_inputs(&A, &rg, &ion);
-    csro_grid *g = plan_grid(&A, rec);
+    csro_recon_stream *st = open_inputs(&A, &rg);
+    csro_grid *g = plan_grid(&A, st);
     check_size(&A, so, g, rg);
+    size_t kbeg, kend;
+    double zr[2];
+    plan_part(&A, g, &kbeg, &kend, zr);
     record(pv, &A, so, g);
-    if (A.comp_path)
-        write_composition(A.comp_path, g, rg, ion, csro_recon_x(rec), csro_recon_y(rec), csro_recon_z(rec),
-                          csro_recon_count(rec), pv);
-    select_pairs(&A, rg, ion, rec);
-    free(ion);
-    open_writers(&A, so, g, pv);   /* only now: every input has been checked */
-    run_slabs(&A, so, g);
+    zstore *zs = select_pairs(&A, rg, st, g, zr, kend - kbeg, pv);
+    csro_recon_stream_close(st);
+    open_writers(&A, so, g, zs, pv);   /* only now: every input has been checked */
+    run_slabs(&A, so, g, zs, kbeg, kend);
     int rc;
     for (size_t p = 0; p < npairs; p++) {
         rc = csro_zsdm_writer_close(pairs[p].w);
@@ -559,14 +790,12 @@ int main(int argc, char **argv)
         if (rc) fail(rc);
     }
     tool_commit();
-    for (size_t p = 0; p < npairs; p++) {
-        pair *pp = &pairs[p];
-        if (pp->bx != pp->ax) { free(pp->bx); free(pp->by); free(pp->bz); }
-        free(pp->ax); free(pp->ay); free(pp->az);
-        free(pp->out);
-    }
+    for (size_t p = 0; p < npairs; p++) free(pairs[p].out);
+    for (size_t k = 0; k < zs->nsets; k++) { free(zs->wt[k]); free(zs->set[k].x); free(zs->set[k].y); free(zs->set[k].z); }
+    for (size_t b = 0; b < zs->nb; b++) fclose(zs->bucket[b]);
+    free(zs->rec);
+    free(zs);
     csro_grid_free(g);
-    csro_recon_free(rec);
     csro_ranges_free(rg);
     csro_sdm_opts_free(so);
     prov_free(pv);

@@ -703,22 +703,26 @@ void tool_json_num(tool_json *j, const char *key, double v)
     else fputs("null", j->f);
 }
 
-csro_probmap *tool_load_map(const char *path, const char *cls, int mode, double *thr, double mean_default)
+csro_probmap *tool_load_map(const char *const *paths, size_t npaths, const char *cls, int mode, double *thr,
+                            double mean_default)
 {
     csro_probmap *m;
     int rc;
     if (mode >= 0 || cls) {
         if (mode < 0) mode = CSRO_PROBMAP_SUM;
-        if ((rc = csro_probmap_load(&m, path, cls, CSRO_PROBMAP_MEANS, mode))) tool_fail(rc);
+        if ((rc = csro_probmap_load_parts(&m, paths, npaths, cls, CSRO_PROBMAP_MEANS, mode))) tool_fail(rc);
         if (isnan(*thr)) *thr = mode == CSRO_PROBMAP_SUM ? 3.75 : mean_default;
         return m;
     }
     char note[512];
     double t;
-    if ((rc = csro_probmap_load_auto(&m, &t, path, note, sizeof note))) tool_fail(rc);
+    if ((rc = csro_probmap_load_auto_parts(&m, &t, paths, npaths, note, sizeof note))) tool_fail(rc);
     if (isnan(*thr)) *thr = t;
     else snprintf(note + strlen(note), sizeof note - strlen(note), " (overridden: threshold %g)", *thr);
-    if (!tool_quiet()) fprintf(stderr, "%s: %s: %s\n", tool_name(), path, note);
+    if (!tool_quiet()) {
+        if (npaths > 1) fprintf(stderr, "%s: %s and %zu more part(s): %s\n", tool_name(), paths[0], npaths - 1, note);
+        else fprintf(stderr, "%s: %s: %s\n", tool_name(), paths[0], note);
+    }
     return m;
 }
 

@@ -167,11 +167,13 @@ void tool_json_int(tool_json *j, const char *key, long long v);
 void tool_json_bool(tool_json *j, const char *key, int v);
 void tool_json_null(tool_json *j, const char *key);
 
-/* The CSRO map of a .prob file: the rule it carries (csro_probmap_load_auto,
+/* The CSRO map of a .prob file, or of the npaths part files of one grid
+ * (apt-voxelize --part): the rule it carries (csro_probmap_load_auto_parts,
  * with a note on stderr unless quiet) when neither mode (>= 0) nor cls is
  * given; else the plain map of that mode. *thr: NAN = the rule's (or 3.75
  * for sum, mean_default for mean), else kept as the override. */
-csro_probmap *tool_load_map(const char *path, const char *cls, int mode, double *thr, double mean_default);
+csro_probmap *tool_load_map(const char *const *paths, size_t npaths, const char *cls, int mode, double *thr,
+                            double mean_default);
 
 /* Path of the default model A-B.csronet of a pair into buf: in
  * $CSRO_MODEL_DIR when set (only there; CSRO_ENOTFOUND with the library's

@@ -14,7 +14,8 @@ static void usage(void)
     printf("Usage: csro-extract -M IN.prob [OPTION]... RECON -o OUT\n"
            "Write the ions of RECON (.pos .epos .apt .csv) that lie in the CSRO\n"
            "sub-cells of the map of IN.prob (see csro-map) to OUT (format by extension).\n\n"
-           "  -M, --map FILE          .prob file of csro-classify (required)\n"
+           "  -M, --map FILE          .prob file of csro-classify (required; repeat for\n"
+           "                          the part files of one grid: apt-voxelize --part)\n"
            "  -o, --output FILE       output reconstruction (required)\n"
            "  -c, --class NAME|INDEX  class (default: the 2nd of a 2-class file)\n"
            "      --mode sum|mean     sub-cell value (default: the model's map rule, as csro-map)\n"
@@ -50,6 +51,8 @@ static char *band_path(const char *out, double lo, double hi)
 
 typedef struct {
     const char *mapp, *out, *cls, *species, *rangesp, *in;
+    const char *maps[1024]; /* nmaps -M files: the part files of one grid */
+    size_t nmaps;
     int mode, rule, fmt, infmt, sweep;
     double thr, sa, sb, sc;
     size_t nb;   /* bands */
@@ -85,7 +88,10 @@ static void parse_args(int argc, char **argv, args *A)
     int c;
     while ((c = tool_getopt(argc, argv, "M:o:c:t:s:r:f:i:", lo)) != -1) {
         switch (c) {
-        case 'M': A->mapp = optarg; break;
+        case 'M':
+            if (A->nmaps == sizeof A->maps / sizeof *A->maps) tool_usage_error("at most %zu -M files", A->nmaps);
+            A->mapp = A->maps[A->nmaps++] = optarg;
+            break;
         case 'o': A->out = optarg; break;
         case 'c': A->cls = optarg; break;
         case O_MODE: A->mode = tool_map_mode("--mode", optarg); break;
@@ -119,7 +125,7 @@ static void parse_args(int argc, char **argv, args *A)
         strcat(what, " data");
         tool_out_ext("-o", A->out, exts[A->fmt], what);
     }
-    tool_input_as(A->mapp, TOOL_IN_PROB);
+    for (size_t i = 0; i < A->nmaps; i++) tool_input_as(A->maps[i], TOOL_IN_PROB);
     tool_input_as(A->in, TOOL_IN_RECON);
     if (A->rangesp) tool_input_as(A->rangesp, TOOL_IN_RANGES);
 }
@@ -129,7 +135,7 @@ static void parse_args(int argc, char **argv, args *A)
 static csro_probmap *load_map(args *A)
 {
     int rc;
-    csro_probmap *m = tool_load_map(A->mapp, A->cls, A->mode, &A->thr, 3.75 / 8);
+    csro_probmap *m = tool_load_map(A->maps, A->nmaps, A->cls, A->mode, &A->thr, 3.75 / 8);
     A->nb = A->sweep ? (size_t)floor((A->sb - A->sa) / A->sc + 0.5) : 1;
     if (A->sweep && fabs(A->sa + (double)A->nb * A->sc - A->sb) > 1e-9 * (1 + fabs(A->sb)))
         tool_usage_error("--thresholds: (B - A) / C = %g is not a whole number of bands", (A->sb - A->sa) / A->sc);

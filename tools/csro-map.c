@@ -10,10 +10,11 @@
 
 static void usage(void)
 {
-    printf("Usage: csro-map [OPTION]... IN.prob -o MAP.tif\n"
+    printf("Usage: csro-map [OPTION]... IN.prob [PART.prob]... -o MAP.tif\n"
            "3D CSRO map of one class of a .prob file (csro-classify output): each\n"
            "stride-sized sub-cell gets the sum (or mean) of the probabilities of the\n"
-           "voxels that contain it; written as an ImageJ-compatible float32 TIFF stack.\n\n"
+           "voxels that contain it; written as an ImageJ-compatible float32 TIFF stack.\n"
+           "Several inputs: the parts of one grid (apt-voxelize --part K/N), merged.\n\n"
            "  -o, --output FILE       TIFF stack of the map (required; '-' = stdout)\n"
            "  -c, --class NAME|INDEX  class to map (default: the rule's class, else the\n"
            "                          2nd of a 2-class file)\n"
@@ -37,6 +38,8 @@ static void usage(void)
 
 typedef struct {
     const char *out, *cls, *vtk, *vti, *proj, *unc, *maskp, *in;
+    const char *const *ins; /* nin inputs: the part files of one grid */
+    size_t nin;
     int mode;
     double thr;
 } args;
@@ -63,7 +66,7 @@ static void parse_args(int argc, char **argv, args *A)
         case 't': A->thr = tool_double("--threshold", optarg); break;
         }
     }
-    if (optind + 1 != argc) tool_usage_error("expected one input .prob file");
+    if (optind >= argc) tool_usage_error("expected an input .prob file (or the part files of one grid)");
     if (!A->out) tool_usage_error("missing -o MAP.tif");
     if (!isnan(A->thr) && !A->maskp && !nx_wanted(A->out)) tool_usage_error("--threshold needs --mask FILE or an HDF5 output");
     const char *outs[6] = {A->out, A->vtk, A->proj, A->unc, A->maskp, A->vti};
@@ -78,7 +81,9 @@ static void parse_args(int argc, char **argv, args *A)
     tool_out_ext("--projection", A->proj, "tif|tiff", "a TIFF image");
     tool_out_ext("--uncertainty", A->unc, "tif|tiff", "a TIFF stack");
     tool_out_ext("--mask", A->maskp, "tif|tiff", "a TIFF stack");
-    tool_input_as(A->in, TOOL_IN_PROB);
+    A->ins = (const char *const *)argv + optind;
+    A->nin = (size_t)(argc - optind);
+    for (size_t i = 0; i < A->nin; i++) tool_input_as(A->ins[i], TOOL_IN_PROB);
 }
 
 static void write_mask(const args *A, const csro_probmap *m, const uint8_t *mask, const char *info)
@@ -111,7 +116,7 @@ static void write_nexus(const args *A, const csro_probmap *m, const tool_prov *p
     nx_volume(f, "map", "probability", csro_probmap_data(m), dims, origin, csro_probmap_spacing(m), "",
               csro_probmap_label(m));
     csro_probmap *u;
-    int rc = csro_probmap_load(&u, A->in, A->cls, CSRO_PROBMAP_STDS, CSRO_PROBMAP_MEAN);
+    int rc = csro_probmap_load_parts(&u, A->ins, A->nin, A->cls, CSRO_PROBMAP_STDS, CSRO_PROBMAP_MEAN);
     if (rc) tool_fail(rc);
     nx_volume_add(f, "map", "uncertainty", csro_probmap_data(u), NULL, "",
                   "ensemble standard deviation, mean of the contributing voxels");
@@ -150,9 +155,9 @@ int main(int argc, char **argv)
     args A;
     parse_args(argc, argv, &A);
     int rc;
-    csro_probmap *m = tool_load_map(A.in, A.cls, A.mode, &A.thr, 3.75 / 8);
+    csro_probmap *m = tool_load_map(A.ins, A.nin, A.cls, A.mode, &A.thr, 3.75 / 8);
     A.mode = csro_probmap_mode(m);
-    prov_input(pv, "prob", A.in);
+    for (size_t i = 0; i < A.nin; i++) prov_input(pv, "prob", A.ins[i]);
     prov_prob_model(pv, A.in);
     prov_param(pv, "class", "%s", csro_probmap_label(m));
     prov_param(pv, "mode", "%s", A.mode == CSRO_PROBMAP_SUM ? "sum" : "mean");
@@ -176,7 +181,7 @@ int main(int argc, char **argv)
     if (A.maskp) write_mask(&A, m, mask, info);
     if (A.unc) {
         csro_probmap *u;
-        if ((rc = csro_probmap_load(&u, A.in, A.cls, CSRO_PROBMAP_STDS, CSRO_PROBMAP_MEAN))) tool_fail(rc);
+        if ((rc = csro_probmap_load_parts(&u, A.ins, A.nin, A.cls, CSRO_PROBMAP_STDS, CSRO_PROBMAP_MEAN))) tool_fail(rc);
         rc = csro_probmap_set_info(u, info);
         if (!rc) rc = csro_probmap_write_tiff(u, tool_out_lib(A.unc), csro_probmap_label(u));
         csro_probmap_free(u);

@@ -258,7 +258,7 @@ int main(int argc, char **argv)
     parse_args(argc, argv, &A);
     FILE *f = tool_out_open(A.out);
     int rc;
-    csro_probmap *pm = tool_load_map(A.map, A.cls, A.mode, &A.thr, 0.5);
+    csro_probmap *pm = tool_load_map(&A.map, 1, A.cls, A.mode, &A.thr, 0.5);
     prov_input(pv, "prob", A.map);
     prov_prob_model(pv, A.map);
     prov_input(pv, "truth", A.truth);

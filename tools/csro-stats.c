@@ -14,11 +14,12 @@
 
 static void usage(void)
 {
-    printf("Usage: csro-stats [OPTION]... IN.prob\n"
+    printf("Usage: csro-stats [OPTION]... IN.prob [PART.prob]...\n"
            "       csro-stats --table FILE --fit COLUMN [--against COLUMN]\n"
            "CSRO statistics of one class of a .prob file: volume fraction of the\n"
            "sub-cells above the threshold, connected CSRO domains (count, number\n"
-           "density, equivalent-sphere diameters, largest domain).\n\n"
+           "density, equivalent-sphere diameters, largest domain). Several inputs:\n"
+           "the parts of one grid (apt-voxelize --part K/N), merged.\n\n"
            "  -c, --class NAME|INDEX  class (default: the 2nd of a 2-class file)\n"
            "      --mode sum|mean     sub-cell value (default: the model's map rule, as csro-map)\n"
            "  -t, --threshold T       selected: value > T (default: the model's\n"
@@ -255,6 +256,8 @@ static void append_row(const char *table, const char *sample, const char *label,
 
 typedef struct {
     const char *cls, *out, *table, *sample, *label, *fit, *against, *reconp, *rangesp, *in;
+    const char *const *ins; /* nin inputs: the part files of one grid */
+    size_t nin;
     char *pk[MAXPROP], *pv[MAXPROP];
     int np, mode, json, conn;
     long bins;
@@ -319,13 +322,15 @@ static void parse_args(int argc, char **argv, args *A)
         return;
     }
     if (A->against) tool_usage_error("--against needs --fit");
-    if (optind + 1 != argc) tool_usage_error("expected one input .prob file");
+    if (optind >= argc) tool_usage_error("expected an input .prob file (or the part files of one grid)");
     if (A->table && !A->sample) tool_usage_error("--table needs --sample NAME");
     if (!A->reconp != !A->rangesp) tool_usage_error("--recon and -r/--ranges go together");
     if (A->sample && (strpbrk(A->sample, "\t\n") || strpbrk(A->label, "\t\n")))
         tool_usage_error("--sample/--label: tabs and newlines are not allowed");
     A->in = argv[optind];
-    tool_input_as(A->in, TOOL_IN_PROB);
+    A->ins = (const char *const *)argv + optind;
+    A->nin = (size_t)(argc - optind);
+    for (size_t i = 0; i < A->nin; i++) tool_input_as(A->ins[i], TOOL_IN_PROB);
     if (A->reconp) { tool_input_as(A->reconp, TOOL_IN_RECON); tool_input_as(A->rangesp, TOOL_IN_RANGES); }
     if (!nx_wanted(A->out)) tool_out_ext("-o", A->out, NULL, A->json ? "JSON" : "a TSV table");
     tool_out_ext("--table", A->table, NULL, "a TSV table");
@@ -549,10 +554,10 @@ int main(int argc, char **argv)
         prov_free(pv);
         return 0;
     }
-    csro_probmap *m = tool_load_map(A.in, A.cls, A.mode, &A.thr, 3.75 / 8);
+    csro_probmap *m = tool_load_map(A.ins, A.nin, A.cls, A.mode, &A.thr, 3.75 / 8);
     A.mode = csro_probmap_mode(m);
     if (nx_wanted(A.out)) nx_check_output("-o", A.out);
-    prov_input(A.prov, "prob", A.in);
+    for (size_t i = 0; i < A.nin; i++) prov_input(A.prov, "prob", A.ins[i]);
     prov_prob_model(A.prov, A.in);
     if (A.reconp) prov_input(A.prov, "recon", A.reconp);
     if (A.rangesp) prov_input(A.prov, "ranges", A.rangesp);

@@ -22,6 +22,9 @@ typedef struct csro_prob_reader csro_prob_reader;
  * a .prob file is the model's). */
 CSRO_API int csro_prob_writer_open(csro_prob_writer **out, const char *path,
                                    const csro_zsdm_meta *m);
+/* As csro_zsdm_writer_set_compression; default for .prob: level -1
+ * (automatic), threads 0. */
+CSRO_API int csro_prob_writer_set_compression(csro_prob_writer *w, int level, int threads);
 /* Append n rows; mean and std are n*nclasses; flags may be NULL. */
 CSRO_API int csro_prob_writer_write(csro_prob_writer *w, size_t n, const uint64_t *index,
                                     const uint32_t *flags, const float *mean, const float *std);

@@ -67,6 +67,14 @@ enum { CSRO_PROBMAP_MEANS = 0, CSRO_PROBMAP_STDS = 1 };
  * the grid or a file without a grid. */
 CSRO_API int csro_probmap_load(csro_probmap **out, const char *path, const char *cls,
                                int field, int mode);
+/* As csro_probmap_load over the part files of one grid (apt-voxelize
+ * --part K/N, each classified by csro-classify): npaths .prob files with the
+ * same grid, species pair and classes (else CSRO_EMISMATCH); a voxel may be
+ * in only one of them (CSRO_EMISMATCH). Parts that together hold every row
+ * of the whole run give the whole run's map, bit for bit. The label and
+ * class come from paths[0]. */
+CSRO_API int csro_probmap_load_parts(csro_probmap **out, const char *const *paths, size_t npaths,
+                                     const char *cls, int field, int mode);
 /* Label of the map ("" for maps made by csro_probmap_new), owned by m. */
 CSRO_API const char *csro_probmap_label(const csro_probmap *m);
 /* Free a map; NULL is a no-op. */
@@ -140,6 +148,12 @@ CSRO_API int csro_probmap_threshold_f1(const csro_probmap *m, double floor_thr, 
  * note (may be NULL) receives one line saying which rule was applied. */
 CSRO_API int csro_probmap_load_auto(csro_probmap **out, double *threshold, const char *path,
                                     char *note, size_t notelen);
+/* As csro_probmap_load_auto over the part files of one grid (see
+ * csro_probmap_load_parts; every part must carry the same map.* texts, else
+ * CSRO_EMISMATCH): the rule is applied to the merged voxel field, so the
+ * parts give the whole run's map, bit for bit. */
+CSRO_API int csro_probmap_load_auto_parts(csro_probmap **out, double *threshold, const char *const *paths,
+                                          size_t npaths, char *note, size_t notelen);
 /* The same rule on .prob rows in memory (e.g. from csro_classify_rows):
  * meta is the .prob's metadata (csro_classify_output_meta: grid, classes,
  * the model's map.* texts); n rows of voxel index, flags (may be NULL),

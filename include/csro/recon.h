@@ -125,6 +125,27 @@ CSRO_API int csro_format_from_path(const char *path);
  * into the final arrays (no second copy of the data). */
 CSRO_API int csro_recon_load(csro_recon **out, const char *path, const csro_load_opts *opts);
 
+/* A reconstruction read in chunks, in as many passes as needed, in memory
+ * independent of the ion count (for voxelizing datasets larger than RAM).
+ * POS and EPOS files are read in place (a rewind is a seek); POS and EPOS on
+ * stdin are first copied to an unlinked temporary file; CSV and APT are
+ * loaded whole once by csro_recon_load (their peak memory is unchanged) and
+ * spilled to such a temporary. opts as csro_recon_load (format, drop of
+ * non-finite ions; NULL = defaults). Only x, y, z and mass are delivered. */
+typedef struct csro_recon_stream csro_recon_stream;
+CSRO_API int csro_recon_stream_open(csro_recon_stream **out, const char *path, const csro_load_opts *opts);
+/* Ions in the input (before any dropped non-finite ones). */
+CSRO_API uint64_t csro_recon_stream_count(const csro_recon_stream *s);
+/* Next at most max ions in file order into x, y, z, m (max entries each);
+ * *n = 0 at the end of the pass. A non-finite ion is CSRO_EFORMAT naming
+ * the ion unless dropping was asked for. */
+CSRO_API int csro_recon_stream_read(csro_recon_stream *s, size_t max, float *x, float *y, float *z,
+                                    float *m, size_t *n);
+/* Start a new pass at the first ion. */
+CSRO_API int csro_recon_stream_rewind(csro_recon_stream *s);
+/* Close; NULL is a no-op. */
+CSRO_API void csro_recon_stream_close(csro_recon_stream *s);
+
 /* New reconstruction from n ions; the arrays are copied (the caller keeps
  * ownership). n may be 0 (arrays may then be NULL). Format is CSRO_FMT_AUTO. */
 CSRO_API int csro_recon_from_arrays(csro_recon **out, size_t n, const float *x, const float *y,

@@ -87,6 +87,14 @@ CSRO_API int csro_zsdm_meta_same_bins(const csro_zsdm_meta *a, const csro_zsdm_m
 
 /* Streaming writer ("-" = stdout); output appears atomically on close. */
 CSRO_API int csro_zsdm_writer_open(csro_zsdm_writer **out, const char *path, const csro_zsdm_meta *m);
+/* Chunk compression (call before the first write): level 0..9 (zlib level;
+ * 0 = stored: no compression), -1 = automatic (stored through pipes, 1 for
+ * files); threads compressing chunks in parallel with the caller (0 = one per
+ * online core). The bytes written depend on the level and on whether the
+ * output is a pipe, never on threads. Default for .zsdm: level 0, threads 0
+ * (profiles compress 3.5x at level 1 but at 68 MB/s per core, several times
+ * the z-SDM kernel's own cost; see csro-formats(5)). */
+CSRO_API int csro_zsdm_writer_set_compression(csro_zsdm_writer *w, int level, int threads);
 /* Append n rows. profiles: n*nbins floats (required). index: n (NULL =
  * running row number). label: n (NULL = -1). flags: n (NULL = 0). params:
  * n*nparams (NULL = 0). Non-finite profile values are rejected. */

@@ -60,6 +60,13 @@ typedef struct cs_cw cs_cw;
 typedef struct cs_cr cs_cr;
 int cs_cw_open(cs_cw **w, const char *path, const char magic[8], uint32_t version,
                const void *header, uint32_t header_len);
+/* Compression level 0..9 (0 = stored blocks, still zlib data) or
+ * CS_CW_LEVEL_AUTO (default: 0 when the output is a pipe or terminal, 1 for
+ * files); threads compressing chunks (0 = one per online core, the default;
+ * 1 = in the caller). Output bytes depend on the level only. Call before
+ * the first cs_cw_write. */
+#define CS_CW_LEVEL_AUTO (-1)
+int cs_cw_set(cs_cw *w, int level, int threads);
 int cs_cw_write(cs_cw *w, const void *data, size_t n);
 int cs_cw_close(cs_cw *w);  /* flush, write end record, commit; frees w */
 void cs_cw_abort(cs_cw *w); /* discard output; NULL no-op */

@@ -51,6 +51,12 @@ int csro_prob_writer_open(csro_prob_writer **out, const char *path, const csro_z
     return 0;
 }
 
+int csro_prob_writer_set_compression(csro_prob_writer *w, int level, int threads)
+{
+    if (!w) return cs_err(CSRO_EINVAL, "csro_prob_writer_set_compression: NULL writer");
+    return cs_cw_set(w->cw, level < 0 ? CS_CW_LEVEL_AUTO : level, threads);
+}
+
 int csro_prob_writer_write(csro_prob_writer *w, size_t n, const uint64_t *index,
                            const uint32_t *flags, const float *mean, const float *std)
 {

@@ -50,9 +50,16 @@ int csro_zsdm_writer_open(csro_zsdm_writer **out, const char *path, const csro_z
     if (b.oom) { free(b.p); csro_zsdm_writer_abort(w); return cs_err(CSRO_ENOMEM, "%s: out of memory", path); }
     int rc = cs_cw_open(&w->cw, path, CS_ZSDM_MAGIC, CS_ZSDM_VERSION, b.p, (uint32_t)b.n);
     free(b.p);
+    if (!rc) rc = cs_cw_set(w->cw, 0, 0);
     if (rc) { csro_zsdm_writer_abort(w); return rc; }
     *out = w;
     return 0;
+}
+
+int csro_zsdm_writer_set_compression(csro_zsdm_writer *w, int level, int threads)
+{
+    if (!w) return cs_err(CSRO_EINVAL, "csro_zsdm_writer_set_compression: NULL writer");
+    return cs_cw_set(w->cw, level < 0 ? CS_CW_LEVEL_AUTO : level, threads);
 }
 
 /* Check one row against the metadata; message names the output path. */
@@ -60,7 +67,9 @@ static int check_row(const csro_zsdm_writer *w, uint64_t row, const float *prof,
                      int32_t lab, uint32_t fl, const float *par)
 {
     const csro_zsdm_meta *m = w->meta;
-    for (size_t k = 0; k < m->nbins; k++)
+    int bad = 0;
+    for (size_t k = 0; k < m->nbins; k++) bad |= !isfinite(prof[k]);
+    for (size_t k = 0; bad && k < m->nbins; k++)
         if (!isfinite(prof[k]))
             return cs_err(CSRO_EINVAL, "%s: row %llu: profile value %zu is not finite", w->path,
                           (unsigned long long)row, k);
@@ -108,7 +117,12 @@ int csro_zsdm_writer_write(csro_zsdm_writer *w, size_t n, const float *profiles,
             cs_wr_le32(p + 12, fl);
             p += 16;
             for (size_t j = 0; j < np; j++, p += 4) cs_wr_le32(p, cs_f2u(par[j]));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            memcpy(p, prof, nb * 4); /* already little-endian float32 */
+            p += nb * 4;
+#else
             for (size_t j = 0; j < nb; j++, p += 4) cs_wr_le32(p, cs_f2u(prof[j]));
+#endif
         }
         if (rc) break;
         if ((rc = cs_cw_write(w->cw, w->buf, k * w->row_bytes))) break;

@@ -219,16 +219,25 @@ static int apply_rule(csro_probmap **out, double *threshold, const csro_zsdm_met
 
 int csro_probmap_load_auto(csro_probmap **out, double *threshold, const char *path, char *note, size_t notelen)
 {
-    if (!out || !threshold || !path) return cs_err(CSRO_EINVAL, "probmap: NULL argument to csro_probmap_load_auto");
+    return csro_probmap_load_auto_parts(out, threshold, &path, 1, note, notelen);
+}
+
+int csro_probmap_load_auto_parts(csro_probmap **out, double *threshold, const char *const *paths, size_t npaths,
+                                 char *note, size_t notelen)
+{
+    if (!out || !threshold || !paths || !npaths || !paths[0])
+        return cs_err(CSRO_EINVAL, "probmap: NULL argument to csro_probmap_load_auto");
     *out = NULL;
     if (note && notelen) note[0] = 0;
-    /* one pass over the file (it may be a pipe): voxels, then the rule */
+    /* one pass over the files (they may be pipes): voxels of the whole grid,
+     * then the rule (the same in every part), so that context and smoothing
+     * see the neighbours across part boundaries */
     float *mean, *std;
     size_t ci;
     csro_zsdm_meta *meta;
-    int rc = cs_probmap_read_voxels(path, NULL, &mean, &std, &ci, &meta);
+    int rc = cs_probmap_read_voxels(paths, npaths, NULL, &mean, &std, &ci, &meta);
     if (rc) return rc;
-    rc = apply_rule(out, threshold, meta, mean, std, ci, path, note, notelen);
+    rc = apply_rule(out, threshold, meta, mean, std, ci, paths[0], note, notelen);
     free(mean);
     free(std);
     csro_zsdm_meta_free(meta);

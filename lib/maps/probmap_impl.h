@@ -15,12 +15,14 @@ struct csro_probmap {
     char *info;         /* provenance "key=value" lines for the writers, or NULL */
 };
 
-/* Voxel values of one class of a .prob file (cls as csro_probmap_load):
- * mean (and std, when std_out is not NULL) per voxel of the grid, NaN for
- * no data (malloc'ed), the class index and a copy of the metadata (its
- * grid is the voxel grid; csro_zsdm_meta_free). */
-int cs_probmap_read_voxels(const char *path, const char *cls, float **mean_out, float **std_out,
-                           size_t *ci_out, csro_zsdm_meta **meta_out);
+/* Voxel values of one class of a .prob file, or of npaths part files of
+ * one grid (same grid, pair, classes and map.* texts, no voxel in two
+ * parts; else CSRO_EMISMATCH) (cls as csro_probmap_load): mean (and std,
+ * when std_out is not NULL) per voxel of the grid, NaN for no data
+ * (malloc'ed), the class index and a copy of the first file's metadata
+ * (its grid is the voxel grid; csro_zsdm_meta_free). */
+int cs_probmap_read_voxels(const char *const *paths, size_t npaths, const char *cls, float **mean_out,
+                           float **std_out, size_t *ci_out, csro_zsdm_meta **meta_out);
 
 /* Class index of cls (name, decimal index, or NULL: map.class, else the
  * second of two classes) in a .prob's metadata; what names the source. */

@@ -137,12 +137,32 @@ static void maxpool_fwd(const cs_layer *L, const float *restrict x, float *restr
     }
 }
 
-/* out[m][n] = bias[n] + sum_k a[m][k] w[k][n] */
+/* out[m][n] = bias[n] + sum_k a[m][k] w[k][n], in sgemm calls of exactly
+ * AFFINE_TILE rows (the last tile zero-padded): sgemm's arithmetic per row
+ * depends on the call's row count, so this makes a row's result independent
+ * of the batch it came in (parts of a file, batch sizes, thread splits). */
+#define AFFINE_TILE 64
 static void affine(size_t M, size_t K, size_t N, const float *a, const float *w, const float *bias, float *out)
 {
     for (size_t m = 0; m < M; m++) memcpy(out + m * N, bias, N * sizeof *out);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)M, (int)N, (int)K, 1.0f, a, (int)K,
-                w, (int)N, 1.0f, out, (int)N);
+    size_t full = M / AFFINE_TILE * AFFINE_TILE;
+    for (size_t m0 = 0; m0 < full; m0 += AFFINE_TILE)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, AFFINE_TILE, (int)N, (int)K, 1.0f, a + m0 * K,
+                    (int)K, w, (int)N, 1.0f, out + m0 * N, (int)N);
+    if (full == M) return;
+    size_t r = M - full;
+    float *pa = calloc(AFFINE_TILE * K, sizeof *pa), *po = calloc(AFFINE_TILE * N, sizeof *po);
+    if (pa && po) {
+        memcpy(pa, a + full * K, r * K * sizeof *pa);
+        memcpy(po, out + full * N, r * N * sizeof *po);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, AFFINE_TILE, (int)N, (int)K, 1.0f, pa, (int)K,
+                    w, (int)N, 1.0f, po, (int)N);
+        memcpy(out + full * N, po, r * N * sizeof *po);
+    } else { /* out of memory for the pad: the same numbers up to rounding */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)r, (int)N, (int)K, 1.0f, a + full * K, (int)K,
+                    w, (int)N, 1.0f, out + full * N, (int)N);
+    }
+    free(pa); free(po);
 }
 
 /* Parameter gradients of out = a w + bias; din = dout w^T when din. */

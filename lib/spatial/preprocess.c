@@ -55,19 +55,43 @@ static int minmax_d(const double *in, double *out, size_t n)
     return 0;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(CSRO_NO_CLONES)
+#  define MINMAX_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#  define MINMAX_CLONES
+#endif
+
+/* out = (in - lo) / d in double, rounded to float; 4 at a time (the same
+ * correctly rounded operations as the scalar loop, so the same bits). */
+MINMAX_CLONES
+static void minmax_scale(const float *in, float *out, size_t n, double lo, double d)
+{
+    typedef float v4f __attribute__((vector_size(16)));
+    typedef double v4d __attribute__((vector_size(32)));
+    size_t i = 0;
+    const v4d vlo = {lo, lo, lo, lo}, vd = {d, d, d, d};
+    for (; i + 4 <= n; i += 4) {
+        v4f f;
+        memcpy(&f, in + i, sizeof f);
+        v4f r = __builtin_convertvector((__builtin_convertvector(f, v4d) - vlo) / vd, v4f);
+        memcpy(out + i, &r, sizeof r);
+    }
+    for (; i < n; i++) out[i] = (float)(((double)in[i] - lo) / d);
+}
+
 int csro_preprocess_minmax(const float *in, float *out, size_t n, int *nodata)
 {
     float lo = INFINITY, hi = -INFINITY;
     int bad = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!isfinite(in[i])) { bad = 1; break; }
-        if (in[i] < lo) lo = in[i];
-        if (in[i] > hi) hi = in[i];
+        bad |= !isfinite(in[i]);
+        lo = in[i] < lo ? in[i] : lo;
+        hi = in[i] > hi ? in[i] : hi;
     }
     bad = bad || !n || !(hi > lo);
     if (nodata) *nodata = bad;
-    for (size_t i = 0; i < n; i++)
-        out[i] = bad ? 0.0f : (float)(((double)in[i] - lo) / ((double)hi - lo));
+    if (bad) memset(out, 0, n * sizeof *out);
+    else minmax_scale(in, out, n, lo, (double)hi - lo);
     return 0;
 }
 
