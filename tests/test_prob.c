@@ -10,22 +10,8 @@
 
 static csro_zsdm_meta *mk_meta(size_t nclasses)
 {
-    csro_zsdm_meta *m = csro_zsdm_meta_new(CSRO_ZSDM_VOXELS);
-    ck_assert_ptr_nonnull(m);
-    csro_sdm_opts *o = csro_sdm_opts_new();
-    ck_assert_int_eq(csro_zsdm_meta_set_sdm(m, o), 0);
-    csro_sdm_opts_free(o);
-    ck_assert_int_eq(csro_zsdm_meta_set_pair(m, "Ni", "Ni"), 0);
-    double lo[3] = { -10, -10, -20 }, hi[3] = { 10, 10, 0 };
-    csro_grid *g;
-    ck_assert_int_eq(csro_grid_new(&g, lo, hi, 1.0, 0.5, CSRO_VOXEL_SPHERE), 0);
-    ck_assert_int_eq(csro_zsdm_meta_set_grid(m, g), 0);
-    csro_grid_free(g);
-    ck_assert_int_eq(csro_zsdm_meta_set_preprocess(m, CSRO_PRE_RAW), 0);
-    static const char *names[] = { "FCC", "CSRO", "other" };
-    for (size_t c = 0; c < nclasses; c++)
-        ck_assert_int_eq(csro_zsdm_meta_add_class(m, names[c]), (int)c);
-    return m;
+    const double lo[3] = {-10, -10, -20}, hi[3] = {10, 10, 0};
+    return tu_voxel_meta(lo, hi, nclasses);
 }
 
 /* Deterministic test rows: row i, class c. */

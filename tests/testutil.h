@@ -4,6 +4,7 @@
 
 #include <check.h>
 #include <stddef.h>
+#include "csro.h"
 
 /* Path under tests/data (CSRO_TESTDATA); static buffer per call slot. */
 const char *tu_data(const char *name);
@@ -20,6 +21,11 @@ int tu_run(Suite *s);
 /* Run the tests of one suite named name (one test case; timeout in
  * seconds, 0 = Check's default); the exit status of main(). */
 int tu_main(const char *name, int timeout, const TTest *const *tests, size_t ntests);
+
+/* Voxel-map metadata of a Ni-Ni raw z-SDM map (default SDM options) on a
+ * 1 nm sphere grid, stride 0.5 nm, over [lo, hi]; nclasses (0-3) of the
+ * classes FCC, CSRO, other. */
+csro_zsdm_meta *tu_voxel_meta(const double lo[3], const double hi[3], size_t nclasses);
 
 /* The main() of a Check suite: CSRO_TEST_MAIN("name", timeout, test_a, test_b, ...). */
 #define CSRO_TEST_MAIN(name, timeout, ...)                                       \
