@@ -4,6 +4,7 @@
  * write it into a new model file as the map.* ensemble texts. */
 #include "common.h"
 #include "pipeline.h"
+#include "provenance.h"
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -152,9 +153,11 @@ static double choose_rule(const specimen *sp, size_t ns, size_t nsm, double maxf
 }
 
 /* Per-specimen scores of the chosen rule as TSV. */
-static void write_report(const char *report, const specimen *sp, size_t ns, size_t bm, size_t bh, double vmax)
+static void write_report(const char *report, const tool_prov *pv, const specimen *sp, size_t ns, size_t bm,
+                         size_t bh, double vmax)
 {
     FILE *f = tool_out_open(report);
+    prov_comments(pv, f);
     fprintf(f, "seed\tkind\tsigma_xy\tefficiency\tdiameter_nm\ttp\tfp\tfn\ttn\tprecision\trecall\tf1\tselected_fraction\n");
     for (size_t i = 0; i < ns; i++) {
         const uint64_t *q = counts_at(&sp[i], bm, bh, vmax);
@@ -190,6 +193,7 @@ int main(int argc, char **argv)
 {
     tool_openblas_single(argv);
     tool_init("csro-calibrate", usage);
+    tool_prov *pv = prov_new(argc, argv); /* before getopt permutes argv */
     const char *out = NULL, *report = NULL;
     double sxy[MAXL] = {0.2, 0.4, 0.6}, eff[MAXL] = {0.3, 0.5, 0.8}, dia[2 * MAXL] = {1, 2, 2, 3, 3, 4};
     double sm[MAXL] = {0, 0.25, 0.5, 0.75, 1.0};
@@ -294,7 +298,14 @@ int main(int argc, char **argv)
     if ((rc = csro_ensemble_set_text(e, "map.source", src))) tool_fail(rc);
     if ((rc = csro_ensemble_save(e, tool_out_lib(out)))) tool_fail(rc);
 
-    if (report) write_report(report, sp, ns, bm, bh, vmax);
+    if (report) {
+        prov_input(pv, "model", in);
+        prov_param(pv, "threshold", "%g", thr);
+        prov_param(pv, "smooth_nm", "%g", sm[bm]);
+        prov_param(pv, "seed", "%llu", (unsigned long long)seed);
+        write_report(report, pv, sp, ns, bm, bh, vmax);
+    }
+    prov_free(pv);
     tool_commit();
     if (!tool_quiet())
         fprintf(stderr, "csro-calibrate: %s: threshold %g%s on the %s map smoothed %g nm: mean sub-cell F1 %.4f, "

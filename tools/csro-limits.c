@@ -4,6 +4,7 @@
  * writes sub-cell recall, precision and F1 per cell of the grid as TSV. */
 #include "common.h"
 #include "pipeline.h"
+#include "provenance.h"
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -43,6 +44,7 @@ int main(int argc, char **argv)
 {
     tool_openblas_single(argv);
     tool_init("csro-limits", usage);
+    tool_prov *pv = prov_new(argc, argv); /* before getopt permutes argv */
     const char *out = "-";
     double dia[2 * MAXL] = {1, 2, 2, 4, 4, 6}, sxy[MAXL] = {0.1, 0.5, 0.9}, eff[MAXL] = {0.5}, ord[MAXL] = {1, 0.5};
     size_t ndia = 3, nsxy = 3, neff = 1, nord = 2;
@@ -106,6 +108,14 @@ int main(int argc, char **argv)
     fprintf(f, "# csro-limits %s: %s map%s, threshold %g%s; %g nm specimens, %g domain volume fraction, sigma_z %g nm\n",
             in, mode == PIPE_CONTEXT ? "context-stage" : mode == CSRO_PROBMAP_SUM ? "sum" : "mean", smooth > 0 ? " smoothed" : "", thr,
             ef1 ? " (floor of each specimen's expected-F1 threshold)" : "", box, frac, sz);
+    prov_input(pv, "model", in);
+    prov_param(pv, "threshold", "%g", thr);
+    prov_param(pv, "box_nm", "%g", box);
+    prov_param(pv, "fraction", "%g", frac);
+    prov_param(pv, "sigma_z", "%g", sz);
+    prov_param(pv, "seed", "%llu", (unsigned long long)seed);
+    prov_comments(pv, f);
+    prov_free(pv);
     fprintf(f, "diameter_nm\tsigma_xy\tefficiency\torder_S\tseed\ttp\tfp\tfn\ttn\tprecision\trecall\tf1\n");
     size_t total = ndia * nsxy * neff * nord, k = 0;
     for (size_t d = 0; d < ndia; d++)

@@ -11,7 +11,12 @@ $B/csro-train --quiet --epochs 3 --folds 2 --seed 3 "$T/bank.zsdm" -o "$T/m.csro
 # one domain specimen (seed 40), a random matrix (41) and the random-label control (42)
 $B/csro-calibrate -q --box 8 --sigma-xy 0.3 --efficiency 0.5 --diameters 2:3 --fraction 0.1 --smooth 0 \
     --max-fp 1 --seed 40 --members 1 --report "$T/rep.tsv" "$T/m.csronet" -o "$T/cal.csronet"
-[ "$(wc -l < "$T/rep.tsv")" -eq 4 ] || die "report rows: $(cat "$T/rep.tsv")"
+[ "$(grep -vc '^#' "$T/rep.tsv")" -eq 4 ] || die "report rows: $(cat "$T/rep.tsv")"
+# the report's provenance record (tools/provenance.c): program, model with its CRC-32, chosen rule
+grep -q '^# program=csro-calibrate$' "$T/rep.tsv" || die "report: no provenance record"
+crc=$($PYTHON -c 'import sys, zlib; print("%08x" % zlib.crc32(open(sys.argv[1], "rb").read()))' "$T/m.csronet")
+grep -q "^# input.1.crc32=$crc\$" "$T/rep.tsv" || die "report: model checksum $crc not recorded: $(grep '^#' "$T/rep.tsv")"
+grep -q '^# parameter.threshold=' "$T/rep.tsv" || die "report: no threshold parameter"
 # the rule travels model -> .prob -> map tools
 $B/apt-simulate --quiet --box 8,8,8 --domains Co:2:3:0.1 --efficiency 0.5 --sigma-xy 0.3 --sigma-z 0.03 --seed 40 \
     --truth "$T/s.truth" --ranges "$T/s.rrng" -o "$T/s.pos"
@@ -34,7 +39,10 @@ done | awk -F'\t' -v b="$best" '$2=="subcell" && $9 > b + 1e-9 {bad = 1; print "
 # csro-limits: one cell, the same specimen -> the same counts as csro-score
 $B/csro-limits -q --box 8 --diameters 2:3 --sigma-xy 0.3 --efficiency 0.5 --order 1 --fraction 0.1 --seed 40 \
     "$T/cal.csronet" -o "$T/lim.tsv"
-got=$(awk -F'\t' 'NR>2 {print $6, $7, $8, $9}' "$T/lim.tsv")
+got=$(grep -v '^#' "$T/lim.tsv" | awk -F'\t' 'NR>1 {print $6, $7, $8, $9}')
+grep -q '^# program=csro-limits$' "$T/lim.tsv" || die "csro-limits: no provenance record"
+crc=$($PYTHON -c 'import sys, zlib; print("%08x" % zlib.crc32(open(sys.argv[1], "rb").read()))' "$T/cal.csronet")
+grep -q "^# input.1.crc32=$crc\$" "$T/lim.tsv" || die "csro-limits: model checksum $crc not recorded"
 want=$(awk -F'\t' '$2=="subcell" {print $3, $4, $5, $6}' "$T/auto.tsv")
 [ "$got" = "$want" ] || die "csro-limits counts $got, csro-score $want"
 # the input model is untouched (no rule): csro-limits says so
@@ -76,7 +84,7 @@ if [ -x "$B/csro-train-context" ]; then
     $B/csro-score -M "$T/cs.prob" --truth "$T/s.truth" "$T/s.pos" > "$T/cauto.tsv" 2>/dev/null
     $B/csro-limits -q --box 8 --diameters 2:3 --sigma-xy 0.3 --efficiency 0.5 --order 1 --fraction 0.1 --seed 40 \
         "$T/ctxcal.csronet" -o "$T/clim.tsv"
-    got=$(awk -F'\t' 'NR>2 {print $6, $7, $8, $9}' "$T/clim.tsv")
+    got=$(grep -v '^#' "$T/clim.tsv" | awk -F'\t' 'NR>1 {print $6, $7, $8, $9}')
     want=$(awk -F'\t' '$2=="subcell" {print $3, $4, $5, $6}' "$T/cauto.tsv")
     [ "$got" = "$want" ] || die "context: csro-limits counts $got, csro-score $want"
     # the expected-F1 threshold rule: each map's own threshold above the
@@ -92,7 +100,7 @@ if [ -x "$B/csro-train-context" ]; then
     [ "$got" = "$want" ] || die "expected-F1: calibration report $got, csro-score $want"
     $B/csro-limits -q --box 8 --diameters 2:3 --sigma-xy 0.3 --efficiency 0.5 --order 1 --fraction 0.1 --seed 40 \
         "$T/ctxf1.csronet" -o "$T/flim.tsv"
-    got=$(awk -F'\t' 'NR>2 {print $6, $7, $8, $9}' "$T/flim.tsv")
+    got=$(grep -v '^#' "$T/flim.tsv" | awk -F'\t' 'NR>1 {print $6, $7, $8, $9}')
     [ "$got" = "$want" ] || die "expected-F1: csro-limits counts $got, csro-score $want"
     expect_fail 2 $B/csro-calibrate --rule best "$T/ctx.csronet" -o "$T/x.csronet"
 fi
