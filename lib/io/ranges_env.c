@@ -11,6 +11,7 @@
  * "X23") are labels with unknown composition. Overlapping ranges of one
  * ion are merged as for RRNG (cs_ranges_finish). */
 #include "ranges_impl.h"
+#include <math.h>
 #include <stdlib.h>
 #include <strings.h>
 
@@ -49,7 +50,7 @@ int cs_ranges_parse_env(csro_ranges *r, cs_text *t)
         s = next_data(t, &i, &line);
     double a, b;
     if (!s || cs_split(s, tok, MAXTOK, NULL) != 2 || cs_text_num(t, tok[0], &a) || cs_text_num(t, tok[1], &b) ||
-        a < 0 || b < 0 || a != (long)a || b != (long)b || a > 1e6 || b > 1e7)
+        !(a >= 0 && a <= 1e6 && b >= 0 && b <= 1e7) || a != floor(a) || b != floor(b))
         return cs_err(CSRO_EFORMAT, "%s: line %d: expected the ENV counts '<elements> <mass ranges>'", path,
                       s ? line : 0);
     long nel = (long)a, nrng = (long)b;

@@ -67,3 +67,6 @@ v5 = struct.pack("<II", 0, 5) + bytes(4992) + b"".join(
 put("ato", "v5.ato", v5)
 put("ato", "refuse-version.ato", struct.pack("<II", 0, 4) + v3[8:])
 put("ato", "refuse-truncated.ato", v3[:-5])
+# ENV: a count past the range of long (found by fuzz_env: the double was
+# cast to long before the range check, undefined behaviour)
+put("env", "refuse-huge-count.env", b"# Hand-made ENV file\n" + b"3" * 60 + b" 0.0\n")
