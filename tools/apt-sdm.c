@@ -133,14 +133,16 @@ static csro_sdm_opts *plan(const args *A)
 }
 
 /* Counts as a float32 TIFF written by the library. */
-static void write_tiff(const char *path, const uint64_t *h, size_t nx, size_t ny, size_t nz)
+static void write_tiff(const char *path, const uint64_t *h, size_t nx, size_t ny, size_t nz, const tool_prov *pv)
 {
     size_t n = nx * ny * nz;
     float *f = malloc(n * sizeof *f);
     if (!f) tool_die(1, "out of memory");
     for (size_t i = 0; i < n; i++) f[i] = (float)h[i];
-    int e = csro_sdm_tiff_write(tool_out_lib(path), f, CSRO_SDM_TIFF_FLOAT32, nx, ny, nz);
+    char *info = prov_text(pv);
+    int e = csro_sdm_tiff_write_info(tool_out_lib(path), f, CSRO_SDM_TIFF_FLOAT32, nx, ny, nz, info);
     if (e) tool_fail(e);
+    free(info);
     free(f);
 }
 
@@ -200,7 +202,7 @@ int main(int argc, char **argv)
     e = csro_sdm_2d(o, a.x, a.y, a.z, a.n, b.x, b.y, b.z, b.n, h2, prof, nf, A.threads, tool_progress, NULL);
     tool_progress_done();
     if (e) tool_fail(e);
-    if (A.img) write_tiff(A.img, h2, nf, nf, 1);
+    if (A.img) write_tiff(A.img, h2, nf, nf, 1, pv);
     if (A.img3) {
         size_t n = (size_t)A.bins3;
         uint64_t *h3 = malloc(n * n * n * sizeof *h3);
@@ -208,7 +210,7 @@ int main(int argc, char **argv)
         e = csro_sdm_3d(o, a.x, a.y, a.z, a.n, b.x, b.y, b.z, b.n, h3, n, A.threads, tool_progress, NULL);
         tool_progress_done();
         if (e) tool_fail(e);
-        write_tiff(A.img3, h3, n, n, n);
+        write_tiff(A.img3, h3, n, n, n, pv);
         free(h3);
     }
     write_tsv(&A, o, prof, a.n, b.n, pv);

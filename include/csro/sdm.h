@@ -145,6 +145,10 @@ enum { CSRO_SDM_TIFF_FLOAT32 = 1, CSRO_SDM_TIFF_UINT32 = 2 };
  * Thread-safe. */
 CSRO_API int csro_sdm_tiff_write(const char *path, const void *data, int type,
                                  size_t width, size_t height, size_t pages);
+/* Since 1.1: the same with info (may be NULL), a text stored as the first
+ * page's ImageDescription (e.g. a provenance record as key=value lines). */
+CSRO_API int csro_sdm_tiff_write_info(const char *path, const void *data, int type,
+                                      size_t width, size_t height, size_t pages, const char *info);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,12 @@
 int csro_sdm_tiff_write(const char *path, const void *data, int type,
                         size_t width, size_t height, size_t pages)
 {
+    return csro_sdm_tiff_write_info(path, data, type, width, height, pages, NULL);
+}
+
+int csro_sdm_tiff_write_info(const char *path, const void *data, int type,
+                             size_t width, size_t height, size_t pages, const char *info)
+{
     if (!path || !data) return cs_err(CSRO_EINVAL, "SDM TIFF: path and data are required");
     if (type != CSRO_SDM_TIFF_FLOAT32 && type != CSRO_SDM_TIFF_UINT32)
         return cs_err(CSRO_EINVAL, "%s: unknown TIFF sample type %d", path, type);
@@ -29,6 +35,7 @@ int csro_sdm_tiff_write(const char *path, const void *data, int type,
         TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
         TIFFSetField(tif, TIFFTAG_COMPRESSION, COMPRESSION_NONE);
         TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, (uint32_t)height);
+        if (pg == 0 && info && *info) TIFFSetField(tif, TIFFTAG_IMAGEDESCRIPTION, info);
         if (pages > 1) {
             TIFFSetField(tif, TIFFTAG_SUBFILETYPE, FILETYPE_PAGE);
             TIFFSetField(tif, TIFFTAG_PAGENUMBER, (uint16_t)pg, (uint16_t)pages);

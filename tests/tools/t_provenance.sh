@@ -27,10 +27,10 @@ $B/csro-score -M s.prob --truth s.truth -t 2.5 s.pos -f json -o sc.json 2>/dev/n
 $B/csro-extract -q -M s.prob -t 2.5 s.pos -o x.csv 2>/dev/null
 $B/csro-extract -q -M s.prob -t 2.5 s.pos -f csv -o - > xo.csv 2>/dev/null
 $B/apt-info -f json -r s.rrng s.pos -o ai.json
-$B/apt-sdm -q -p Ni-Ni s.pos s.rrng -o sdm.tsv
+$B/apt-sdm -q -p Ni-Ni s.pos s.rrng -o sdm.tsv --image sdm.tif
 KINDS="s.zsdm:apt-voxelize comp.tsv:apt-voxelize s.prob:csro-classify c.tsv:csro-classify m.tif:csro-map k.tif:csro-map u.tif:csro-map
 p.tif:csro-map m.vtk:csro-map m.vti:csro-map st.tsv:csro-stats st.json:csro-stats sc.tsv:csro-score
-sc.json:csro-score x.csv:csro-extract xo.csv:csro-extract ai.json:apt-info sdm.tsv:apt-sdm"
+sc.json:csro-score x.csv:csro-extract xo.csv:csro-extract ai.json:apt-info sdm.tsv:apt-sdm sdm.tif:apt-sdm"
 if [ $HAVE_H5 = 1 ]; then
     $B/csro-classify -q -m "$MODEL" s.zsdm -o c.h5
     $B/csro-map -q s.prob -t 2.5 -o m.h5 2>/dev/null
