@@ -47,11 +47,16 @@ static void measure_atoms(csro_aptsim *s, const char *path, int have_below, doub
     size_t nn = 0, n = 0, cap = 0, cnt[256] = {0};
     float *v[3] = {NULL, NULL, NULL};
     uint8_t *sp = NULL, *tr = NULL;
-    int lineno = 0, has_local = 0;
+    int lineno = 0, has_local = 0, header = 0;
     while (fgets(line, sizeof line, f)) {
         lineno++;
-        if (lineno == 1) {
-            if (strncmp(line, "x,y,z,species", 13)) tool_die(TOOL_EDATA, "%s:1: expected the header x,y,z,species[,local]", path);
+        if (line[0] == '#') { /* comments (csro-mc's provenance record), however long */
+            while (!strchr(line, '\n') && fgets(line, sizeof line, f)) {}
+            continue;
+        }
+        if (!header++) {
+            if (strncmp(line, "x,y,z,species", 13))
+                tool_die(TOOL_EDATA, "%s:%d: expected the header x,y,z,species[,local]", path, lineno);
             has_local = strstr(line, ",local") != NULL;
             if (have_below && !has_local) tool_die(TOOL_EDATA, "%s: --truth-below needs a 'local' column", path);
             continue;

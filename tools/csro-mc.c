@@ -1,5 +1,6 @@
 /* csro-mc: canonical lattice Monte-Carlo with pair interactions. */
 #include "common.h"
+#include "provenance.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,7 @@ typedef struct {
     char *masses[16];
     char la[TOOL_SPECIES_MAX], lb[TOOL_SPECIES_MAX];
     uint64_t seed;
+    tool_prov *pv; /* the run's provenance record, "# key=value" lines at the head of text outputs */
 } args;
 
 static void parse_cells(args *A, const char *arg)
@@ -126,6 +128,7 @@ static double run(const args *A, csro_mc *mc)
     FILE *wf = NULL;
     if (A->wc) {
         wf = tool_out_open(A->wc);
+        prov_comments(A->pv, wf);
         fprintf(wf, "sweep\tenergy_meV_per_site");
         for (int s = 1; s <= 2; s++)
             for (size_t i = 0; i < ns; i++)
@@ -171,6 +174,7 @@ static void write_config(const args *A, const csro_mc *mc, const double *m)
         csro_recon_free(r);
     } else {
         FILE *f = tool_out_open(A->out);
+        prov_comments(A->pv, f);
         fprintf(f, "x,y,z,species%s\n", A->local ? ",local" : "");
         for (size_t i = 0; i < n; i++) {
             fprintf(f, "%.9g,%.9g,%.9g,%s", x[i], y[i], z[i], csro_mc_species_name(mc, sp[i]));
@@ -185,7 +189,13 @@ int main(int argc, char **argv)
 {
     tool_init("csro-mc", usage);
     args A;
+    tool_prov *pv = prov_new(argc, argv); /* before getopt permutes argv */
     parse_args(argc, argv, &A);
+    A.pv = pv;
+    if (A.epi) prov_input(pv, "interactions", A.epi);
+    prov_param(pv, "temperature_K", "%g", A.T);
+    prov_param(pv, "sweeps", "%g", A.sweeps);
+    prov_param(pv, "seed", "%llu", (unsigned long long)A.seed);
     csro_mc *mc;
     int rc = csro_mc_new(&mc, A.lattice, A.a, A.cells);
     if (rc) tool_fail(rc);
@@ -203,5 +213,6 @@ int main(int argc, char **argv)
               (unsigned long long)att, (double)att / (secs > 0 ? secs : 1e-9),
               100.0 * (double)csro_mc_accepted(mc) / (double)(csro_mc_attempted(mc) ? csro_mc_attempted(mc) : 1));
     csro_mc_free(mc);
+    prov_free(pv);
     return 0;
 }

@@ -54,7 +54,7 @@ $B/apt-info -f tsv -r "$T/mc.rrng" "$T/mc.pos" | grep -q "^ranges	unranged	0$"
 $PYTHON - "$T" <<'PY'
 import sys, zlib, struct, numpy as np
 T = sys.argv[1]
-rows = [l.strip().split(",") for l in open(f"{T}/mc.csv").readlines()[1:]]
+rows = [l.strip().split(",") for l in open(f"{T}/mc.csv") if not l.startswith("#")][1:]  # after the provenance lines and the header
 loc = np.array([float(r[4]) for r in rows])
 expect = np.mean(loc <= -0.3)                  # NaN compares false
 raw = open(f"{T}/mc.truth", "rb").read(); off = 16 + struct.unpack("<I", raw[12:16])[0] + 4; out = b""
