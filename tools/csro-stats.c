@@ -134,7 +134,7 @@ static void json_nan_reasons(tool_json *j, const metric *mt, int nm)
     if (k) tool_json_close(j);
 }
 
-static void do_fit(const char *table, const char *ycol, const char *xcol, int json, const char *out)
+static void do_fit(const char *table, const char *ycol, const char *xcol, int json, const char *out, tool_prov *pv)
 {
     FILE *fp = fopen(table, "r");
     if (!fp) tool_die(TOOL_EDATA, "%s: cannot open: %s", table, strerror(errno));
@@ -181,6 +181,9 @@ static void do_fit(const char *table, const char *ycol, const char *xcol, int js
     metric fm[4] = { {"slope", b, 0, NULL}, {"slope_err", be, 0, "2 points: no error estimate"},
                      {"intercept", a, 0, NULL}, {"r2", r2, 0, "the fitted column is constant"} };
     explain_nan(fm, 4);
+    prov_input(pv, "table", table);
+    prov_param(pv, "fit", "%s", ycol);
+    prov_param(pv, "against", "%s", xcol);
     FILE *o = tool_out_open(out ? out : "-");
     if (json) {
         tool_json j;
@@ -190,10 +193,12 @@ static void do_fit(const char *table, const char *ycol, const char *xcol, int js
         tool_json_int(&j, "n", (long long)n);
         for (int i = 0; i < 4; i++) tool_json_num(&j, fm[i].name, fm[i].v);
         json_nan_reasons(&j, fm, 4);
+        prov_json(pv, &j);
         tool_json_end(&j);
     } else {
         fprintf(o, "y\t%s\nx\t%s\nn\t%zu\n", ycol, xcol, n);
         tsv_metrics(o, fm, 4);
+        prov_rows(pv, o);
     }
     tool_commit();
     note_nan(fm, 4);
@@ -549,7 +554,7 @@ int main(int argc, char **argv)
     parse_args(argc, argv, &A);
     A.prov = pv;
     if (A.fit) {
-        do_fit(A.table, A.fit, A.against, A.json, A.out);
+        do_fit(A.table, A.fit, A.against, A.json, A.out, pv);
         for (int i = 0; i < A.np; i++) free(A.pk[i]);
         prov_free(pv);
         return 0;

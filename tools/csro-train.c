@@ -1,6 +1,7 @@
 /* csro-train: train the ML-APT 1D-CNN ensemble on a labelled .zsdm bank
  * (k-fold cross-validation, held-out test) and write a .csronet model. */
 #include "common.h"
+#include "provenance.h"
 #include <cblas.h>
 #include <errno.h>
 #include <math.h>
@@ -262,6 +263,7 @@ int main(int argc, char **argv)
 {
     tool_openblas_single(argv); /* we train folds in parallel ourselves */
     tool_init("csro-train", usage);
+    tool_prov *pv = prov_new(argc, argv); /* before getopt permutes argv */
     args A;
     parse_args(argc, argv, &A);
     /* we parallelise over folds ourselves: keep OpenBLAS single-threaded
@@ -291,7 +293,16 @@ int main(int argc, char **argv)
     if (rc) tool_fail(rc);
     describe(&A, e, meta, rep, crc, b.n);
     if ((rc = csro_ensemble_save(e, tool_out_lib(A.out)))) tool_fail(rc);
-    if (A.logp && (rc = csro_train_report_write_log(rep, tool_out_lib(A.logp)))) tool_fail(rc);
+    if (A.logp) { /* the log file (not the model, whose bytes depend on the seed alone) gets the run's record */
+        const char *lp = tool_out_lib(A.logp);
+        if ((rc = csro_train_report_write_log(rep, lp))) tool_fail(rc);
+        prov_input(pv, "bank", A.in);
+        prov_param(pv, "epochs", "%ld", (long)A.epochs);
+        prov_param(pv, "folds", "%ld", (long)A.folds);
+        prov_param(pv, "seed", "%llu", (unsigned long long)A.seed);
+        prov_prepend(pv, lp);
+    }
+    prov_free(pv);
     tool_commit();
     if (!tool_quiet()) print_report(&A, meta, rep);
     csro_train_report_free(rep);

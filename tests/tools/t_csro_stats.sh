@@ -54,6 +54,7 @@ kv = dict(l.rstrip("\n").split("\t") for l in open(t + "/fit.tsv"))
 # non-zero sum (> 0.5); value >= 2 (> 1.5) drops the 8 corners of each
 x = np.array([300.0, 600, 900])
 assert kv["x"] == "T_K" and kv["y"] == "subcells_csro" and int(kv["n"]) == 3, kv
+assert kv["provenance.program"] == "csro-stats" and kv["provenance.input.1.file"].endswith("tab.tsv"), kv
 rows = [l.rstrip("\n").split("\t") for l in open(t + "/tab.tsv")][1:]
 yy = np.array([float(r[5]) for r in rows])
 assert yy[0] == 113 and yy[1] == 64 + 125 and yy[2] == 64 - 8 + 125 - 8, yy
@@ -68,6 +69,7 @@ import sys, json
 j = json.load(open(sys.argv[1] + "/hand.json"))
 assert abs(j["slope"] - 1.1) < 1e-9 and abs(j["intercept"] - 1.1) < 1e-9
 assert abs(j["slope_err"] - 0.5196152423) < 1e-9 and abs(j["r2"] - 0.6914285714) < 1e-9, j
+assert j["provenance"]["program"] == "csro-stats" and j["provenance"]["inputs"][0]["file"].endswith("hand.tsv"), j
 PY
 
 # composition inside / outside CSRO (ions in the ROI; inside = the

@@ -32,7 +32,10 @@ grep -q '^random	' "$T/report.txt" || die "no confusion row for class random"
 # 40 held-out patterns (10% of 400): the matrix sums to 40
 tot=$(awk -F'\t' '$1 == "random" || $1 == "L12" { if (NF == 3) s += $2 + $3 } END { print s }' "$T/report.txt")
 [ "$tot" = 40 ] || die "confusion matrix sums to $tot, expected 40"
-[ "$(wc -l < "$T/log.tsv")" -eq 10 ] || die "log has $(wc -l < "$T/log.tsv") lines, expected 1 + 3 folds x 3 epochs"
+[ "$(grep -vc '^#' "$T/log.tsv")" -eq 10 ] || die "log has $(grep -vc '^#' "$T/log.tsv") lines, expected 1 + 3 folds x 3 epochs"
+# the log starts with the run's provenance record (the model does not: its bytes depend on the seed alone)
+grep -q '^# program=csro-train$' "$T/log.tsv" || die "log: no provenance record"
+grep -q '^# parameter.folds=3$' "$T/log.tsv" || die "log: no folds parameter"
 head -c 8 "$T/m.csronet" | od -c | head -1 | grep -q 'C   S   R   O   N   E   T' || die "bad magic"
 
 # same seed (other thread count): identical model bytes; other seed: different
@@ -76,7 +79,7 @@ for _, m in ep:
     seen[int(m.group(1))].append(int(m.group(2)))
 assert seen == {1: [1, 2, 3, 4], 2: [1, 2, 3, 4]}, seen
 log = {}
-for row in open(sys.argv[2]).read().splitlines()[1:]:
+for row in [l for l in open(sys.argv[2]).read().splitlines() if not l.startswith("#")][1:]:
     f, e, *v = row.split("\t")
     log[int(f) + 1, int(e)] = [float(x) for x in v]  # the log counts folds from 0
 for _, m in ep:

@@ -43,7 +43,7 @@ $B/csro-train --epochs 3 --folds 2 --log log.tsv b.zsdm -o m.csronet 2> train.tx
 $PYTHON - <<'PY' || die "per-epoch lines differ from the log"
 import re
 lines = [l for l in open("train.txt") if " epoch " in l]
-log = {(int(r[0]) + 1, int(r[1])): r for r in (l.split("\t") for l in open("log.tsv").read().split("\n")[1:] if l)}
+log = {(int(r[0]) + 1, int(r[1])): r for r in (l.split("\t") for l in [l for l in open("log.tsv").read().split("\n") if not l.startswith("#")][1:] if l)}
 assert len(lines) == 6 == len(log), (len(lines), len(log))
 for l in lines:
     m = re.search(r"fold (\d+)/2 epoch (\d+)/3: loss ([\d.]+) accuracy ([\d.]+), validation loss ([\d.]+) accuracy ([\d.]+)", l)
