@@ -71,12 +71,11 @@ void cs_sdm_kparm_init(cs_sdm_kparm *p, const csro_sdm_opts *o)
     double a = threshold(p->R, p->norm, p->fl), b = threshold(p->R, p->norm, p->fh);
     p->tlo = a > -p->R ? a : -p->R;
     p->thi = b < p->R ? b : p->R;
-    /* the kept window together with its mirror image (bin k <-> nfull-1-k) */
+    /* the kept window together with its mirror image (bin k <-> nfull-1-k);
+     * first + nbins <= nfull, so both lie in [0, nfull) and ulo + uhi = nfull */
     int mlo = p->nfull - p->first - p->nbins, mhi = p->nfull - p->first;
     p->ulo = p->first < mlo ? p->first : mlo;
     p->uhi = p->first + p->nbins > mhi ? p->first + p->nbins : mhi;
-    if (p->ulo < 0) p->ulo = 0;
-    if (p->uhi > p->nfull) p->uhi = p->nfull;
     p->ul = (double)p->ulo;
     p->uh = (double)p->uhi;
     a = threshold(p->R, p->norm, p->ul);
@@ -166,7 +165,7 @@ ALWAYS_INLINE void sym_body(const cs_sdm_kparm *p, int axis, const float *x, con
             v4d f1 = (pz + R) * p->norm, f2 = (R - pz) * p->norm;
             v4i b1 = bin4(&m1, &f1, p->uh, p->ulo);      /* dropped: w */
             v4i b2 = bin4(&m2, &f2, p->ul - 1, p->ulo);  /* dropped: -1 */
-            h0[b1[0]]++; h1[b1[1]]++; h2[b1[2]]++; h3[b1[3]]++;
+            scatter4(b1, h0, h1, h2, h3);
             v4i bad = b2 != wm1 - b1;
             if (__builtin_expect((bad[0] | bad[1] | bad[2] | bad[3]) != 0, 0)) sym_fix(b1, b2, w, c);
         }
