@@ -761,3 +761,24 @@ int tool_default_model(char *buf, size_t len, const char *a, const char *b)
              *exe ? " and " : "", *exe ? src : "");
     tool_die(TOOL_EDATA, "%s", msg);
 }
+
+size_t tool_map_roi(const csro_probmap *m, const csro_recon *r, int32_t *ion, const char *recon, const char *map)
+{
+    size_t n = csro_recon_count(r), dims[3], inroi = 0;
+    const float *x = csro_recon_x(r), *y = csro_recon_y(r), *z = csro_recon_z(r);
+    double o[3], hi[3], s = csro_probmap_spacing(m);
+    csro_probmap_origin(m, o);
+    csro_probmap_dims(m, dims);
+    for (int a = 0; a < 3; a++) hi[a] = o[a] + (double)dims[a] * s;
+    for (size_t i = 0; i < n; i++) {
+        double p[3] = {x[i], y[i], z[i]};
+        int ok = 1;
+        for (int a = 0; a < 3; a++) ok &= p[a] >= o[a] && p[a] <= hi[a];
+        if (!ok && ion) ion[i] = -1;
+        inroi += (size_t)ok;
+    }
+    if (n && !inroi)
+        tool_die(TOOL_EDATA, "%s: no ion lies in the ROI [%g, %g] x [%g, %g] x [%g, %g] nm of %s: not the reconstruction of this map?",
+                 recon, o[0], hi[0], o[1], hi[1], o[2], hi[2], map);
+    return inroi;
+}

@@ -175,6 +175,12 @@ void tool_json_null(tool_json *j, const char *key);
 csro_probmap *tool_load_map(const char *const *paths, size_t npaths, const char *cls, int mode, double *thr,
                             double mean_default);
 
+/* Ions of r inside the ROI of m (the box origin .. origin + dims *
+ * spacing, edges included); with ion != NULL, ion[i] = -1 for the ions
+ * outside. Exits 1 naming both files when r has ions and none lies in the
+ * ROI (not the reconstruction of this map). Returns the number inside. */
+size_t tool_map_roi(const csro_probmap *m, const csro_recon *r, int32_t *ion, const char *recon, const char *map);
+
 /* Path of the default model A-B.csronet of a pair into buf: in
  * $CSRO_MODEL_DIR when set (only there; CSRO_ENOTFOUND with the library's
  * message if absent), else in the installed models directory and, when run

@@ -150,28 +150,6 @@ static csro_probmap *load_map(args *A)
     return m;
 }
 
-/* The map must cover the reconstruction (same ROI coordinates). */
-static void check_cover(const args *A, const csro_probmap *m, const csro_recon *r)
-{
-    size_t n = csro_recon_count(r);
-    const float *x = csro_recon_x(r), *y = csro_recon_y(r), *z = csro_recon_z(r);
-    double o[3], s = csro_probmap_spacing(m);
-    size_t dims[3];
-    csro_probmap_origin(m, o);
-    csro_probmap_dims(m, dims);
-    size_t inroi = 0;
-    for (size_t i = 0; i < n; i++) {
-        double p[3] = {x[i], y[i], z[i]};
-        int ok = 1;
-        for (int a = 0; a < 3; a++) ok &= p[a] >= o[a] && p[a] <= o[a] + (double)dims[a] * s;
-        inroi += ok;
-    }
-    if (n && !inroi)
-        tool_die(TOOL_EDATA, "%s: no ion lies in the ROI [%g, %g] x [%g, %g] x [%g, %g] nm of %s: not the reconstruction of this map?",
-                 A->in, o[0], o[0] + (double)dims[0] * s, o[1], o[1] + (double)dims[1] * s,
-                 o[2], o[2] + (double)dims[2] * s, A->mapp);
-}
-
 /* 1 for the ions of the selected species. */
 static uint8_t *species_filter(const args *A, const csro_recon *r)
 {
@@ -206,7 +184,7 @@ int main(int argc, char **argv)
     int rc = csro_recon_load(&r, A.in, lopt);
     csro_load_opts_free(lopt);
     if (rc) tool_fail(rc);
-    check_cover(&A, m, r);
+    tool_map_roi(m, r, NULL, A.in, A.mapp); /* the map must cover the reconstruction (same ROI coordinates) */
     if (A.fmt == CSRO_FMT_CSV) { /* POS, EPOS and APT have no room for it */
         prov_input(pv, "prob", A.mapp);
         prov_prob_model(pv, A.mapp);

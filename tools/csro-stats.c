@@ -414,7 +414,7 @@ static void recon_composition(const args *A, const csro_probmap *m, result *R)
     int rc;
     if ((rc = csro_recon_load(&r, A->reconp, NULL))) tool_fail(rc);
     if ((rc = csro_ranges_load(&rg, A->rangesp, NULL))) tool_fail(rc);
-    size_t ni = csro_recon_count(r), nions = csro_ranges_nions(rg), dims[3];
+    size_t ni = csro_recon_count(r), nions = csro_ranges_nions(rg);
     if ((size_t)R->nm + 4 * nions + 2 > MAXMET) tool_die(TOOL_EDATA, "%s: too many ion types (%zu)", A->rangesp, nions);
     int32_t *ion = malloc((ni ? ni : 1) * sizeof *ion);
     uint8_t *keep = malloc(ni ? ni : 1);
@@ -423,19 +423,7 @@ static void recon_composition(const args *A, const csro_probmap *m, result *R)
     if ((rc = csro_ranges_assign(rg, csro_recon_mass(r), ni, ion))) tool_fail(rc);
     const float *x = csro_recon_x(r), *y = csro_recon_y(r), *z = csro_recon_z(r);
     if ((rc = csro_probmap_extract(m, A->thr, INFINITY, CSRO_EXTRACT_SPHERE, x, y, z, ni, keep, NULL))) tool_fail(rc);
-    double o[3], s = csro_probmap_spacing(m);
-    csro_probmap_origin(m, o);
-    csro_probmap_dims(m, dims);
-    size_t inroi = 0;
-    for (size_t i = 0; i < ni; i++) {
-        double p[3] = {x[i], y[i], z[i]};
-        int ok = 1;
-        for (int a = 0; a < 3; a++) ok &= p[a] >= o[a] && p[a] <= o[a] + (double)dims[a] * s;
-        if (!ok) ion[i] = -1;
-        inroi += ok;
-    }
-    if (ni && !inroi)
-        tool_die(TOOL_EDATA, "%s: no ion lies in the ROI of %s: not the reconstruction of this map?", A->reconp, A->in);
+    tool_map_roi(m, r, ion, A->reconp, A->in);
     if ((rc = csro_stats_composition(cin, cout, nions, ion, keep, ni))) tool_fail(rc);
     uint64_t tin = 0, tout = 0;
     for (size_t k = 0; k < nions; k++) { tin += cin[k]; tout += cout[k]; }
